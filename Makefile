@@ -1,0 +1,56 @@
+# gembed: `make install` installs the CLI (and OpenBLAS, the fast path's BLAS);
+# `make test` runs every test, both builds (cgo+OpenBLAS and pure Go).
+GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZTIME ?= 10s
+PKGS    := ./...
+
+.PHONY: all build install deps test test-cgo test-purego race vet fmt-check fuzz testdata bench clean
+
+all: build
+
+# OpenBLAS through cgo is the fast path; the pure-Go build needs nothing.
+deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so'; then \
+		echo "installing libopenblas-dev"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev; \
+	fi
+
+build: deps
+	$(GO) build -o bin/gembed ./cmd/gembed
+
+install: deps
+	$(GO) install ./cmd/gembed
+
+test: deps vet fmt-check test-cgo test-purego fuzz
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test-cgo:
+	$(GO) test $(PKGS)
+
+# The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
+test-purego:
+	CGO_ENABLED=0 $(GO) test -tags purego ./layers/... ./graph/... ./weights/... ./tokenizer/... ./embed/...
+
+# Packages with state shared between goroutines.
+race:
+	$(GO) test -race ./embed/... ./server/... ./hub/... ./tokenizer/... ./graph/...
+
+# Every Fuzz target of every package, briefly.
+fuzz:
+	@./scripts/fuzz-all.sh $(FUZZTIME)
+
+testdata:
+	$(GO) run ./testdata/genmodel -out testdata/models
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin testdata/models
