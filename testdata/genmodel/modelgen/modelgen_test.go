@@ -1,0 +1,273 @@
+package modelgen
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// goldenSHA256 pins the generator's output: other engineers commit vectors
+// computed from these exact bytes. If this test fails, you changed the
+// generator: revert, or bump GeneratorVersion and regenerate every golden file.
+var goldenSHA256 = map[string]map[string]string{
+	"qwen3-f32": {
+		"config.json":       "217a302417aff6173085534e5e96ff38d9cd0532905e4bbe6a5c6a131522abc8",
+		"model.safetensors": "81e002bddb9430729374ad91775b33bf3ba1cd069204af6eb0b0c1058e4442d5",
+	},
+	"qwen3-bf16": {
+		"config.json":       "dfb2c4838486cc2c0dd91d1657d81abf4a5f8001444b3de1a387505fd0d98652",
+		"model.safetensors": "25285afee8b9aac842e1ff66d85cb26f614e3667b016130815615c29c9810b14",
+	},
+	"qwen3-sharded": {
+		"config.json":                      "217a302417aff6173085534e5e96ff38d9cd0532905e4bbe6a5c6a131522abc8",
+		"model-00001-of-00002.safetensors": "2041d2ef23bb487648b03c650bec46d4e511ae44688720f0762f77c237abfb8e",
+		"model-00002-of-00002.safetensors": "3d8232fc8e1d7b7f275d87cfa08c7d27a9a7c70ffd019ce0cc9cc8ec4f9079a6",
+		"model.safetensors.index.json":     "f42c1d0cc227cbfd6234dcbf3710c26875dcc8dbf6b164c7490693cf7aca464d",
+	},
+	"qwen2-f32": {
+		"config.json":       "8eaf787fc59f2014939e70c191147d866a4573e2eb07c2c459cf75297be0d062",
+		"model.safetensors": "8578326a03c1813f0f61f836ec0775f2bec00a13f1750dc4c17ab215349f3a92",
+	},
+}
+
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func TestGoldenHashes(t *testing.T) {
+	for _, v := range Variants() {
+		dir := TestModel(t, v)
+		for name, want := range goldenSHA256[v] {
+			got := fileSHA256(t, filepath.Join(dir, name))
+			if got != want {
+				t.Errorf("%s/%s: sha256 %s, want %s (generator output changed!)", v, name, got, want)
+			}
+		}
+	}
+}
+
+// readSafetensors is a minimal independent reader used to check Write.
+func readSafetensors(t *testing.T, path string) map[string][]float32 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if (8+n)%8 != 0 {
+		t.Errorf("%s: header length %d not padded to 8", path, n)
+	}
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(data[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	body := data[8+n:]
+	out := map[string][]float32{}
+	end := 0
+	for name, raw := range header {
+		if name == "__metadata__" {
+			continue
+		}
+		var info struct {
+			DType       string `json:"dtype"`
+			Shape       []int  `json:"shape"`
+			DataOffsets [2]int `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(raw, &info); err != nil {
+			t.Fatal(err)
+		}
+		b := body[info.DataOffsets[0]:info.DataOffsets[1]]
+		end = max(end, info.DataOffsets[1])
+		var vals []float32
+		switch info.DType {
+		case "F32":
+			for i := 0; i < len(b); i += 4 {
+				vals = append(vals, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+			}
+		case "BF16":
+			for i := 0; i < len(b); i += 2 {
+				vals = append(vals, math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[i:]))<<16))
+			}
+		default:
+			t.Fatalf("dtype %s", info.DType)
+		}
+		elems := 1
+		for _, d := range info.Shape {
+			elems *= d
+		}
+		if elems != len(vals) {
+			t.Fatalf("%s: %d values for shape %v", name, len(vals), info.Shape)
+		}
+		out[name] = vals
+	}
+	if end != len(body) {
+		t.Errorf("%s: data ends at %d, file body is %d bytes", path, end, len(body))
+	}
+	return out
+}
+
+func TestWriteMatchesTensors(t *testing.T) {
+	for _, v := range Variants() {
+		spec, _ := Variant(v)
+		dir := TestModel(t, v)
+		got := map[string][]float32{}
+		for i := 0; i < spec.Shards; i++ {
+			for k, vals := range readSafetensors(t, filepath.Join(dir, shardFileName(i, spec.Shards))) {
+				got[k] = vals
+			}
+		}
+		want := Tensors(spec)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d tensors in files, Tensors has %d", v, len(got), len(want))
+		}
+		for _, w := range want {
+			g := got[w.Name]
+			if len(g) != len(w.Data) {
+				t.Fatalf("%s %s: %d values, want %d", v, w.Name, len(g), len(w.Data))
+			}
+			for i := range g {
+				if math.Float32bits(g[i]) != math.Float32bits(w.Data[i]) {
+					t.Fatalf("%s %s[%d] = %v, want %v", v, w.Name, i, g[i], w.Data[i])
+				}
+			}
+		}
+	}
+}
+
+func TestVariantsRelated(t *testing.T) {
+	f32 := Tensors(Tiny("qwen3"))
+	bf := Variant2(t, "qwen3-bf16")
+	for i, tt := range f32 {
+		for j, v := range tt.Data {
+			want := math.Float32frombits(uint32(f32ToBF16(v)) << 16)
+			if bf[i].Data[j] != want {
+				t.Fatalf("%s[%d]: bf16 %v, want round(%v) = %v", tt.Name, j, bf[i].Data[j], v, want)
+			}
+		}
+	}
+}
+
+func Variant2(t *testing.T, name string) []NamedTensor {
+	s, err := Variant(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Tensors(s)
+}
+
+func TestValueScales(t *testing.T) {
+	for _, arch := range []string{"qwen3", "qwen2"} {
+		s := Tiny(arch)
+		for _, tt := range Tensors(s) {
+			var sum, sq float64
+			for _, v := range tt.Data {
+				sum += float64(v)
+				sq += float64(v) * float64(v)
+			}
+			n := float64(len(tt.Data))
+			mean := sum / n
+			std := math.Sqrt(sq/n - mean*mean)
+			var wantMean, wantStd float64
+			switch {
+			case tt.Name == "embed_tokens.weight" || tt.Name == "model.embed_tokens.weight":
+				wantStd = 1
+			case filepath.Ext(tt.Name) == ".bias":
+				wantStd = 0.02
+			case len(tt.Shape) == 1:
+				wantMean, wantStd = 1, 0.1
+			default:
+				wantStd = 1 / math.Sqrt(float64(tt.Shape[1]))
+			}
+			tol := 4 / math.Sqrt(n) * 2 // generous for tiny tensors
+			if math.Abs(mean-wantMean) > tol*wantStd+1e-3 || math.Abs(std-wantStd) > 0.25*wantStd {
+				t.Errorf("%s %s: mean %.4f std %.4f, want ~%.4f, ~%.4f", arch, tt.Name, mean, std, wantMean, wantStd)
+			}
+		}
+	}
+}
+
+func TestDeterministicAcrossWorkers(t *testing.T) {
+	s := Tiny("qwen3")
+	d := s.tensors()[0] // the embedding: many chunks
+	prev := runtime.GOMAXPROCS(1)
+	one := tensorValues(s, d)
+	runtime.GOMAXPROCS(4)
+	four := tensorValues(s, d)
+	runtime.GOMAXPROCS(prev)
+	for i := range one {
+		if one[i] != four[i] {
+			t.Fatalf("value %d differs: %v vs %v", i, one[i], four[i])
+		}
+	}
+}
+
+func TestF16RoundTrip(t *testing.T) {
+	for h := 0; h < 1<<16; h++ {
+		f := f16ToF32(uint16(h))
+		if f != f {
+			continue
+		}
+		if got := f32ToF16(f); got != uint16(h) {
+			t.Fatalf("f16 %#04x -> %v -> %#04x", h, f, got)
+		}
+	}
+	cases := []struct {
+		in   float32
+		want uint16
+	}{
+		{65520, 0x7c00},                 // rounds up to inf
+		{65519, 0x7bff},                 // max finite
+		{0x1p-25, 0},                    // tie to even: zero
+		{0x1.8p-25, 1},                  // above half: smallest subnormal
+		{0x1p-24 * 1.5, 2},              // tie between 1 and 2: even
+		{1 + 0x1p-11, 0x3c00},           // tie: even
+		{1 + 0x1p-11 + 0x1p-20, 0x3c01}, // above tie
+	}
+	for _, c := range cases {
+		if got := f32ToF16(c.in); got != c.want {
+			t.Errorf("f32ToF16(%v) = %#04x, want %#04x", c.in, got, c.want)
+		}
+	}
+}
+
+func TestShardPlan(t *testing.T) {
+	s := Tiny("qwen3")
+	for n := 2; n <= 5; n++ {
+		s.Shards = n
+		plan := s.shardPlan()
+		total := 0
+		for i, sh := range plan {
+			if len(sh) == 0 {
+				t.Errorf("%d shards: shard %d empty", n, i)
+			}
+			total += len(sh)
+		}
+		if total != len(s.tensors()) {
+			t.Errorf("%d shards: %d tensors, want %d", n, total, len(s.tensors()))
+		}
+	}
+}
+
+func TestFull06BShape(t *testing.T) {
+	s := Full06B()
+	total := 0
+	for _, d := range s.tensors() {
+		total += d.elems()
+	}
+	// Qwen3-Embedding-0.6B: 595,776,512 parameters (tied embedding counted once).
+	if total != 595776512 {
+		t.Errorf("Full06B has %d parameters", total)
+	}
+}
