@@ -1,0 +1,245 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// DefaultRevision is the branch used when none is given.
+const DefaultRevision = "main"
+
+// requiredFiles must be in the repo; optionalFiles are fetched when they are.
+var (
+	requiredFiles = []string{"config.json", "tokenizer.json"}
+	optionalFiles = []string{
+		"tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+		"vocab.json", "merges.txt",
+		"modules.json", "1_Pooling/config.json", "config_sentence_transformers.json", "sentence_bert_config.json",
+	}
+)
+
+// SelectFiles picks from a repo listing the files an embedding model needs:
+// config.json and tokenizer.json (required), the other tokenizer and
+// sentence-transformers files that exist, and the weights: model.safetensors,
+// or else model.safetensors.index.json (whose shards are only known once it is
+// read; sharded reports that case).
+func SelectFiles(repoID string, files []string) (selected []string, sharded bool, err error) {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	for _, f := range requiredFiles {
+		if !have[f] {
+			return nil, false, fmt.Errorf("hub: %q has no %s, so it is not a model gembed can load: %w", repoID, f, ErrEntryNotFound)
+		}
+		selected = append(selected, f)
+	}
+	for _, f := range optionalFiles {
+		if have[f] {
+			selected = append(selected, f)
+		}
+	}
+	switch {
+	case have["model.safetensors"]:
+		selected = append(selected, "model.safetensors")
+	case have[indexFile]:
+		selected = append(selected, indexFile)
+		sharded = true
+	default:
+		return nil, false, fmt.Errorf("hub: %q has no model.safetensors or %s (only safetensors weights are supported): %w", repoID, indexFile, ErrEntryNotFound)
+	}
+	return selected, sharded, nil
+}
+
+// Download fetches what an embedding model needs from repoID at revision
+// ("" means "main") into the cache and returns the snapshot folder
+// (CACHE/models--ORG--NAME/snapshots/COMMIT). Files already in the snapshot
+// are not fetched again. Offline, nothing touches the network: the revision
+// resolves through refs/ and the snapshot must be complete. When the Hub
+// cannot be reached at all, a complete cached snapshot of the revision is
+// used, as huggingface_hub does.
+func (c *Client) Download(ctx context.Context, repoID, revision string) (string, error) {
+	if err := ValidateRepoID(repoID); err != nil {
+		return "", err
+	}
+	if revision == "" {
+		revision = DefaultRevision
+	}
+	if err := validateRevision(revision); err != nil {
+		return "", err
+	}
+	if c.CacheDir == "" {
+		return "", fmt.Errorf("hub: no cache folder configured (set HF_HUB_CACHE or HF_HOME)")
+	}
+	if c.Offline {
+		return c.cachedSnapshot(repoID, revision)
+	}
+	if _, err := c.endpointURL(); err != nil {
+		return "", err
+	}
+	listing, err := c.list(ctx, repoID, revision)
+	if err != nil {
+		if isNetworkError(err) {
+			if dir, cerr := c.cachedSnapshot(repoID, revision); cerr == nil {
+				return dir, nil
+			}
+		}
+		return "", err
+	}
+	files, sharded, err := SelectFiles(repoID, listing.Files)
+	if err != nil {
+		return "", err
+	}
+	rc := c.repoCache(repoID)
+	commit := listing.Commit
+	if sharded {
+		// The index names the shards; fetch it first.
+		if err := c.getFile(ctx, rc, repoID, commit, indexFile); err != nil {
+			return "", err
+		}
+		data, err := os.ReadFile(rc.snapshotFile(commit, indexFile))
+		if err != nil {
+			return "", fmt.Errorf("hub: %w", err)
+		}
+		shards, err := ParseIndexShards(data)
+		if err != nil {
+			return "", fmt.Errorf("hub: %q: %w", repoID, err)
+		}
+		inRepo := make(map[string]bool, len(listing.Files))
+		for _, f := range listing.Files {
+			inRepo[f] = true
+		}
+		for _, s := range shards {
+			if !inRepo[s] {
+				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, indexFile, s, ErrEntryNotFound)
+			}
+		}
+		files = append(files, shards...)
+	}
+	if err := c.getFiles(ctx, rc, repoID, commit, files); err != nil {
+		return "", err
+	}
+	if err := rc.writeRef(revision, commit); err != nil {
+		return "", err
+	}
+	return rc.snapshot(commit), nil
+}
+
+// getFiles fetches several files at once, at most MaxParallel at a time; the
+// first failure cancels the rest.
+func (c *Client) getFiles(ctx context.Context, rc repoCache, repoID, commit string, files []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, c.parallel())
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for _, f := range files {
+		if f == indexFile && exists(rc.snapshotFile(commit, f)) {
+			continue // fetched already
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := c.getFile(ctx, rc, repoID, commit, f); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = fmt.Errorf("hub: downloading %q: %w", repoID, ctx.Err())
+	}
+	return firstErr
+}
+
+// getFile makes snapshots/COMMIT/NAME exist: nothing to do when it is there,
+// a link when the blob is there, else a download under the blob's lock. A
+// process that waited for the lock finds the blob finished and only links it.
+func (c *Client) getFile(ctx context.Context, rc repoCache, repoID, commit, name string) error {
+	if err := ValidateRepoPath(name); err != nil {
+		return fmt.Errorf("hub: %q: %w", repoID, errors.Join(ErrUnsafeName, err))
+	}
+	if exists(rc.snapshotFile(commit, name)) {
+		c.emit(ProgressEvent{Kind: ProgressCached, Repo: repoID, File: name, Bytes: -1, Total: -1})
+		return nil
+	}
+	meta, err := c.headMeta(ctx, repoID, commit, name)
+	if err != nil {
+		return err
+	}
+	blob := rc.blob(meta.ETag)
+	if !exists(blob) {
+		if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+			return fmt.Errorf("hub: cache folder: %w", err)
+		}
+		lock, err := lockFile(ctx, rc.lock(meta.ETag))
+		if err != nil {
+			return err
+		}
+		if !exists(blob) {
+			err = c.fetchBlob(ctx, repoID, name, meta, blob)
+		} else {
+			c.emit(ProgressEvent{Kind: ProgressCached, Repo: repoID, File: name, Bytes: meta.Size, Total: meta.Size})
+		}
+		if uerr := lock.unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("hub: unlock %s: %w", rc.lock(meta.ETag), uerr)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		c.emit(ProgressEvent{Kind: ProgressCached, Repo: repoID, File: name, Bytes: meta.Size, Total: meta.Size})
+	}
+	return rc.link(commit, name, meta.ETag)
+}
+
+// Resolve returns a model folder for idOrDir: an existing local folder as is
+// (no network, no cache), else the snapshot folder Download gives for the
+// repo id. A path that does not exist (absolute, starting with "." or "~",
+// or with more than one "/") is reported as a missing folder rather than
+// tried as a repo id.
+func (c *Client) Resolve(ctx context.Context, idOrDir, revision string) (string, error) {
+	if idOrDir == "" {
+		return "", fmt.Errorf("hub: empty model (want ORG/NAME or a folder)")
+	}
+	p := expandHome(idOrDir)
+	if fi, err := os.Stat(p); err == nil {
+		if !fi.IsDir() {
+			return "", fmt.Errorf("hub: %s is a file; give the folder that holds config.json and the weights", idOrDir)
+		}
+		return p, nil
+	}
+	if looksLikePath(idOrDir) {
+		return "", fmt.Errorf("hub: model folder %s does not exist: %w", idOrDir, os.ErrNotExist)
+	}
+	if err := ValidateRepoID(idOrDir); err != nil {
+		return "", fmt.Errorf("hub: %q is neither an existing folder nor a repo id: %w", idOrDir, err)
+	}
+	return c.Download(ctx, idOrDir, revision)
+}
+
+func looksLikePath(s string) bool {
+	return filepath.IsAbs(s) || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "~") ||
+		strings.HasPrefix(s, "/") || strings.ContainsRune(s, '\\') || strings.Count(s, "/") > 1
+}
