@@ -1,0 +1,97 @@
+//go:build !gembedstub
+
+package embed
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/gembed-dev/gembed/graph"
+	"github.com/gembed-dev/gembed/hub"
+	"github.com/gembed-dev/gembed/tokenizer"
+)
+
+// WithHubClient uses c (its cache folder, token, endpoint, progress
+// callback...) to fetch models; WithRevision still applies, while
+// WithCacheDir, WithToken, WithOffline and WithEndpoint are ignored.
+func WithHubClient(c *hub.Client) Option { return func(s *settings) { s.hubClient = c } }
+
+func resolveModel(ctx context.Context, id string, s settings) (string, error) {
+	if isLocalDir(id) {
+		return filepath.Abs(id)
+	}
+	c := s.hubClient
+	if c == nil {
+		hc := hub.NewClient()
+		if s.cacheDir != "" {
+			hc.CacheDir = s.cacheDir
+		}
+		if s.token != "" {
+			hc.Token = s.token
+		}
+		if s.offline {
+			hc.Offline = true
+		}
+		if s.endpoint != "" {
+			hc.Endpoint = s.endpoint
+		}
+		if s.httpClient != nil {
+			hc.HTTPClient = s.httpClient
+		}
+		c = hc
+	}
+	dir, err := c.Resolve(ctx, id, s.revision)
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", id, err)
+	}
+	return dir, nil
+}
+
+func readShape(dir string) (modelShape, error) {
+	c, err := graph.ReadConfig(dir)
+	if err != nil {
+		return modelShape{}, err
+	}
+	return modelShape{
+		modelType: c.ModelType, hidden: c.Hidden, intermediate: c.Intermediate, layers: c.Layers,
+		heads: c.Heads, kvHeads: c.KVHeads, headDim: c.HeadDim, vocab: c.Vocab, maxPos: c.MaxPositions,
+	}, nil
+}
+
+type hfTokenizer struct{ t *tokenizer.Tokenizer }
+
+func loadTokenizer(dir string) (textEncoder, error) {
+	t, err := tokenizer.LoadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, err
+	}
+	return hfTokenizer{t}, nil
+}
+
+func (h hfTokenizer) encodeBatch(ctx context.Context, texts []string, maxLen int) ([]encoded, error) {
+	encs, err := h.t.EncodeBatch(ctx, texts, tokenizer.EncodeOptions{AddSpecialTokens: true, MaxLength: maxLen})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]encoded, len(encs))
+	for i, e := range encs {
+		out[i] = encoded{ids: e.IDs, truncated: e.Truncated, originalLen: e.OriginalLength}
+	}
+	return out, nil
+}
+
+func loadModel(dir string, p Pooling, threads int) (forwarder, error) {
+	var gp graph.Pooling
+	switch p {
+	case PoolLastToken:
+		gp = graph.PoolLastToken
+	case PoolMean:
+		gp = graph.PoolMean
+	case PoolCLS:
+		gp = graph.PoolCLS
+	default:
+		return nil, fmt.Errorf("pooling %q is not supported", p)
+	}
+	return graph.Load(dir, graph.Options{Pooling: gp, Threads: threads})
+}

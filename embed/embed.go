@@ -1,0 +1,362 @@
+package embed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrClosed is returned by calls on a closed Embedder.
+var ErrClosed = errors.New("embed: embedder is closed")
+
+// TooLongError is returned when an input has more tokens than the maximum
+// length and truncation is off (WithNoTruncate, EmbedOptions.NoTruncate).
+type TooLongError struct {
+	Index  int // input index, from 0
+	Tokens int // its length in tokens, prompt and special tokens included
+	Max    int // the maximum length
+}
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("input %d has %d tokens, more than the maximum length %d (truncation is off)", e.Index, e.Tokens, e.Max)
+}
+
+// Embedder turns texts into vectors with one model. It is safe for
+// concurrent use by many goroutines; Close it when done.
+type Embedder struct {
+	info  Info
+	s     settings
+	enc   textEncoder
+	model forwarder
+
+	mu     sync.RWMutex // read-held by running calls; Close takes it to wait for them
+	closed bool
+}
+
+// Info describes a loaded model.
+type Info struct {
+	ID  string // what New was given
+	Dir string // the local model folder
+
+	ModelType    string // config.json model_type: "qwen3", "qwen2"
+	Hidden       int
+	Intermediate int
+	Layers       int
+	Heads        int
+	KVHeads      int
+	HeadDim      int
+	Vocab        int
+	MaxPositions int
+
+	Dimensions int // length of the vectors Embed returns (WithDimensions, else Hidden)
+	MaxLength  int // maximum tokens per input
+	SentenceTransformers
+}
+
+// EmbedOptions adjust one call. The zero value means "as configured by New".
+type EmbedOptions struct {
+	// Query applies the query prompt: the Embedder's instruction
+	// (WithInstruction) if set, else the model's "query" prompt, if any.
+	Query bool
+	// PromptName selects a prompt of config_sentence_transformers.json.
+	PromptName string
+	// Instruction is a custom query task: "Instruct: " + task + "\nQuery:" + text.
+	Instruction string
+	// Dimensions keeps the first n values, then renormalizes (0: New's setting).
+	Dimensions int
+	// Normalize overrides New's WithNormalize when not nil.
+	Normalize *bool
+	// MaxLength overrides New's WithMaxLength when > 0.
+	MaxLength int
+	// NoTruncate makes a too-long input an error (also when New's WithNoTruncate is set).
+	NoTruncate bool
+	// Progress receives a Progress event after every batch of this call.
+	Progress func(Progress)
+}
+
+// Tokenized is one input as token ids, ready for EmbedTokens.
+type Tokenized struct {
+	IDs            []int // prompt and special tokens included
+	Truncated      bool  // the input was cut to the maximum length
+	OriginalTokens int   // length before truncation (== len(IDs) when not truncated)
+}
+
+// InputStats reports what happened to one input.
+type InputStats struct {
+	Tokens         int  // tokens the model saw
+	Truncated      bool // the input was longer than the maximum length and was cut
+	OriginalTokens int  // tokens before truncation
+}
+
+// Result is the answer to EmbedDetailed.
+type Result struct {
+	Embeddings  [][]float32  // in input order
+	Inputs      []InputStats // in input order
+	TotalTokens int          // sum of InputStats.Tokens, for usage accounting
+}
+
+// Truncated returns the indexes of the inputs that were truncated.
+func (r Result) Truncated() []int {
+	var idx []int
+	for i, in := range r.Inputs {
+		if in.Truncated {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// Info describes the model.
+func (e *Embedder) Info() Info {
+	i := e.info
+	i.Prompts = make(map[string]string, len(e.info.Prompts))
+	for k, v := range e.info.Prompts {
+		i.Prompts[k] = v
+	}
+	return i
+}
+
+// Embed returns one vector per text, in order: the default prompt (if any)
+// applied, L2-normalized unless configured otherwise. The empty string is a
+// valid input. Invalid UTF-8 is tokenized as the tokenizer does (Hugging
+// Face's byte-level BPE sees the raw bytes; the result is a valid vector).
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	r, err := e.EmbedDetailed(ctx, texts, EmbedOptions{})
+	return r.Embeddings, err
+}
+
+// EmbedQueries is Embed with the query prompt (see EmbedOptions.Query).
+func (e *Embedder) EmbedQueries(ctx context.Context, queries []string) ([][]float32, error) {
+	r, err := e.EmbedDetailed(ctx, queries, EmbedOptions{Query: true})
+	return r.Embeddings, err
+}
+
+// EmbedDetailed embeds texts with per-call options and reports token counts
+// and truncation per input.
+func (e *Embedder) EmbedDetailed(ctx context.Context, texts []string, opt EmbedOptions) (Result, error) {
+	dims, err := e.dimensions(opt.Dimensions)
+	if err != nil {
+		return Result{}, err
+	}
+	toks, err := e.Tokenize(ctx, texts, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	seqs := make([][]int, len(toks))
+	res := Result{Inputs: make([]InputStats, len(toks))}
+	for i, t := range toks {
+		seqs[i] = t.IDs
+		res.Inputs[i] = InputStats{Tokens: len(t.IDs), Truncated: t.Truncated, OriginalTokens: t.OriginalTokens}
+		res.TotalTokens += len(t.IDs)
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = e.s.progress
+	}
+	raw, err := e.embedTokens(ctx, seqs, progress)
+	if err != nil {
+		return Result{}, err
+	}
+	normalize := e.s.normalize
+	if opt.Normalize != nil {
+		normalize = *opt.Normalize
+	}
+	res.Embeddings = make([][]float32, len(raw))
+	for i, v := range raw {
+		res.Embeddings[i] = Finish(v, dims, normalize)
+	}
+	return res, nil
+}
+
+// Prompt returns the text prepended to inputs under opt (see EmbedOptions).
+func (e *Embedder) Prompt(opt EmbedOptions) (string, error) {
+	switch {
+	case opt.Instruction != "":
+		return InstructionPrompt(opt.Instruction), nil
+	case opt.PromptName != "":
+		return e.namedPrompt(opt.PromptName)
+	case opt.Query:
+		if e.s.instruction != "" {
+			return InstructionPrompt(e.s.instruction), nil
+		}
+		return e.info.Prompts["query"], nil
+	case e.s.promptName != "":
+		return e.namedPrompt(e.s.promptName)
+	default:
+		return e.info.Prompts[e.info.DefaultPromptName], nil
+	}
+}
+
+// InstructionPrompt is the Qwen3-Embedding query prefix for a task; the
+// query follows "Query:" directly, without a space.
+func InstructionPrompt(task string) string {
+	return "Instruct: " + task + "\nQuery:"
+}
+
+func (e *Embedder) namedPrompt(name string) (string, error) {
+	p, ok := e.info.Prompts[name]
+	if !ok {
+		names := e.info.PromptNames()
+		if len(names) == 0 {
+			return "", fmt.Errorf("unknown prompt name %q: %s/config_sentence_transformers.json defines no prompts", name, e.info.Dir)
+		}
+		return "", fmt.Errorf("unknown prompt name %q (the model has: %s)", name, strings.Join(names, ", "))
+	}
+	return p, nil
+}
+
+func (e *Embedder) dimensions(n int) (int, error) {
+	if n == 0 {
+		return e.info.Dimensions, nil
+	}
+	if n < 0 || n > e.info.Hidden {
+		return 0, fmt.Errorf("dimensions %d out of range: the model's vectors have %d values", n, e.info.Hidden)
+	}
+	return n, nil
+}
+
+// Tokenize applies the prompt and tokenizes texts (special tokens added) as
+// EmbedDetailed would, truncating to the maximum length or, with
+// NoTruncate, failing with a *TooLongError naming the first long input.
+func (e *Embedder) Tokenize(ctx context.Context, texts []string, opt EmbedOptions) ([]Tokenized, error) {
+	prompt, err := e.Prompt(opt)
+	if err != nil {
+		return nil, err
+	}
+	maxLen := e.info.MaxLength
+	if opt.MaxLength != 0 {
+		if opt.MaxLength < 1 || opt.MaxLength > e.info.MaxPositions {
+			return nil, fmt.Errorf("max length %d out of range 1..%d (max_position_embeddings)", opt.MaxLength, e.info.MaxPositions)
+		}
+		maxLen = opt.MaxLength
+	}
+	full := texts
+	if prompt != "" {
+		full = make([]string, len(texts))
+		for i, t := range texts {
+			full[i] = prompt + t
+		}
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	encs, err := e.enc.encodeBatch(ctx, full, maxLen)
+	if err != nil {
+		return nil, err
+	}
+	noTruncate := opt.NoTruncate || e.s.noTruncate
+	out := make([]Tokenized, len(encs))
+	for i, enc := range encs {
+		orig := enc.originalLen
+		if orig < len(enc.ids) {
+			orig = len(enc.ids)
+		}
+		if enc.truncated && noTruncate {
+			return nil, &TooLongError{Index: i, Tokens: orig, Max: maxLen}
+		}
+		out[i] = Tokenized{IDs: enc.ids, Truncated: enc.truncated, OriginalTokens: orig}
+	}
+	return out, nil
+}
+
+// EmbedTokens runs token sequences (as from Tokenize) through the model and
+// returns the pooled vectors in input order, NOT normalized and with all
+// dimensions (see Finish). Sequences are sorted by length and packed into
+// batches by the token budget; batch composition does not change a vector.
+func (e *Embedder) EmbedTokens(ctx context.Context, seqs [][]int) ([][]float32, error) {
+	return e.embedTokens(ctx, seqs, nil)
+}
+
+func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(Progress)) ([][]float32, error) {
+	total := 0
+	lengths := make([]int, len(seqs))
+	for i, s := range seqs {
+		if len(s) == 0 {
+			return nil, fmt.Errorf("input %d has no tokens", i)
+		}
+		if len(s) > e.info.MaxPositions {
+			return nil, fmt.Errorf("input %d has %d tokens, more than max_position_embeddings %d", i, len(s), e.info.MaxPositions)
+		}
+		for _, id := range s {
+			if id < 0 || id >= e.info.Vocab {
+				return nil, fmt.Errorf("input %d: token id %d out of range 0..%d", i, id, e.info.Vocab-1)
+			}
+		}
+		lengths[i] = len(s)
+		total += len(s)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	out := make([][]float32, len(seqs))
+	p := Progress{Total: len(seqs), TotalTokens: total}
+	for _, batch := range PlanBatches(lengths, e.s.batchTokens) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		in := make([][]int, len(batch))
+		for j, i := range batch {
+			in[j] = seqs[i]
+		}
+		vecs, err := e.model.Forward(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if len(vecs) != len(in) {
+			return nil, fmt.Errorf("model returned %d vectors for %d inputs", len(vecs), len(in))
+		}
+		for j, i := range batch {
+			out[i] = vecs[j]
+			p.Done++
+			p.DoneTokens += lengths[i]
+		}
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return out, nil
+}
+
+// PlanBatches groups sequence indexes into batches: longest first, each
+// batch's padded size (count × longest) within budget, a sequence longer
+// than the budget alone. Ties keep input order, so the plan is deterministic.
+func PlanBatches(lengths []int, budget int) [][]int {
+	if budget < 1 {
+		budget = 1
+	}
+	order := make([]int, len(lengths))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return lengths[order[a]] > lengths[order[b]] })
+	var batches [][]int
+	for start := 0; start < len(order); {
+		longest := lengths[order[start]]
+		n := 1
+		for start+n < len(order) && (n+1)*longest <= budget {
+			n++
+		}
+		batches = append(batches, order[start:start+n:start+n])
+		start += n
+	}
+	return batches
+}
+
+// Close frees the model. It waits for running calls; later calls return
+// ErrClosed. Closing twice is harmless.
+func (e *Embedder) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	return e.model.Close()
+}

@@ -1,0 +1,428 @@
+package embed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestPlanBatches(t *testing.T) {
+	tests := []struct {
+		name    string
+		lengths []int
+		budget  int
+		want    [][]int
+	}{
+		{"empty", nil, 10, nil},
+		{"one", []int{5}, 10, [][]int{{0}}},
+		{"longer than budget runs alone", []int{3, 20, 3}, 10, [][]int{{1}, {0, 2}}},
+		{"sorted longest first, ties in input order", []int{2, 4, 2, 4}, 8, [][]int{{1, 3}, {0, 2}}},
+		{"budget counts padding", []int{5, 1, 1, 1}, 10, [][]int{{0, 1}, {2, 3}}},
+		{"zero budget still progresses", []int{1, 1}, 0, [][]int{{0}, {1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PlanBatches(tt.lengths, tt.budget)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("PlanBatches(%v, %d) = %v, want %v", tt.lengths, tt.budget, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFinish(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        []float32
+		dims      int
+		normalize bool
+		want      []float32
+	}{
+		{"all, normalized", []float32{3, 4}, 0, true, []float32{0.6, 0.8}},
+		{"truncate then normalize", []float32{3, 4, 100}, 2, true, []float32{0.6, 0.8}},
+		{"raw", []float32{3, 4, 100}, 2, false, []float32{3, 4}},
+		{"zero stays zero", []float32{0, 0}, 0, true, []float32{0, 0}},
+		{"dims beyond length keeps all", []float32{1}, 5, true, []float32{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := append([]float32(nil), tt.in...)
+			got := Finish(in, tt.dims, tt.normalize)
+			if !reflect.DeepEqual(in, tt.in) {
+				t.Fatal("Finish changed its input")
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if math.Abs(float64(got[i]-tt.want[i])) > 1e-6 {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestSimilarity(t *testing.T) {
+	m := Similarity([][]float32{{1, 0}, {0, 2}}, [][]float32{{1, 0}, {1, 1}, {0, 0}})
+	want := [][]float64{{1, math.Sqrt2 / 2, 0}, {0, math.Sqrt2 / 2, 0}}
+	for i := range want {
+		for j := range want[i] {
+			if math.Abs(m[i][j]-want[i][j]) > 1e-9 {
+				t.Fatalf("Similarity = %v, want %v", m, want)
+			}
+		}
+	}
+}
+
+func TestPrompt(t *testing.T) {
+	e := newFake(t, &fakeModel{})
+	withInstr := newFake(t, &fakeModel{}, WithInstruction("Find it"))
+	withName := newFake(t, &fakeModel{}, WithPromptName("query"))
+	tests := []struct {
+		name    string
+		e       *Embedder
+		opt     EmbedOptions
+		want    string
+		wantErr string
+	}{
+		{"default: none", e, EmbedOptions{}, "", ""},
+		{"query prompt", e, EmbedOptions{Query: true}, "Q:", ""},
+		{"named", e, EmbedOptions{PromptName: "document"}, "", ""},
+		{"unknown name", e, EmbedOptions{PromptName: "nope"}, "", `unknown prompt name "nope" (the model has: document, query)`},
+		{"call instruction", e, EmbedOptions{Instruction: "Find"}, "Instruct: Find\nQuery:", ""},
+		{"embedder instruction for queries", withInstr, EmbedOptions{Query: true}, "Instruct: Find it\nQuery:", ""},
+		{"embedder instruction not for documents", withInstr, EmbedOptions{}, "", ""},
+		{"embedder prompt name", withName, EmbedOptions{}, "Q:", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.e.Prompt(tt.opt)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Prompt = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEmbedOrderAndBatching(t *testing.T) {
+	m := &fakeModel{}
+	e := newFake(t, m, WithBatchTokens(20))
+	texts := []string{"a", "a much longer text", "", "medium one", "b", "x\xffy"}
+	got, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.batches) < 2 {
+		t.Fatalf("expected several batches, got %v", m.batches)
+	}
+	for i, text := range texts {
+		one, err := newFake(t, &fakeModel{}).Embed(context.Background(), []string{text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i], one[0]) {
+			t.Errorf("text %d: batched %v != alone %v", i, got[i], one[0])
+		}
+		if n := norm(got[i]); math.Abs(n-1) > 1e-5 {
+			t.Errorf("text %d: norm %v", i, n)
+		}
+	}
+}
+
+func TestEmbedQueriesUsesPrompt(t *testing.T) {
+	e := newFake(t, &fakeModel{})
+	q, err := e.EmbedQueries(context.Background(), []string{"hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Embed(context.Background(), []string{"Q:hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(q, d) {
+		t.Fatal("EmbedQueries(hi) != Embed(Q:hi)")
+	}
+}
+
+func TestEmbedDetailed(t *testing.T) {
+	ctx := context.Background()
+	long := strings.Repeat("x", 100)
+	tests := []struct {
+		name      string
+		opts      []Option
+		call      EmbedOptions
+		texts     []string
+		wantDims  int
+		wantStats []InputStats
+		wantErr   string
+	}{
+		{name: "token counts", texts: []string{"ab", ""}, wantDims: 8,
+			wantStats: []InputStats{{3, false, 3}, {1, false, 1}}},
+		{name: "truncation reported", opts: []Option{WithMaxLength(10)}, texts: []string{"ab", long}, wantDims: 8,
+			wantStats: []InputStats{{3, false, 3}, {10, true, 101}}},
+		{name: "call max length", call: EmbedOptions{MaxLength: 2}, texts: []string{"ab"}, wantDims: 8,
+			wantStats: []InputStats{{2, true, 3}}},
+		{name: "default max length is max positions", texts: []string{long}, wantDims: 8,
+			wantStats: []InputStats{{64, true, 101}}},
+		{name: "no truncate", opts: []Option{WithNoTruncate(true)}, texts: []string{"ok", long},
+			wantErr: "input 1 has 101 tokens, more than the maximum length 64 (truncation is off)"},
+		{name: "no truncate per call", call: EmbedOptions{NoTruncate: true, MaxLength: 5}, texts: []string{"okay!"},
+			wantErr: "input 0 has 6 tokens, more than the maximum length 5 (truncation is off)"},
+		{name: "dimensions", opts: []Option{WithDimensions(4)}, texts: []string{"ab"}, wantDims: 4,
+			wantStats: []InputStats{{3, false, 3}}},
+		{name: "call dimensions", call: EmbedOptions{Dimensions: 2}, texts: []string{"ab"}, wantDims: 2,
+			wantStats: []InputStats{{3, false, 3}}},
+		{name: "call dimensions too big", call: EmbedOptions{Dimensions: 9}, texts: []string{"ab"},
+			wantErr: "dimensions 9 out of range: the model's vectors have 8 values"},
+		{name: "call max length too big", call: EmbedOptions{MaxLength: 65}, texts: []string{"ab"},
+			wantErr: "max length 65 out of range 1..64 (max_position_embeddings)"},
+		{name: "no inputs", texts: nil, wantStats: []InputStats{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newFake(t, &fakeModel{}, tt.opts...)
+			r, err := e.EmbedDetailed(ctx, tt.texts, tt.call)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.Inputs, tt.wantStats) {
+				t.Fatalf("Inputs = %v, want %v", r.Inputs, tt.wantStats)
+			}
+			total := 0
+			for i, v := range r.Embeddings {
+				total += r.Inputs[i].Tokens
+				if len(v) != tt.wantDims {
+					t.Fatalf("vector %d has %d values, want %d", i, len(v), tt.wantDims)
+				}
+				if n := norm(v); math.Abs(n-1) > 1e-5 {
+					t.Fatalf("vector %d norm %v", i, n)
+				}
+			}
+			if total != r.TotalTokens {
+				t.Fatalf("TotalTokens %d, want %d", r.TotalTokens, total)
+			}
+		})
+	}
+}
+
+func TestTooLongErrorType(t *testing.T) {
+	e := newFake(t, &fakeModel{}, WithNoTruncate(true), WithMaxLength(3))
+	_, err := e.Embed(context.Background(), []string{"a", "abcd"})
+	var tl *TooLongError
+	if !errors.As(err, &tl) || tl.Index != 1 || tl.Tokens != 5 || tl.Max != 3 {
+		t.Fatalf("err = %#v", err)
+	}
+}
+
+func TestNewOptionsValidated(t *testing.T) {
+	s := defaultSettings()
+	shape := modelShape{hidden: 8, vocab: 300, maxPos: 64}
+	for _, tt := range []struct {
+		opt  Option
+		want string
+	}{
+		{WithDimensions(9), "dimensions 9 out of range"},
+		{WithMaxLength(100), "max length 100 out of range 1..64"},
+		{WithBatchTokens(-1), "batch token budget -1"},
+		{WithPromptName("x"), `unknown prompt name "x"`},
+	} {
+		s2 := s
+		tt.opt(&s2)
+		_, err := newEmbedder("fake", "/fake", shape, fakeST, fakeEncoder{}, &fakeModel{}, s2)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("err = %v, want it to contain %q", err, tt.want)
+		}
+	}
+}
+
+func TestNormalizeOff(t *testing.T) {
+	e := newFake(t, &fakeModel{}, WithNormalize(false))
+	v, err := e.Embed(context.Background(), []string{"ab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(v[0], fakeVector([]int{'a', 'b', fakeEOS})) {
+		t.Fatalf("raw vector changed: %v", v[0])
+	}
+}
+
+func TestEmbedTokensValidates(t *testing.T) {
+	e := newFake(t, &fakeModel{})
+	for _, tt := range []struct {
+		seqs [][]int
+		want string
+	}{
+		{[][]int{{1}, {}}, "input 1 has no tokens"},
+		{[][]int{{1, 300}}, "input 0: token id 300 out of range 0..299"},
+		{[][]int{make([]int, 65)}, "input 0 has 65 tokens, more than max_position_embeddings 64"},
+	} {
+		if _, err := e.EmbedTokens(context.Background(), tt.seqs); err == nil || err.Error() != tt.want {
+			t.Errorf("err = %v, want %q", err, tt.want)
+		}
+	}
+}
+
+func TestProgress(t *testing.T) {
+	var events []Progress
+	e := newFake(t, &fakeModel{}, WithBatchTokens(4), WithProgress(func(p Progress) { events = append(events, p) }))
+	if _, err := e.Embed(context.Background(), []string{"a", "b", "c", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Progress{{2, 4, 4, 8}, {4, 4, 8, 8}}
+	if !reflect.DeepEqual(events, want) {
+		t.Fatalf("progress %v, want %v", events, want)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	m := &fakeModel{block: make(chan struct{})}
+	e := newFake(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := e.Embed(ctx, []string{"a"})
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if _, err := e.Embed(ctx, []string{"a"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled context: err = %v", err)
+	}
+}
+
+func TestConcurrentUseAndClose(t *testing.T) {
+	m := &fakeModel{}
+	e := newFake(t, m, WithBatchTokens(16))
+	want := map[string][]float32{}
+	texts := make([]string, 20)
+	for i := range texts {
+		texts[i] = strings.Repeat(fmt.Sprint(i), i%7)
+		v, err := newFake(t, &fakeModel{}).Embed(context.Background(), texts[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[texts[i]] = v[0]
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for g := 0; g < 32; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			in := texts[g%5 : g%5+10]
+			for k := 0; k < 5; k++ {
+				got, err := e.Embed(context.Background(), in)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i, text := range in {
+					if !reflect.DeepEqual(got[i], want[text]) {
+						errs <- fmt.Errorf("goroutine %d: wrong vector for %q", g, text)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil || !m.closed.Load() {
+		t.Fatalf("Close: %v, closed=%v", err, m.closed.Load())
+	}
+	if err := e.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := e.Embed(context.Background(), []string{"a"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+}
+
+func TestReadSentenceTransformers(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		want    SentenceTransformers
+		wantErr string
+	}{
+		{name: "no files: defaults", files: nil,
+			want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Prompts: map[string]string{}}},
+		{name: "qwen3-embedding", files: map[string]string{
+			"modules.json": `[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
+				{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
+				{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]`,
+			"1_Pooling/config.json":             `{"word_embedding_dimension":1024,"pooling_mode_cls_token":false,"pooling_mode_mean_tokens":false,"pooling_mode_lasttoken":true,"include_prompt":true}`,
+			"config_sentence_transformers.json": `{"prompts":{"query":"Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:","document":""},"default_prompt_name":null,"similarity_fn_name":"cosine"}`,
+		}, want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Similarity: "cosine", Prompts: map[string]string{
+			"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:", "document": ""}}},
+		{name: "mean pooling elsewhere, no normalize", files: map[string]string{
+			"modules.json":          `[{"idx":1,"name":"1","path":"pool","type":"sentence_transformers.models.Pooling"}]`,
+			"pool/config.json":      `{"pooling_mode_mean_tokens":true}`,
+			"1_Pooling/config.json": `{"pooling_mode_cls_token":true}`,
+		}, want: SentenceTransformers{Pooling: PoolMean, Normalize: false, Prompts: map[string]string{}}},
+		{name: "default prompt", files: map[string]string{
+			"config_sentence_transformers.json": `{"prompts":{"a":"A: "},"default_prompt_name":"a"}`,
+		}, want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Prompts: map[string]string{"a": "A: "}, DefaultPromptName: "a"}},
+		{name: "default prompt missing", files: map[string]string{
+			"config_sentence_transformers.json": `{"prompts":{},"default_prompt_name":"a"}`,
+		}, wantErr: `config_sentence_transformers.json: default_prompt_name "a" is not in prompts`},
+		{name: "max pooling", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_max_tokens":true}`},
+			wantErr: "config.json: pooling_mode_max_tokens is not supported"},
+		{name: "two modes", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_cls_token":true,"pooling_mode_lasttoken":true}`},
+			wantErr: "more than one pooling_mode_* is true"},
+		{name: "broken json", files: map[string]string{"modules.json": `[{`},
+			wantErr: "modules.json: unexpected end of JSON input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := ReadSentenceTransformers(dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,107 @@
+package embed
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"sync"
+	"sync/atomic"
+)
+
+const (
+	fakeEOS    = 256
+	fakeVocab  = 300
+	fakeHidden = 8
+)
+
+// fakeEncoder tokenizes bytes (id = byte) and appends fakeEOS; truncation
+// keeps the final fakeEOS, like the Qwen3-Embedding tokenizer.
+type fakeEncoder struct{}
+
+func (fakeEncoder) encodeBatch(ctx context.Context, texts []string, maxLen int) ([]encoded, error) {
+	out := make([]encoded, len(texts))
+	for i, t := range texts {
+		ids := make([]int, 0, len(t)+1)
+		for _, b := range []byte(t) {
+			ids = append(ids, int(b))
+		}
+		ids = append(ids, fakeEOS)
+		e := encoded{ids: ids, originalLen: len(ids)}
+		if maxLen > 0 && len(ids) > maxLen {
+			e.ids = append(ids[:maxLen-1:maxLen-1], fakeEOS)
+			e.truncated = true
+		}
+		out[i] = e
+	}
+	return out, ctx.Err()
+}
+
+// fakeModel's vector depends only on the sequence, never on the batch.
+type fakeModel struct {
+	mu      sync.Mutex
+	batches [][]int // lengths per Forward call
+	calls   atomic.Int64
+	closed  atomic.Bool
+	block   chan struct{} // when set, Forward waits on it or the context
+}
+
+func (m *fakeModel) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
+	m.calls.Add(1)
+	if m.block != nil {
+		select {
+		case <-m.block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	lens := make([]int, len(seqs))
+	out := make([][]float32, len(seqs))
+	for i, s := range seqs {
+		lens[i] = len(s)
+		out[i] = fakeVector(s)
+	}
+	m.mu.Lock()
+	m.batches = append(m.batches, lens)
+	m.mu.Unlock()
+	return out, nil
+}
+
+func (m *fakeModel) Close() error { m.closed.Store(true); return nil }
+
+func fakeVector(seq []int) []float32 {
+	v := make([]float32, fakeHidden)
+	for k := range v {
+		h := fnv.New32a()
+		for _, id := range seq {
+			h.Write([]byte{byte(id), byte(id >> 8), byte(k)})
+		}
+		v[k] = float32(h.Sum32()%1000)/100 - 5
+	}
+	return v
+}
+
+var fakeST = SentenceTransformers{
+	Pooling: PoolLastToken, Normalize: true,
+	Prompts: map[string]string{"query": "Q:", "document": ""},
+}
+
+func newFake(tb interface{ Fatal(...any) }, model *fakeModel, opts ...Option) *Embedder {
+	s := defaultSettings()
+	for _, o := range opts {
+		o(&s)
+	}
+	shape := modelShape{modelType: "fake", hidden: fakeHidden, vocab: fakeVocab, maxPos: 64, layers: 1, heads: 1, kvHeads: 1, headDim: 8}
+	e, err := newEmbedder("fake", "/fake", shape, fakeST, fakeEncoder{}, model, s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}

@@ -1,0 +1,109 @@
+package embed
+
+import (
+	"net/http"
+)
+
+// DefaultMaxLength is the maximum number of tokens per input (prompt and
+// final <|endoftext|> included) unless WithMaxLength says otherwise: the
+// Qwen3-Embedding model card's setting. It is lowered to the model's
+// max_position_embeddings when that is smaller.
+const DefaultMaxLength = 8192
+
+// DefaultBatchTokens is the default budget of one forward batch, counted in
+// padded tokens (number of sequences × longest sequence).
+const DefaultBatchTokens = 8192
+
+// DefaultModel is the model used when none is named.
+const DefaultModel = "Qwen/Qwen3-Embedding-0.6B"
+
+// Option configures New.
+type Option func(*settings)
+
+type settings struct {
+	revision   string
+	cacheDir   string
+	token      string
+	offline    bool
+	endpoint   string
+	httpClient *http.Client
+	hubClient  hubClient
+
+	dimensions  int
+	promptName  string
+	instruction string
+	maxLength   int
+	noTruncate  bool
+	normalize   bool
+	batchTokens int
+	threads     int
+	progress    func(Progress)
+}
+
+func defaultSettings() settings {
+	return settings{normalize: true, batchTokens: DefaultBatchTokens}
+}
+
+// WithRevision selects a Hub revision (branch, tag or commit); default "main".
+func WithRevision(rev string) Option { return func(s *settings) { s.revision = rev } }
+
+// WithCacheDir overrides the Hugging Face cache folder (default from
+// HF_HUB_CACHE, HF_HOME or ~/.cache/huggingface/hub).
+func WithCacheDir(dir string) Option { return func(s *settings) { s.cacheDir = dir } }
+
+// WithToken sets the Hub access token (default from HF_TOKEN or the token file).
+func WithToken(token string) Option { return func(s *settings) { s.token = token } }
+
+// WithOffline forbids network requests: the model must be in the cache already.
+func WithOffline(offline bool) Option { return func(s *settings) { s.offline = offline } }
+
+// WithEndpoint overrides the Hub endpoint (default from HF_ENDPOINT).
+func WithEndpoint(url string) Option { return func(s *settings) { s.endpoint = url } }
+
+// WithHTTPClient sets the HTTP client used for Hub downloads.
+func WithHTTPClient(c *http.Client) Option { return func(s *settings) { s.httpClient = c } }
+
+// WithDimensions keeps only the first n values of every vector (Matryoshka
+// representation learning) and renormalizes them. n must be between 1 and
+// the model's hidden size; 0 keeps all.
+func WithDimensions(n int) Option { return func(s *settings) { s.dimensions = n } }
+
+// WithPromptName makes Embed prepend the named prompt from
+// config_sentence_transformers.json (for example "query") to every text.
+// Without it, Embed uses the model's default_prompt_name, if any.
+func WithPromptName(name string) Option { return func(s *settings) { s.promptName = name } }
+
+// WithInstruction makes EmbedQueries use a custom task instead of the
+// model's "query" prompt: "Instruct: " + task + "\nQuery:" + query.
+func WithInstruction(task string) Option { return func(s *settings) { s.instruction = task } }
+
+// WithMaxLength sets the maximum number of tokens per input, prompt and
+// special tokens included (default DefaultMaxLength). Longer inputs are
+// truncated, keeping the final <|endoftext|>, and the truncation is reported
+// in Result.Inputs; see WithNoTruncate.
+func WithMaxLength(n int) Option { return func(s *settings) { s.maxLength = n } }
+
+// WithNoTruncate turns an input longer than the maximum length into an
+// error (*TooLongError) instead of truncating it.
+func WithNoTruncate(noTruncate bool) Option { return func(s *settings) { s.noTruncate = noTruncate } }
+
+// WithNormalize chooses whether vectors are L2-normalized (default true, as
+// sentence-transformers' Normalize module does).
+func WithNormalize(normalize bool) Option { return func(s *settings) { s.normalize = normalize } }
+
+// WithBatchTokens sets the budget of one forward batch in padded tokens
+// (sequences × longest sequence; default DefaultBatchTokens). A sequence
+// longer than the budget runs alone.
+func WithBatchTokens(n int) Option { return func(s *settings) { s.batchTokens = n } }
+
+// WithThreads limits the number of cores the model uses (0 = all).
+func WithThreads(n int) Option { return func(s *settings) { s.threads = n } }
+
+// WithProgress receives a Progress event after every batch of every call.
+func WithProgress(f func(Progress)) Option { return func(s *settings) { s.progress = f } }
+
+// Progress reports how far a call has come.
+type Progress struct {
+	Done, Total             int // inputs
+	DoneTokens, TotalTokens int // tokens
+}
