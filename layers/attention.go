@@ -1,0 +1,134 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// MaskValue is added to the scores of masked (future or padding) keys. It is
+// large and negative but finite, so a fully masked row never produces NaN.
+const MaskValue float32 = -1e30
+
+// queryBlock is how many query rows one attention task handles; its score
+// scratch is queryBlock × T per thread, so memory grows linearly in T.
+const queryBlock = 64
+
+type attentionOp struct {
+	opBase
+	heads, kvHeads, dim int
+	scratch             slotTensor
+}
+
+// Attention adds grouped-query scaled dot-product attention over q [B·T, heads·dim],
+// k and v [B·T, kvHeads·dim] (query head h reads kv head h/(heads/kvHeads), in
+// place, nothing copied), with the causal AND the padding mask of the
+// runtime's Batch always applied. Scores, mask, softmax and the product with v
+// are fused in one pass over blocks of queryBlock query rows per head, using a
+// per-thread queryBlock×T scratch, so no T×T matrix is ever held. Padding
+// query rows (all keys masked) get zeros. The output [B·T, heads·dim] goes to
+// arena slot.
+func Attention(rt *Runtime, q, k, v *G.Node, heads, kvHeads, dim int, slot string) (*G.Node, error) {
+	n, qw, err := checkMatrix(q, "attention query")
+	if err != nil {
+		return nil, err
+	}
+	if heads < 1 || kvHeads < 1 || heads%kvHeads != 0 || qw != heads*dim {
+		return nil, fmt.Errorf("layers: attention with %d heads, %d kv heads, head dim %d does not fit query width %d", heads, kvHeads, dim, qw)
+	}
+	for _, kv := range []*G.Node{k, v} {
+		if s := kv.Shape(); len(s) != 2 || s[0] != n || s[1] != kvHeads*dim {
+			return nil, fmt.Errorf("layers: attention key/value %q has shape %v, want [%d %d]", kv.Name(), s, n, kvHeads*dim)
+		}
+	}
+	op := &attentionOp{opBase: newOpBase(rt, "Attention", tensor.Shape{n, qw}, q, k, v), heads: heads, kvHeads: kvHeads, dim: dim}
+	op.out = slotTensor{slot: slot, shape: op.shape}
+	rt.Reserve(slot, n*qw)
+	return apply(op, "Attention", q, k, v)
+}
+
+func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
+	n, qw := o.shape[0], o.shape[1]
+	kw := o.kvHeads * o.dim
+	q, err := o.floats(inputs, 0, n*qw)
+	if err != nil {
+		return nil, err
+	}
+	k, err := o.floats(inputs, 1, n*kw)
+	if err != nil {
+		return nil, err
+	}
+	v, err := o.floats(inputs, 2, n*kw)
+	if err != nil {
+		return nil, err
+	}
+	bt := o.rt.Batch
+	if bt.Size*bt.Length != n {
+		return nil, fmt.Errorf("%s: batch layout %d×%d does not match %d rows", o.name, bt.Size, bt.Length, n)
+	}
+	T := bt.Length
+	threads := o.rt.Threads
+	qb := min(queryBlock, T)
+	o.scratch.slot, o.scratch.shape = "attention.scores", tensor.Shape{threads, qb * T}
+	scratch := o.scratch.get(o.rt).Float32s()
+	outT := o.out.get(o.rt)
+	out := outT.Float32s()
+
+	// Padding rows of the output are zeros; real rows are all written below.
+	for b := range bt.Size {
+		clear(out[b*T*qw : (b*T+bt.Start[b])*qw])
+		clear(out[(b*T+bt.Start[b]+bt.Len[b])*qw : (b+1)*T*qw])
+	}
+
+	// Tasks: (sequence, head, query block), counted per sequence.
+	blocks := make([]int, bt.Size+1) // prefix sums of tasks
+	for b := range bt.Size {
+		blocks[b+1] = blocks[b] + o.heads*((bt.Len[b]+qb-1)/qb)
+	}
+	group := o.heads / o.kvHeads
+	scale := float32(1 / math.Sqrt(float64(o.dim)))
+	D := o.dim
+	parallel(threads, blocks[bt.Size], func(worker, task int) {
+		b := 0
+		for blocks[b+1] <= task {
+			b++
+		}
+		t := task - blocks[b]
+		nb := (bt.Len[b] + qb - 1) / qb
+		h, blk := t/nb, t%nb
+		kvh := h / group
+		base := b*T + bt.Start[b] // first real row of the sequence
+		i0 := blk * qb
+		i1 := min(i0+qb, bt.Len[b])
+		m, nk := i1-i0, i1 // queries i0..i1-1 see keys 0..i1-1 at most
+		s := scratch[worker*qb*T : worker*qb*T+m*nk]
+		// S = scale · Q_blk · K_seqᵀ, reading heads in place through the leading dimension.
+		sgemm(true, m, nk, D, scale, q[(base+i0)*qw+h*D:], qw, k[base*kw+kvh*D:], kw, 0, s, nk)
+		for r := range m {
+			row := s[r*nk : (r+1)*nk]
+			last := i0 + r // causal: key j is visible iff j ≤ last
+			for j := last + 1; j < nk; j++ {
+				row[j] += MaskValue
+			}
+			mx := row[0]
+			for _, x := range row[1:] {
+				mx = max(mx, x)
+			}
+			var sum float32
+			for j, x := range row {
+				e := expf(x - mx)
+				row[j] = e
+				sum += e
+			}
+			inv := 1 / sum
+			for j := range row {
+				row[j] *= inv
+			}
+		}
+		// O_blk = P · V_seq, written straight into the head's columns.
+		sgemm(false, m, D, nk, 1, s, nk, v[base*kw+kvh*D:], kw, 0, out[(base+i0)*qw+h*D:], qw)
+	})
+	return outT, nil
+}

@@ -1,0 +1,126 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+type ropeKey struct {
+	theta float64
+	dim   int
+}
+
+// ropeTable holds cos/sin of pos·θ^(-2i/D) for i < D/2, computed in float64.
+type ropeTable struct {
+	half     int
+	cos, sin []float32 // [positions][half]
+}
+
+func (rt *Runtime) ropeTable(theta float64, dim, positions int) *ropeTable {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	k := ropeKey{theta, dim}
+	t := rt.rope[k]
+	if t == nil {
+		t = &ropeTable{half: dim / 2}
+		rt.rope[k] = t
+	}
+	if have := len(t.cos) / t.half; have < positions {
+		cos := make([]float32, positions*t.half)
+		sin := make([]float32, positions*t.half)
+		copy(cos, t.cos)
+		copy(sin, t.sin)
+		for p := have; p < positions; p++ {
+			for i := range t.half {
+				invFreq := math.Pow(theta, -2*float64(i)/float64(dim))
+				a := float64(p) * invFreq
+				cos[p*t.half+i] = float32(math.Cos(a))
+				sin[p*t.half+i] = float32(math.Sin(a))
+			}
+		}
+		t.cos, t.sin = cos, sin
+	}
+	return t
+}
+
+type ropeOp struct {
+	opBase
+	heads, dim int
+	theta, eps float64
+	norm       bool
+	table      *ropeTable
+}
+
+// RoPE adds rotary position embeddings (the "rotate half"/NeoX form) applied
+// IN PLACE to x [B·T, heads·dim], preceded — when norm is non-nil — by an
+// RMSNorm over each head's dim values with weight norm [dim] (Qwen3's q_norm
+// and k_norm, which come before RoPE). Positions count each sequence's real
+// tokens from 0 according to the runtime's Batch, so left padding is handled.
+// The result is x's buffer; x must not be read by anything else.
+func RoPE(rt *Runtime, x, norm *G.Node, heads, dim int, theta, eps float64) (*G.Node, error) {
+	n, width, err := checkMatrix(x, "RoPE input")
+	if err != nil {
+		return nil, err
+	}
+	if dim%2 != 0 || heads*dim != width {
+		return nil, fmt.Errorf("layers: RoPE input %q has %d features, want %d heads × %d (even)", x.Name(), width, heads, dim)
+	}
+	if theta <= 0 {
+		return nil, fmt.Errorf("layers: RoPE theta %v must be positive", theta)
+	}
+	inputs := []*G.Node{x}
+	if norm != nil {
+		if err := checkVector(norm, "q/k norm weight", dim); err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, norm)
+	}
+	op := &ropeOp{opBase: newOpBase(rt, "RoPE", tensor.Shape{n, width}, inputs...), heads: heads, dim: dim, theta: theta, eps: eps, norm: norm != nil}
+	return apply(op, "RoPE", inputs...)
+}
+
+func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
+	n, width := o.shape[0], o.shape[1]
+	x, err := o.floats(inputs, 0, n*width)
+	if err != nil {
+		return nil, err
+	}
+	var w []float32
+	if o.norm {
+		if w, err = o.floats(inputs, 1, o.dim); err != nil {
+			return nil, err
+		}
+	}
+	bt := o.rt.Batch
+	if bt.Size*bt.Length != n {
+		return nil, fmt.Errorf("%s: batch layout %d×%d does not match %d rows", o.name, bt.Size, bt.Length, n)
+	}
+	if o.table == nil || len(o.table.cos) < bt.Length*o.dim/2 {
+		o.table = o.rt.ropeTable(o.theta, o.dim, bt.Length)
+	}
+	tab := o.table
+	half := o.dim / 2
+	parallelRange(o.rt.Threads, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b, t := r/bt.Length, r%bt.Length
+			pos := t - bt.Start[b]
+			if pos < 0 || pos >= bt.Len[b] {
+				continue // padding row: never read as a key, output discarded
+			}
+			cos := tab.cos[pos*half : (pos+1)*half]
+			sin := tab.sin[pos*half : (pos+1)*half]
+			row := x[r*width : (r+1)*width]
+			for h := range o.heads {
+				v := row[h*o.dim : (h+1)*o.dim]
+				if w != nil {
+					rmsNormRow(v, v, w, o.eps)
+				}
+				ropeRow(v, cos, sin)
+			}
+		}
+	})
+	return inputs[0], nil
+}

@@ -1,0 +1,186 @@
+package layers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"gorgonia.org/tensor"
+)
+
+// Batch describes how B token sequences sit in the padded [B·T, ·] rows of a
+// graph's activations: sequence b occupies rows b·T+Start[b] … b·T+Start[b]+Len[b]-1
+// (left padding has Start = T-Len, right padding Start = 0). Rows outside are
+// padding: they are masked out as keys and their attention output is zero.
+type Batch struct {
+	Size   int   // B
+	Length int   // T, the padded length
+	Start  []int // first real row of each sequence within its T rows
+	Len    []int // real tokens of each sequence (≥ 1)
+}
+
+// LeftPadded lays sequences of the given lengths out left-padded to length t.
+func LeftPadded(lens []int, t int) Batch {
+	b := Batch{Size: len(lens), Length: t, Start: make([]int, len(lens)), Len: make([]int, len(lens))}
+	for i, n := range lens {
+		b.Start[i] = t - n
+		b.Len[i] = n
+	}
+	return b
+}
+
+// Validate checks the layout is self-consistent.
+func (b Batch) Validate() error {
+	if b.Size < 1 || b.Length < 1 || len(b.Start) != b.Size || len(b.Len) != b.Size {
+		return fmt.Errorf("layers: invalid batch layout (size %d, length %d, %d starts, %d lengths)", b.Size, b.Length, len(b.Start), len(b.Len))
+	}
+	for i := range b.Size {
+		if b.Len[i] < 1 || b.Start[i] < 0 || b.Start[i]+b.Len[i] > b.Length {
+			return fmt.Errorf("layers: sequence %d (start %d, length %d) does not fit the padded length %d", i, b.Start[i], b.Len[i], b.Length)
+		}
+	}
+	return nil
+}
+
+// Runtime is the run-time state shared by the custom ops of the graphs of one
+// worker: thread count, the current batch layout, cancellation, and the arena
+// that holds every activation buffer. Graphs that share a Runtime must not run
+// concurrently; their ops write into the same arena slots, which is what keeps
+// memory flat across layers and across runs.
+type Runtime struct {
+	Threads int             // goroutines an op may use (≥ 1)
+	Ctx     context.Context // checked at the start of every decoder block; nil = never cancelled
+	Batch   Batch           // layout of the current run
+
+	mu    sync.Mutex
+	bufs  map[string][]float32
+	gen   uint64 // bumped whenever a buffer is reallocated
+	rope  map[ropeKey]*ropeTable
+	count atomic.Uint64 // op instance ids (hash uniqueness)
+}
+
+// NewRuntime returns a runtime for one worker.
+func NewRuntime(threads int) *Runtime {
+	if threads < 1 {
+		threads = 1
+	}
+	return &Runtime{Threads: threads, bufs: map[string][]float32{}, rope: map[ropeKey]*ropeTable{}}
+}
+
+// Reserve makes arena slot hold at least n floats. Called while building a
+// graph, so buffers are sized before any run.
+func (rt *Runtime) Reserve(slot string, n int) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if len(rt.bufs[slot]) < n {
+		rt.bufs[slot] = make([]float32, n)
+		rt.gen++
+	}
+}
+
+// Buffer returns the first n floats of arena slot (reserving it if needed).
+func (rt *Runtime) Buffer(slot string, n int) []float32 {
+	rt.Reserve(slot, n)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.bufs[slot][:n]
+}
+
+// ArenaBytes reports the memory held by the activation arena.
+func (rt *Runtime) ArenaBytes() int {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	n := 0
+	for _, b := range rt.bufs {
+		n += 4 * len(b)
+	}
+	return n
+}
+
+func (rt *Runtime) generation() uint64 {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.gen
+}
+
+func (rt *Runtime) nextID() uint64 { return rt.count.Add(1) }
+
+func (rt *Runtime) checkCancel() error {
+	if rt.Ctx == nil {
+		return nil
+	}
+	return rt.Ctx.Err()
+}
+
+// slotTensor is an op's view of an arena slot as a tensor of a fixed shape.
+// The view is rebuilt only when the arena has reallocated a buffer since, so
+// steady-state runs allocate nothing for outputs.
+type slotTensor struct {
+	slot  string
+	shape tensor.Shape
+	gen   uint64
+	t     *tensor.Dense
+}
+
+func (s *slotTensor) get(rt *Runtime) *tensor.Dense {
+	if g := rt.generation(); s.t == nil || s.gen != g {
+		n := s.shape.TotalSize()
+		s.t = tensor.New(tensor.WithShape(s.shape...), tensor.WithBacking(rt.Buffer(s.slot, n)))
+		s.gen = rt.generation()
+	}
+	return s.t
+}
+
+// parallel runs fn(worker, task) for tasks 0…n-1 on up to threads goroutines,
+// handing out tasks dynamically (attention tasks differ in cost).
+func parallel(threads, n int, fn func(worker, task int)) {
+	if threads > n {
+		threads = n
+	}
+	if threads <= 1 {
+		for i := range n {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(threads)
+	for w := range threads {
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(w, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// parallelRange splits [0,n) into contiguous chunks, one per goroutine.
+func parallelRange(threads, n int, fn func(lo, hi int)) {
+	if threads > n {
+		threads = n
+	}
+	if threads <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(threads - 1)
+	for w := 1; w < threads; w++ {
+		go func() {
+			defer wg.Done()
+			fn(w*n/threads, (w+1)*n/threads)
+		}()
+	}
+	fn(0, n/threads)
+	wg.Wait()
+}
