@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,8 +113,9 @@ func (rc repoCache) link(commit, name, etag string) error {
 	if cur, err := os.Readlink(dst); err == nil && cur == rel {
 		return nil
 	}
-	tmp := filepath.Join(filepath.Dir(dst), fmt.Sprintf(".tmp-%s-%d", filepath.Base(dst), os.Getpid()))
-	os.Remove(tmp)
+	// a unique temporary name: other goroutines and processes may link the
+	// same file at the same time
+	tmp := filepath.Join(filepath.Dir(dst), fmt.Sprintf(".tmp-%s-%d-%d", filepath.Base(dst), os.Getpid(), rand.Int64()))
 	if err := os.Symlink(rel, tmp); err != nil {
 		if cerr := copyFile(blob, tmp); cerr != nil {
 			return fmt.Errorf("hub: link %s: %w (copy: %w)", name, err, cerr)
