@@ -152,6 +152,11 @@ func (s *Store) addFile(path string) ([]rawTensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err) // *PathError names the file
 	}
+	return s.addData(path, data, unmap)
+}
+
+// addData validates a whole file's bytes; the Store owns unmap from here on.
+func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTensor, error) {
 	f := &mappedFile{path: path, data: data, unmap: unmap}
 	s.files = append(s.files, f)
 	header, body, err := splitFile(path, data)
