@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// llama.cpp (node-llama-cpp) speed and memory on the full-size random
+// Qwen3-Embedding-0.6B-shaped model, as an F32 GGUF, for comparison with gembed.
+//
+//   go run ./testdata/genmodel -full /work/models/qwen3-0.6b
+//   node scripts/llamacpp/gguf-writer.mjs /work/models/qwen3-0.6b /work/scratch/llamacpp/gguf/qwen3-0.6b-f32.gguf
+//   node scripts/llamacpp/bench.mjs [--gguf that.gguf] [--threads 2] [--repeats 3] [--long-repeats 1]
+//            [--only batch64,single32,long8192,...] [--out testdata/golden/llamacpp/bench.json]
+//
+// Every measurement runs in its own child process (so peak RSS, VmHWM from
+// /proc/self/status, belongs to that scenario alone); scenarios are interleaved
+// round-robin `--repeats` times and the median is reported. Model load time is
+// measured but not included in the throughput figures; one warm-up call precedes
+// every timed run.
+//
+// node-llama-cpp embeds one sequence per llama_decode call (LlamaEmbeddingContext
+// has no multi-sequence batching), so "64 texts x 64 tokens" is 64 sequential
+// decodes of 64 tokens each. In embedding mode llama.cpp marks every token as an
+// output and still builds the lm_head (tied token_embd, 151669 x 1024) product for
+// all of them: ~0.31 GFLOP per token that a pure embedding engine does not spend.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadNodeLlamaCpp, createEmbeddingContext, embedIds } from "./llamacpp.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+
+const EOT = 151643;
+
+// deterministic token ids: n-1 ids from the ordinary BPE range, then <|endoftext|>
+function makeIds(n, seed) {
+  let s = BigInt(seed) * 6364136223846793005n + 1442695040888963407n;
+  const out = [];
+  for (let i = 0; i < n - 1; i++) {
+    s = (s * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    out.push(Number((s >> 33n) % 151643n));
+  }
+  out.push(EOT);
+  return out;
+}
+
+function procStatus() {
+  const st = fs.readFileSync("/proc/self/status", "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(st)?.[1] ?? NaN);
+  return { vm_hwm_mb: kb("VmHWM") / 1024, vm_rss_mb: kb("VmRSS") / 1024 };
+}
+
+// ------------------------------------------------------------ child: one measurement
+
+const SCENARIOS = {
+  // the comparison figure: flash attention off, F32 K/V, as in the goldens
+  batch64: { kind: "batch", texts: 64, tokens: 64, exact: true, contextSize: 512, batchSize: 512 },
+  // node-llama-cpp's own defaults (createEmbeddingContext: context size "auto", flash attention and K/V type defaults)
+  batch64_defaults: { kind: "batch", texts: 64, tokens: 64, exact: false },
+  single32: { kind: "single", tokens: 32, reps: 5, exact: true, contextSize: 512, batchSize: 512 },
+  // 8192 tokens fed in 512-token micro-batches (the causal K/V cache carries the prefix; last-token pooling
+  // reads the final micro-batch, so the vector is the same as in one shot)
+  long8192: { kind: "long", tokens: 8192, exact: true, contextSize: 8192 + 64, batchSize: 512 },
+  // 8192 tokens in one micro-batch: the full T x T score matrices of llama.cpp's non-flash attention
+  long8192_onebatch: { kind: "long", tokens: 8192, exact: true, contextSize: 8192 + 64, batchSize: 8192 + 64 },
+};
+
+async function child(name, gguf, threads) {
+  const sc = SCENARIOS[name];
+  const nlc = await loadNodeLlamaCpp();
+  const llama = await nlc.getLlama({ gpu: false, build: "never", logLevel: nlc.LlamaLogLevel.error });
+  let t0 = performance.now();
+  const model = await llama.loadModel({ modelPath: gguf });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  let ec;
+  if (sc.exact) ec = await createEmbeddingContext(nlc, model, { contextSize: sc.contextSize, batchSize: sc.batchSize, threads });
+  else ec = await model.createEmbeddingContext({ threads });
+  const c = ec._llamaContext;
+  const res = {
+    scenario: name, threads,
+    context: { context_size: c.contextSize, batch_size: c.batchSize, flash_attention: c.flashAttention, kv_cache_key_type: c.kvCacheKeyType, kv_cache_value_type: c.kvCacheValueType },
+    load_seconds: loadSeconds,
+  };
+  if (sc.kind === "batch") {
+    const texts = Array.from({ length: sc.texts }, (_, i) => makeIds(sc.tokens, 1000 + i));
+    await embedIds(ec, texts[0]); // warm-up
+    t0 = performance.now();
+    for (const ids of texts) await embedIds(ec, ids);
+    const s = (performance.now() - t0) / 1000;
+    Object.assign(res, { seconds: s, tokens: sc.texts * sc.tokens, tokens_per_second: (sc.texts * sc.tokens) / s });
+  } else if (sc.kind === "single") {
+    const ids = makeIds(sc.tokens, 7);
+    t0 = performance.now();
+    await embedIds(ec, ids);
+    res.first_call_seconds = (performance.now() - t0) / 1000;
+    const times = [];
+    for (let r = 0; r < sc.reps; r++) {
+      t0 = performance.now();
+      await embedIds(ec, ids);
+      times.push((performance.now() - t0) / 1000);
+    }
+    res.seconds = median(times);
+    res.all_seconds = times;
+  } else {
+    const ids = makeIds(sc.tokens, 8192);
+    t0 = performance.now();
+    const v = await embedIds(ec, ids);
+    res.seconds = (performance.now() - t0) / 1000;
+    res.tokens_per_second = sc.tokens / res.seconds;
+    res.finite = v.every(Number.isFinite);
+    res.first_values = Array.from(v.slice(0, 4));
+  }
+  Object.assign(res, procStatus());
+  await ec.dispose();
+  await model.dispose();
+  await llama.dispose();
+  process.stdout.write(JSON.stringify(res) + "\n");
+}
+
+// ------------------------------------------------------------ driver
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function loadavg() { return os.loadavg().map((x) => Number(x.toFixed(2))); }
+
+function runChild(name, gguf, threads) {
+  const la = loadavg();
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", name, "--gguf", gguf, "--threads", String(threads)],
+    { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`scenario ${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const res = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  res.loadavg_before = la;
+  console.error(`  ${name}: ${JSON.stringify(res)}`);
+  return res;
+}
+
+async function driver() {
+  const gguf = opt("--gguf", "/work/scratch/llamacpp/gguf/qwen3-0.6b-f32.gguf");
+  const threads = Number(opt("--threads", "2"));
+  const repeats = Number(opt("--repeats", "3"));
+  const longRepeats = Number(opt("--long-repeats", "1"));
+  const only = opt("--only", "batch64,batch64_defaults,single32,long8192").split(",");
+  const out = opt("--out", path.join(repo, "testdata/golden/llamacpp/bench.json"));
+  for (const n of only) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS)})`);
+  if (!fs.existsSync(gguf)) throw new Error(`${gguf}: not found (convert the model first, see the header of this script)`);
+
+  const runs = Object.fromEntries(only.map((n) => [n, []]));
+  for (let r = 0; r < Math.max(repeats, longRepeats); r++) {
+    for (const n of only) {
+      const want = SCENARIOS[n].kind === "long" ? longRepeats : repeats;
+      if (r >= want) continue;
+      console.error(`round ${r + 1}, ${n}, load ${loadavg()}`);
+      runs[n].push(runChild(n, gguf, threads));
+    }
+  }
+
+  const nlc = await loadNodeLlamaCpp();
+  const summary = {};
+  for (const [n, rs] of Object.entries(runs)) {
+    const s = { runs: rs.length, context: rs[0].context, description: describe(n) };
+    s.seconds_median = median(rs.map((x) => x.seconds));
+    if (rs[0].tokens_per_second !== undefined) s.tokens_per_second_median = median(rs.map((x) => x.tokens_per_second));
+    if (rs[0].first_call_seconds !== undefined) s.first_call_seconds_median = median(rs.map((x) => x.first_call_seconds));
+    s.peak_rss_mb_median = median(rs.map((x) => x.vm_hwm_mb));
+    s.load_seconds_median = median(rs.map((x) => x.load_seconds));
+    s.all = rs.map((x) => ({ seconds: x.seconds, tokens_per_second: x.tokens_per_second, peak_rss_mb: x.vm_hwm_mb, loadavg_before: x.loadavg_before }));
+    summary[n] = s;
+  }
+  const prev = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : {};
+  const result = {
+    what: "llama.cpp speed/memory on the random full-size Qwen3-Embedding-0.6B-shaped model (F32 GGUF), for comparison with gembed",
+    generator: `node-llama-cpp@${nlc.version}, scripts/llamacpp/bench.mjs`,
+    date: new Date().toISOString(),
+    model: "go run ./testdata/genmodel -full (BF16 safetensors) -> scripts/llamacpp/gguf-writer.mjs --type f32",
+    gguf_bytes: fs.statSync(gguf).size,
+    threads,
+    cpu: `${os.cpus()[0]?.model} (${os.cpus().length} logical cpus visible)`,
+    mem_total_gb: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    notes: [
+      "one sequence per llama_decode (node-llama-cpp LlamaEmbeddingContext); load time excluded; one warm-up call before timing",
+      "peak RSS = VmHWM of a fresh process per scenario; includes the mmapped F32 weights (~2.2 GiB) that were touched",
+      "llama.cpp in embedding mode still computes the tied lm_head (151669 x 1024) for every token (~0.31 GFLOP/token extra)",
+      "median over runs; loadavg_before shows how busy the shared 2-core machine was",
+    ],
+    scenarios: { ...(prev.scenarios ?? {}), ...summary },
+  };
+  fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
+  console.error(`wrote ${out}`);
+}
+
+function describe(n) {
+  return {
+    batch64: "64 texts x 64 tokens, one after another; flash attention off, F32 K/V (exact settings of the goldens), context 512",
+    batch64_defaults: "the same with node-llama-cpp's createEmbeddingContext defaults (context size auto, default flash attention and K/V type)",
+    single32: "latency of one 32-token text (median of 5 after a warm-up); exact settings",
+    long8192: "one 8192-token input, exact settings, fed in 512-token micro-batches (batchSize 512)",
+    long8192_onebatch: "one 8192-token input in a single micro-batch (full T x T attention scores), exact settings",
+  }[n];
+}
+
+if (args[0] === "--child") {
+  child(args[1], opt("--gguf"), Number(opt("--threads", "2"))).catch((e) => { console.error(e.stack ?? e); process.exit(1); });
+} else {
+  driver().catch((e) => { console.error(`bench: ${e.stack ?? e}`); process.exit(1); });
+}
