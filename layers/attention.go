@@ -19,7 +19,6 @@ const queryBlock = 64
 type attentionOp struct {
 	opBase
 	heads, kvHeads, dim int
-	scratch             slotTensor
 }
 
 // Attention adds grouped-query scaled dot-product attention over q [B·T, heads·dim],
@@ -71,8 +70,7 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	T := bt.Length
 	threads := o.rt.Threads
 	qb := min(queryBlock, T)
-	o.scratch.slot, o.scratch.shape = "attention.scores", tensor.Shape{threads, qb * T}
-	scratch := o.scratch.get(o.rt).Float32s()
+	scratch := o.rt.Buffer("attention.scores", threads*qb*T)
 	outT := o.out.get(o.rt)
 	out := outT.Float32s()
 
