@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,11 @@ type Client struct {
 	// MaxRetries bounds the attempts after a failed request or a cut
 	// connection that made no progress (0: 5; negative: none).
 	MaxRetries int
+	// MetadataTimeout bounds one listing or HEAD request (0: 10s).
+	MetadataTimeout time.Duration
+	// StallTimeout is how long a download may go without receiving a byte
+	// before the attempt is abandoned and resumed (0: 10s).
+	StallTimeout time.Duration
 	// UserAgent is sent with every request (empty: "gembed-hub").
 	UserAgent string
 
@@ -56,6 +62,8 @@ type Client struct {
 //   - HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN); else the token file at
 //     HF_TOKEN_PATH, else $HF_HOME/token (written by `hf auth login`).
 //   - HF_HUB_OFFLINE=1 (also ON/YES/TRUE): no network request at all.
+//   - HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT: seconds, see
+//     MetadataTimeout and StallTimeout.
 func NewClient() *Client {
 	home := HFHome()
 	c := &Client{
@@ -72,6 +80,8 @@ func NewClient() *Client {
 		c.CacheDir = expandHome(d)
 	}
 	c.Token = tokenFromEnv(home)
+	c.MetadataTimeout = envSeconds("HF_HUB_ETAG_TIMEOUT")
+	c.StallTimeout = envSeconds("HF_HUB_DOWNLOAD_TIMEOUT")
 	return c
 }
 
@@ -114,6 +124,28 @@ func envTrue(key string) bool {
 		return true
 	}
 	return false
+}
+
+func envSeconds(key string) time.Duration {
+	v, err := strconv.ParseFloat(strings.TrimSpace(os.Getenv(key)), 64)
+	if err != nil || v <= 0 || v > 86400 {
+		return 0
+	}
+	return time.Duration(v * float64(time.Second))
+}
+
+func (c *Client) metadataTimeout() time.Duration {
+	if c.MetadataTimeout > 0 {
+		return c.MetadataTimeout
+	}
+	return 10 * time.Second
+}
+
+func (c *Client) stallTimeout() time.Duration {
+	if c.StallTimeout > 0 {
+		return c.StallTimeout
+	}
+	return 10 * time.Second
 }
 
 func expandHome(p string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,6 +113,9 @@ func TestDownloadLayoutMatchesPython(t *testing.T) {
 			if fh.authOnCDN {
 				t.Error("the token was sent to the CDN")
 			}
+			if fh.cdnHeads != 0 {
+				t.Error("a HEAD followed the redirect to the CDN")
+			}
 			var done int
 			for _, ev := range events {
 				if ev.Kind == ProgressDone {
@@ -138,6 +142,8 @@ func TestDownloadLayoutMatchesPython(t *testing.T) {
 func TestDownloadSharded(t *testing.T) {
 	fh := newFakeHub(t)
 	s1, s2 := bytes.Repeat([]byte{1}, 70<<10), bytes.Repeat([]byte{2}, 50<<10)
+	fh.holdUntilHeads = 0
+	fh.chunkDelay = 5 * time.Millisecond
 	files := map[string]fakeFile{
 		"config.json":    {data: []byte(`{}`)},
 		"tokenizer.json": {data: []byte(`{}`)},
@@ -157,6 +163,9 @@ func TestDownloadSharded(t *testing.T) {
 	want := "config.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors model.safetensors.index.json tokenizer.json"
 	if got := strings.Join(snapshotFiles(t, dir), " "); got != want {
 		t.Errorf("snapshot holds %s, want %s", got, want)
+	}
+	if fh.maxInflight < 2 {
+		t.Errorf("shards downloaded one at a time (max %d in flight)", fh.maxInflight)
 	}
 	if missing := missingFromSnapshot(dir); len(missing) != 0 {
 		t.Errorf("snapshot reported incomplete: %v", missing)
@@ -220,6 +229,36 @@ func TestResumeAfterCutConnection(t *testing.T) {
 	}
 }
 
+func TestStalledDownloadResumes(t *testing.T) {
+	fh := newFakeHub(t)
+	files := embeddingRepo(200 << 10)
+	fh.addRepo(testRepo, files)
+	fh.stallOnce["model.safetensors"] = 64 << 10
+	c := testClient(t, fh)
+	c.StallTimeout = 200 * time.Millisecond
+	dir, err := c.Download(context.Background(), testRepo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "model.safetensors")); !bytes.Equal(got, files["model.safetensors"].data) {
+		t.Fatal("content differs")
+	}
+	if len(fh.cdnRanges) != 1 || fh.cdnRanges[0] != "bytes=65536-" {
+		t.Errorf("CDN saw ranges %v", fh.cdnRanges)
+	}
+}
+
+func TestMetadataTimeout(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	c := &Client{Endpoint: hang.URL, CacheDir: t.TempDir(), MetadataTimeout: 50 * time.Millisecond, MaxRetries: 1,
+		backoff: func(int) time.Duration { return 0 }}
+	_, err := c.Download(context.Background(), testRepo, "main")
+	if !errors.Is(err, errTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestResumeIncompleteFromEarlierRun(t *testing.T) {
 	fh := newFakeHub(t)
 	files := embeddingRepo(200 << 10)
@@ -244,29 +283,41 @@ func TestResumeIncompleteFromEarlierRun(t *testing.T) {
 }
 
 func TestCorruptBlobNeverLands(t *testing.T) {
-	fh := newFakeHub(t)
-	files := embeddingRepo(100 << 10)
-	fh.addRepo(testRepo, files)
-	fh.corrupt["model.safetensors"] = true
-	c := testClient(t, fh)
-	_, err := c.Download(context.Background(), testRepo, "main")
-	if !errors.Is(err, ErrChecksum) {
-		t.Fatalf("err = %v, want ErrChecksum", err)
-	}
-	if !strings.Contains(err.Error(), "model.safetensors") {
-		t.Errorf("error does not name the file: %v", err)
-	}
-	blob := filepath.Join(c.CacheDir, "models--acme--qwen3-embed", "blobs", sha256Hex(files["model.safetensors"].data))
-	for _, p := range []string{blob, blob + ".incomplete"} {
-		if _, err := os.Stat(p); err == nil {
-			t.Errorf("%s exists after a checksum failure", filepath.Base(p))
-		}
-	}
-	if fh.cdnGets["model.safetensors"] < 2 {
-		t.Errorf("a checksum failure should be retried (%d GETs)", fh.cdnGets["model.safetensors"])
-	}
-	if _, err := os.Stat(filepath.Join(c.CacheDir, "models--acme--qwen3-embed", "refs", "main")); err == nil {
-		t.Error("refs/main written for a failed download")
+	for _, name := range []string{"model.safetensors", "tokenizer.json"} { // sha256 (LFS) and git sha1 (small)
+		t.Run(name, func(t *testing.T) {
+			fh := newFakeHub(t)
+			files := embeddingRepo(100 << 10)
+			fh.addRepo(testRepo, files)
+			fh.corrupt[name] = true
+			c := testClient(t, fh)
+			_, err := c.Download(context.Background(), testRepo, "main")
+			if !errors.Is(err, ErrChecksum) {
+				t.Fatalf("err = %v, want ErrChecksum", err)
+			}
+			if !strings.Contains(err.Error(), name) {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			etag := sha256Hex(files[name].data)
+			if !files[name].lfs {
+				etag = gitBlobSHA1(files[name].data)
+			}
+			root := filepath.Join(c.CacheDir, "models--acme--qwen3-embed")
+			blob := filepath.Join(root, "blobs", etag)
+			for _, p := range []string{blob, blob + ".incomplete"} {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("%s exists after a checksum failure", filepath.Base(p))
+				}
+			}
+			if fh.cdnGets[name]+fh.hubGets[name] < 2 {
+				t.Errorf("a checksum failure should be retried (%d GETs)", fh.cdnGets[name]+fh.hubGets[name])
+			}
+			if _, err := os.Lstat(filepath.Join(root, "snapshots", fakeCommit(testRepo), name)); err == nil {
+				t.Error("snapshot link made for a corrupt file")
+			}
+			if _, err := os.Stat(filepath.Join(root, "refs", "main")); err == nil {
+				t.Error("refs/main written for a failed download")
+			}
+		})
 	}
 }
 
@@ -331,7 +382,7 @@ func TestHubErrors(t *testing.T) {
 			}
 			// nothing escaped the cache
 			filepath.Walk(filepath.Dir(c.CacheDir), func(p string, fi os.FileInfo, err error) error {
-				if err == nil && strings.Contains(fi.Name(), "evil") || strings.HasPrefix(fi.Name(), "x.safetensors") {
+				if err == nil && (strings.Contains(fi.Name(), "evil") || strings.HasPrefix(fi.Name(), "x.safetensors")) {
 					t.Errorf("unsafe file written: %s", p)
 				}
 				return nil

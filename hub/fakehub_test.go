@@ -32,6 +32,7 @@ type fakeHub struct {
 
 	relativeRedirect bool             // resolve answers 307 to a relative /api/resolve-cache URL first
 	cutOnce          map[string]int64 // LFS file → cut the connection after N bytes, once
+	stallOnce        map[string]int64 // LFS file → stop sending after N bytes (connection kept open), once
 	corrupt          map[string]bool  // LFS file → flip a byte, always
 	ignoreRange      bool             // the CDN answers 200 to Range requests
 	status           int              // every Hub request answers this status (0: normal)
@@ -44,17 +45,20 @@ type fakeHub struct {
 	cdnGets         map[string]int // LFS file → GETs without Range
 	cdnRanges       []string       // Range headers the CDN saw
 	authOnCDN       bool
+	cdnHeads        int // a HEAD followed the cross-host redirect: wrong
+	inflight        int // CDN requests being served
+	maxInflight     int
 	hubGets         map[string]int // small file → GETs
 }
 
 type fakeRepo struct {
-	id       string
-	commit   string
-	refs     map[string]string // branch/tag → commit
-	files    map[string]fakeFile
-	extra    []string // sibling names listed without a file (e.g. "../evil")
-	gated    bool     // needs token "good"
-	private  bool     // needs token "good", else looks missing
+	id      string
+	commit  string
+	refs    map[string]string // branch/tag → commit
+	files   map[string]fakeFile
+	extra   []string // sibling names listed without a file (e.g. "../evil")
+	gated   bool     // needs token "good"
+	private bool     // needs token "good", else looks missing
 }
 
 type fakeFile struct {
@@ -67,6 +71,7 @@ func newFakeHub(t testing.TB) *fakeHub {
 		repos:       map[string]*fakeRepo{},
 		blobs:       map[string][]byte{},
 		cutOnce:     map[string]int64{},
+		stallOnce:   map[string]int64{},
 		corrupt:     map[string]bool{},
 		headsByFile: map[string]int{},
 		cdnGets:     map[string]int{},
@@ -282,7 +287,12 @@ func (fh *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		fh.hubGets[name]++
-		w.Write(f.data)
+		data := f.data
+		if fh.corrupt[name] {
+			data = append([]byte(nil), data...)
+			data[0] ^= 0x20
+		}
+		w.Write(data)
 	}
 }
 
@@ -300,7 +310,9 @@ func (fh *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rng := r.Header.Get("Range")
-	if rng != "" {
+	if r.Method != http.MethodGet {
+		fh.cdnHeads++
+	} else if rng != "" {
 		fh.cdnRanges = append(fh.cdnRanges, rng)
 	} else {
 		fh.cdnGets[name]++
@@ -309,6 +321,18 @@ func (fh *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 	if doCut {
 		delete(fh.cutOnce, name)
 	}
+	stall, doStall := fh.stallOnce[name]
+	if doStall {
+		delete(fh.stallOnce, name)
+		cut, doCut = stall, true
+	}
+	fh.inflight++
+	fh.maxInflight = max(fh.maxInflight, fh.inflight)
+	defer func() {
+		fh.mu.Lock()
+		fh.inflight--
+		fh.mu.Unlock()
+	}()
 	if fh.corrupt[name] {
 		data = append([]byte(nil), data...)
 		data[len(data)/2] ^= 0xff
@@ -352,12 +376,19 @@ func (fh *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 	}
 	for len(body) > 0 {
 		n := min(len(body), 32<<10)
-		w.Write(body[:n])
+		if _, err := w.Write(body[:n]); err != nil {
+			return // the client went away
+		}
 		body = body[n:]
 		if delay > 0 {
 			w.(http.Flusher).Flush()
 			time.Sleep(delay)
 		}
+	}
+	if doStall {
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // hang until the client gives up
+		return
 	}
 	if doCut {
 		w.(http.Flusher).Flush()

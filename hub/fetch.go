@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // verifier recomputes a blob's name from its bytes: sha256 for LFS files
@@ -68,6 +69,7 @@ type download struct {
 	f          *os.File
 	off        int64
 	v          *verifier
+	watchdog   *time.Timer
 }
 
 // fetchBlob downloads meta's bytes into dst (blobs/ETAG) through
@@ -157,11 +159,26 @@ func (d *download) truncate() error {
 	return nil
 }
 
-// attempt is one GET: from d.off to the end.
-func (d *download) attempt(ctx context.Context) error {
+// attempt is one GET: from d.off to the end. A watchdog abandons it when no
+// byte arrives for StallTimeout, so a hung connection is resumed instead of
+// waited on forever.
+func (d *download) attempt(parent context.Context) error {
 	if d.meta.Size >= 0 && d.off == d.meta.Size {
 		return nil
 	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	stall := d.c.stallTimeout()
+	d.watchdog = time.AfterFunc(stall, func() { cancel(errTimeout) })
+	defer d.watchdog.Stop()
+	err := d.get(ctx)
+	if err != nil && parent.Err() == nil && errors.Is(context.Cause(ctx), errTimeout) {
+		return fmt.Errorf("hub: %s: no data for %s at byte %d: %w", d.file, stall, d.off, errTimeout)
+	}
+	return err
+}
+
+func (d *download) get(ctx context.Context) error {
 	req, err := d.c.newRequest(ctx, http.MethodGet, d.url)
 	if err != nil {
 		return permanent(err)
@@ -222,6 +239,7 @@ func (d *download) copy(ctx context.Context, body io.Reader) error {
 			}
 			d.v.Write(buf[:n])
 			d.off += int64(n)
+			d.watchdog.Reset(d.c.stallTimeout())
 			d.c.emit(ProgressEvent{Kind: ProgressBytes, Repo: d.repo, File: d.file, Bytes: d.off, Total: d.meta.Size})
 		}
 		if rerr == io.EOF {

@@ -80,9 +80,11 @@ func (c *Client) noRedirectClient() *http.Client {
 func (c *Client) headMeta(ctx context.Context, repoID, revision, name string) (fileMeta, error) {
 	var meta fileMeta
 	err := c.withRetries(ctx, func() (bool, error) {
+		actx, cancel := context.WithTimeout(ctx, c.metadataTimeout())
+		defer cancel()
 		var err error
-		meta, err = c.headMetaOnce(ctx, repoID, revision, name)
-		return false, err
+		meta, err = c.headMetaOnce(actx, repoID, revision, name)
+		return false, c.timeoutError(ctx, actx, err, "HEAD "+name)
 	})
 	return meta, err
 }
@@ -191,30 +193,55 @@ func ParseListing(data []byte) (Listing, error) {
 func (c *Client) list(ctx context.Context, repoID, revision string) (Listing, error) {
 	var l Listing
 	err := c.withRetries(ctx, func() (bool, error) {
+		actx, cancel := context.WithTimeout(ctx, c.metadataTimeout())
+		defer cancel()
+		var err error
+		l, err = c.listOnce(actx, repoID, revision)
+		return false, c.timeoutError(ctx, actx, err, "listing "+repoID)
+	})
+	return l, err
+}
+
+func (c *Client) listOnce(ctx context.Context, repoID, revision string) (Listing, error) {
+	var l Listing
+	err := func() error {
 		req, err := c.newRequest(ctx, http.MethodGet, c.listingURL(repoID, revision))
 		if err != nil {
-			return false, err
+			return err
 		}
 		req.Header.Set("Accept", "application/json")
 		resp, err := c.httpClient().Do(req)
 		if err != nil {
-			return false, fmt.Errorf("hub: listing %q: %w", repoID, err)
+			return fmt.Errorf("hub: listing %q: %w", repoID, err)
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return false, newHTTPError(resp, repoID, revision, "", c.Token != "")
+			return newHTTPError(resp, repoID, revision, "", c.Token != "")
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, maxListingBytes))
 		if err != nil {
-			return false, fmt.Errorf("hub: listing %q: %w", repoID, err)
+			return fmt.Errorf("hub: listing %q: %w", repoID, err)
 		}
 		l, err = ParseListing(data)
 		if err != nil {
-			return false, fmt.Errorf("hub: %q at %q: %w", repoID, revision, permanent(err))
+			return fmt.Errorf("hub: %q at %q: %w", repoID, revision, permanent(err))
 		}
-		return false, nil
-	})
+		return nil
+	}()
 	return l, err
+}
+
+// errTimeout marks a request that got no answer in time; it is retried, and
+// counts as the Hub being unreachable.
+var errTimeout = errors.New("timed out")
+
+// timeoutError turns the expiry of an attempt's own deadline (not the
+// caller's) into a retryable errTimeout.
+func (c *Client) timeoutError(parent, attempt context.Context, err error, what string) error {
+	if err == nil || parent.Err() != nil || attempt.Err() == nil {
+		return err
+	}
+	return fmt.Errorf("hub: %s: no answer within %s (%v): %w", what, c.metadataTimeout(), err, errTimeout)
 }
 
 // permanentError marks an error that retrying cannot fix.
@@ -247,7 +274,7 @@ func retryable(err error) bool {
 	if errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrChecksum) || errors.As(err, new(net.Error)) {
 		return true
 	}
-	return errors.Is(err, errRetry)
+	return errors.Is(err, errRetry) || errors.Is(err, errTimeout)
 }
 
 // errRetry marks a condition (a wrong Content-Range, a short body) worth
@@ -266,7 +293,7 @@ func isNetworkError(err error) bool {
 	}
 	var ue *url.Error
 	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne)
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, errTimeout)
 }
 
 // withRetries runs attempt until it succeeds, fails for good, or the retry
