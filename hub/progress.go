@@ -95,6 +95,7 @@ type renderer struct {
 	bars     []*barState
 	byFile   map[string]*barState
 	drawn    int // lines drawn last time
+	frozen   int // bars[:frozen] are finished and scrolled out of the redraw region
 	lastDraw time.Time
 }
 
@@ -146,12 +147,18 @@ func (r *renderer) draw(now time.Time) {
 	if r.drawn > 0 {
 		fmt.Fprintf(&sb, "\x1b[%dA", r.drawn)
 	}
-	for _, b := range r.bars {
+	for _, b := range r.bars[r.frozen:] {
 		sb.WriteString("\r\x1b[2K")
 		sb.WriteString(r.line(b, now))
 		sb.WriteString("\n")
 	}
-	r.drawn = len(r.bars)
+	// Finished bars at the top are left alone from now on, so the region
+	// redrawn (and the cursor movement) stays as small as the active set
+	// and never needs to climb past the top of the screen.
+	for r.frozen < len(r.bars) && (r.bars[r.frozen].done || r.bars[r.frozen].failed) {
+		r.frozen++
+	}
+	r.drawn = len(r.bars) - r.frozen
 	io.WriteString(r.w, sb.String())
 }
 
