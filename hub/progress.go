@@ -202,7 +202,11 @@ func (r *renderer) line(b *barState, now time.Time) string {
 	} else if b.done {
 		frac, pct = 1, "100%"
 	}
-	barW := r.width - nameW - len(pct) - len([]rune(tail)) - 7
+	const tailW = 40 // fixed, so bars do not jump as the numbers change
+	if n := len([]rune(tail)); n < tailW {
+		tail += strings.Repeat(" ", tailW-n)
+	}
+	barW := r.width - nameW - 4 - tailW - 4
 	bar := ""
 	if barW >= 5 {
 		fill := int(frac * float64(barW))
@@ -212,7 +216,7 @@ func (r *renderer) line(b *barState, now time.Time) string {
 		}
 		bar += "]"
 	}
-	return fmt.Sprintf("%-*s %s %s %s", nameW, name, pct, bar, tail)
+	return strings.TrimRight(fmt.Sprintf("%-*s %4s %s %s", nameW, name, pct, bar, tail), " ")
 }
 
 func humanBytes(n int64) string {
