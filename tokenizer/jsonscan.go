@@ -1,0 +1,278 @@
+package tokenizer
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jsonScanner is a minimal JSON reader over one string. tokenizer.json is ~11 MB, almost
+// all of it the vocabulary and the merges; reading those two by hand (strings sliced from
+// the file text, no reflection) is several times faster than encoding/json. Everything
+// else is small and goes through encoding/json as raw slices.
+type jsonScanner struct {
+	s   string
+	pos int
+}
+
+var errJSONEnd = errors.New("unexpected end of JSON")
+
+func (j *jsonScanner) ws() {
+	for j.pos < len(j.s) {
+		switch j.s[j.pos] {
+		case ' ', '\t', '\n', '\r':
+			j.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (j *jsonScanner) errorf(format string, a ...any) error {
+	line := 1
+	for i := 0; i < j.pos && i < len(j.s); i++ {
+		if j.s[i] == '\n' {
+			line++
+		}
+	}
+	return fmt.Errorf("JSON line %d (byte %d): %s", line, j.pos, fmt.Sprintf(format, a...))
+}
+
+// peek returns the next non-space byte without consuming it.
+func (j *jsonScanner) peek() (byte, error) {
+	j.ws()
+	if j.pos >= len(j.s) {
+		return 0, errJSONEnd
+	}
+	return j.s[j.pos], nil
+}
+
+func (j *jsonScanner) expect(c byte) error {
+	b, err := j.peek()
+	if err != nil {
+		return err
+	}
+	if b != c {
+		return j.errorf("expected %q, found %q", c, b)
+	}
+	j.pos++
+	return nil
+}
+
+// str reads a JSON string. Without escapes it is a substring of the file text (no copy).
+func (j *jsonScanner) str() (string, error) {
+	if err := j.expect('"'); err != nil {
+		return "", err
+	}
+	start := j.pos
+	for i := start; i < len(j.s); i++ {
+		switch c := j.s[i]; {
+		case c == '"':
+			j.pos = i + 1
+			return j.s[start:i], nil
+		case c == '\\':
+			return j.strEscaped(start)
+		case c < 0x20:
+			j.pos = i
+			return "", j.errorf("control character in string")
+		}
+	}
+	return "", errJSONEnd
+}
+
+func (j *jsonScanner) strEscaped(start int) (string, error) {
+	buf := []byte{}
+	i := start
+	for i < len(j.s) {
+		c := j.s[i]
+		switch {
+		case c == '"':
+			j.pos = i + 1
+			return string(buf), nil
+		case c != '\\':
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		if i+1 >= len(j.s) {
+			return "", errJSONEnd
+		}
+		e := j.s[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, n, err := j.hex4(i)
+			if err != nil {
+				return "", err
+			}
+			i = n
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if i+1 < len(j.s) && j.s[i] == '\\' && j.s[i+1] == 'u' {
+					if x, n2, err := j.hex4(i + 2); err == nil {
+						if d := utf16.DecodeRune(r, x); d != utf8.RuneError {
+							r2, i = d, n2
+						}
+					}
+				}
+				if r2 < 0 {
+					r2 = utf8.RuneError
+				}
+				r = r2
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			j.pos = i - 1
+			return "", j.errorf("bad escape \\%c", e)
+		}
+	}
+	return "", errJSONEnd
+}
+
+func (j *jsonScanner) hex4(i int) (rune, int, error) {
+	if i+4 > len(j.s) {
+		return 0, 0, errJSONEnd
+	}
+	v, err := strconv.ParseUint(j.s[i:i+4], 16, 32)
+	if err != nil {
+		j.pos = i
+		return 0, 0, j.errorf("bad \\u escape")
+	}
+	return rune(v), i + 4, nil
+}
+
+// integer reads a non-negative JSON integer.
+func (j *jsonScanner) integer() (int, error) {
+	j.ws()
+	start := j.pos
+	v := 0
+	for j.pos < len(j.s) && j.s[j.pos] >= '0' && j.s[j.pos] <= '9' {
+		v = v*10 + int(j.s[j.pos]-'0')
+		if v > 1<<31 {
+			return 0, j.errorf("number too large")
+		}
+		j.pos++
+	}
+	if j.pos == start {
+		return 0, j.errorf("expected a non-negative integer")
+	}
+	if j.pos < len(j.s) && (j.s[j.pos] == '.' || j.s[j.pos] == 'e' || j.s[j.pos] == 'E') {
+		return 0, j.errorf("expected an integer")
+	}
+	return v, nil
+}
+
+// object calls fn for each key; fn must consume the value.
+func (j *jsonScanner) object(fn func(key string) error) error {
+	if err := j.expect('{'); err != nil {
+		return err
+	}
+	if b, err := j.peek(); err != nil {
+		return err
+	} else if b == '}' {
+		j.pos++
+		return nil
+	}
+	for {
+		k, err := j.str()
+		if err != nil {
+			return err
+		}
+		if err := j.expect(':'); err != nil {
+			return err
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+		b, err := j.peek()
+		if err != nil {
+			return err
+		}
+		j.pos++
+		switch b {
+		case ',':
+		case '}':
+			return nil
+		default:
+			j.pos--
+			return j.errorf("expected ',' or '}' in object")
+		}
+	}
+}
+
+// array calls fn for each element; fn must consume it.
+func (j *jsonScanner) array(fn func() error) error {
+	if err := j.expect('['); err != nil {
+		return err
+	}
+	if b, err := j.peek(); err != nil {
+		return err
+	} else if b == ']' {
+		j.pos++
+		return nil
+	}
+	for {
+		if err := fn(); err != nil {
+			return err
+		}
+		b, err := j.peek()
+		if err != nil {
+			return err
+		}
+		j.pos++
+		switch b {
+		case ',':
+		case ']':
+			return nil
+		default:
+			j.pos--
+			return j.errorf("expected ',' or ']' in array")
+		}
+	}
+}
+
+// raw skips one value and returns its text (for encoding/json).
+func (j *jsonScanner) raw() (string, error) {
+	b, err := j.peek()
+	if err != nil {
+		return "", err
+	}
+	start := j.pos
+	switch b {
+	case '{':
+		err = j.object(func(string) error { _, e := j.raw(); return e })
+	case '[':
+		err = j.array(func() error { _, e := j.raw(); return e })
+	case '"':
+		_, err = j.str()
+	default:
+		for j.pos < len(j.s) {
+			c := j.s[j.pos]
+			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' {
+				break
+			}
+			j.pos++
+		}
+		if j.pos == start {
+			return "", j.errorf("expected a value")
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return j.s[start:j.pos], nil
+}

@@ -1,0 +1,524 @@
+package tokenizer
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// LoadFile reads a tokenizer.json (or tokenizer.json.gz) and, if present beside it,
+// tokenizer_config.json (for the pad token and model_max_length).
+func LoadFile(path string) (*Tokenizer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
+		}
+	}
+	t, err := parse(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
+	}
+	cfgPath := filepath.Join(filepath.Dir(path), "tokenizer_config.json")
+	if cfg, err := os.ReadFile(cfgPath); err == nil {
+		if err := t.applyConfig(cfg); err != nil {
+			return nil, fmt.Errorf("tokenizer: %s: %w", cfgPath, err)
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	return t, nil
+}
+
+// Load reads a tokenizer.json from r.
+func Load(r io.Reader) (*Tokenizer, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: reading tokenizer.json: %w", err)
+	}
+	t, err := parse(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: tokenizer.json: %w", err)
+	}
+	return t, nil
+}
+
+type rawJSON = json.RawMessage
+
+func isNull(r string) bool { return r == "" || r == "null" }
+
+func parse(text string) (*Tokenizer, error) {
+	j := &jsonScanner{s: text}
+	sections := map[string]string{}
+	var model *bpeModel
+	err := j.object(func(key string) error {
+		if key == "model" {
+			m, err := parseModel(j)
+			if err != nil {
+				return fmt.Errorf("model: %w", err)
+			}
+			model = m
+			return nil
+		}
+		v, err := j.raw()
+		sections[key] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if j.ws(); j.pos != len(j.s) {
+		return nil, j.errorf("data after the top-level object")
+	}
+	if model == nil {
+		return nil, fmt.Errorf("no \"model\" section")
+	}
+	t := &Tokenizer{model: model, padID: -1}
+	if err := t.build(sections); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+type bpeConfig struct {
+	Type         string   `json:"type"`
+	Dropout      *float64 `json:"dropout"`
+	UnkToken     *string  `json:"unk_token"`
+	Prefix       *string  `json:"continuing_subword_prefix"`
+	Suffix       *string  `json:"end_of_word_suffix"`
+	FuseUnk      bool     `json:"fuse_unk"`
+	ByteFallback bool     `json:"byte_fallback"`
+	IgnoreMerges bool     `json:"ignore_merges"`
+}
+
+func parseModel(j *jsonScanner) (*bpeModel, error) {
+	m := &bpeModel{unkID: -1}
+	var merges [][2]string
+	rest := map[string]rawJSON{}
+	err := j.object(func(key string) error {
+		switch key {
+		case "vocab":
+			m.vocab = make(map[string]int32, 1<<17)
+			return j.object(func(tok string) error {
+				id, err := j.integer()
+				if err != nil {
+					return fmt.Errorf("vocab[%q]: %w", tok, err)
+				}
+				m.vocab[tok] = int32(id)
+				return nil
+			})
+		case "merges":
+			merges = make([][2]string, 0, 1<<17)
+			return j.array(func() error {
+				b, err := j.peek()
+				if err != nil {
+					return err
+				}
+				if b == '"' { // "a b"
+					s, err := j.str()
+					if err != nil {
+						return err
+					}
+					a, c, ok := strings.Cut(s, " ")
+					if !ok {
+						return fmt.Errorf("merges[%d]: %q is not two tokens separated by a space", len(merges), s)
+					}
+					merges = append(merges, [2]string{a, c})
+					return nil
+				}
+				var pair []string
+				err = j.array(func() error {
+					s, err := j.str()
+					pair = append(pair, s)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if len(pair) != 2 {
+					return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), len(pair))
+				}
+				merges = append(merges, [2]string{pair[0], pair[1]})
+				return nil
+			})
+		}
+		v, err := j.raw()
+		rest[key] = rawJSON(v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	restJSON, _ := json.Marshal(rest)
+	var cfg bpeConfig
+	if err := json.Unmarshal(restJSON, &cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Type != "BPE" && !(cfg.Type == "" && m.vocab != nil && merges != nil) {
+		return nil, fmt.Errorf("model type %q is not supported (only BPE)", cfg.Type)
+	}
+	if cfg.Dropout != nil && *cfg.Dropout > 0 {
+		return nil, fmt.Errorf("BPE dropout %v is not supported (it makes encoding random)", *cfg.Dropout)
+	}
+	if m.vocab == nil {
+		return nil, fmt.Errorf("BPE model without \"vocab\"")
+	}
+	maxID := int32(-1)
+	for _, id := range m.vocab {
+		maxID = max(maxID, id)
+	}
+	m.idToToken = make([]string, maxID+1)
+	for tok, id := range m.vocab {
+		m.idToToken[id] = tok
+	}
+	if cfg.Prefix != nil {
+		m.prefix = *cfg.Prefix
+	}
+	if cfg.Suffix != nil {
+		m.suffix = *cfg.Suffix
+	}
+	m.fuseUnk, m.byteFallback, m.ignoreMerges = cfg.FuseUnk, cfg.ByteFallback, cfg.IgnoreMerges
+	if cfg.UnkToken != nil {
+		id, ok := m.vocab[*cfg.UnkToken]
+		if !ok {
+			return nil, fmt.Errorf("unk_token %q is not in the vocabulary", *cfg.UnkToken)
+		}
+		m.unkID, m.unkToken = id, *cfg.UnkToken
+	}
+	m.merges = newMergeTable(len(merges))
+	var buf []byte
+	for rank, p := range merges {
+		a, ok1 := m.vocab[p[0]]
+		b, ok2 := m.vocab[p[1]]
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("merges[%d] %q: token not in the vocabulary", rank, p[0]+" "+p[1])
+		}
+		second := p[1]
+		if len(m.prefix) > 0 && strings.HasPrefix(second, m.prefix) {
+			second = second[len(m.prefix):]
+		}
+		buf = append(append(buf[:0], p[0]...), second...)
+		id, ok := m.vocab[string(buf)]
+		if !ok {
+			return nil, fmt.Errorf("merges[%d] %q: merged token %q not in the vocabulary", rank, p[0]+" "+p[1], buf)
+		}
+		m.merges.put(a, b, rank, id)
+	}
+	m.fastBytes = m.prefix == "" && m.suffix == ""
+	for b := range 256 {
+		id, ok := m.vocab[byteToRune[b]]
+		if !ok {
+			id, m.fastBytes = -1, false
+		}
+		m.byteIDs[b] = id
+	}
+	m.cache = newWordCache(1 << 15)
+	return m, nil
+}
+
+// build reads the sections other than the model.
+func (t *Tokenizer) build(sec map[string]string) error {
+	if v := sec["added_tokens"]; !isNull(v) {
+		if err := json.Unmarshal([]byte(v), &t.added); err != nil {
+			return fmt.Errorf("added_tokens: %w", err)
+		}
+	}
+	t.addedByID = map[int]*addedToken{}
+	t.addedByContent = map[string]*addedToken{}
+	var plain, normalized []*addedToken
+	for i := range t.added {
+		a := &t.added[i]
+		if a.ID < 0 {
+			return fmt.Errorf("added_tokens[%d]: negative id %d", i, a.ID)
+		}
+		t.addedByID[a.ID] = a
+		t.addedByContent[a.Content] = a
+		if a.Normalized {
+			normalized = append(normalized, a)
+		} else {
+			plain = append(plain, a)
+		}
+	}
+	var err error
+	if t.normalizer, err = buildNormalizer(sec["normalizer"]); err != nil {
+		return fmt.Errorf("normalizer: %w", err)
+	}
+	t.addedPlain = newAddedMatcher(plain, func(a *addedToken) string { return a.Content })
+	t.addedNormalized = newAddedMatcher(normalized, func(a *addedToken) string {
+		if t.normalizer == nil {
+			return a.Content
+		}
+		s, _ := t.normalizer.normalize(a.Content)
+		return s
+	})
+	if t.preTokenizers, err = t.buildPreTokenizer(sec["pre_tokenizer"], nil); err != nil {
+		return fmt.Errorf("pre_tokenizer: %w", err)
+	}
+	if t.post, err = t.buildPost(sec["post_processor"]); err != nil {
+		return fmt.Errorf("post_processor: %w", err)
+	}
+	if v := sec["decoder"]; !isNull(v) {
+		var d struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal([]byte(v), &d); err != nil {
+			return fmt.Errorf("decoder: %w", err)
+		}
+		if d.Type != "ByteLevel" {
+			return fmt.Errorf("decoder: type %q is not supported (only ByteLevel)", d.Type)
+		}
+		t.byteLevelDecoder = true
+	}
+	if v := sec["padding"]; !isNull(v) {
+		var p struct {
+			PadID     *int   `json:"pad_id"`
+			PadToken  string `json:"pad_token"`
+			Direction string `json:"direction"`
+		}
+		if err := json.Unmarshal([]byte(v), &p); err != nil {
+			return fmt.Errorf("padding: %w", err)
+		}
+		if p.PadID != nil {
+			t.padID = *p.PadID
+		}
+		t.padToken = p.PadToken
+		t.padLeft = p.Direction == "Left"
+	}
+	if v := sec["truncation"]; !isNull(v) {
+		var tr struct {
+			MaxLength int    `json:"max_length"`
+			Direction string `json:"direction"`
+		}
+		if err := json.Unmarshal([]byte(v), &tr); err != nil {
+			return fmt.Errorf("truncation: %w", err)
+		}
+		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left"}
+	}
+	t.vocabSize = len(t.model.idToToken)
+	for _, a := range t.added {
+		t.vocabSize = max(t.vocabSize, a.ID+1)
+	}
+	return nil
+}
+
+type componentJSON struct {
+	Type          string    `json:"type"`
+	Normalizers   []rawJSON `json:"normalizers"`
+	PreTokenizers []rawJSON `json:"pretokenizers"`
+	Processors    []rawJSON `json:"processors"`
+	Pattern       struct {
+		Regex  *string `json:"Regex"`
+		String *string `json:"String"`
+	} `json:"pattern"`
+	Behavior       string `json:"behavior"`
+	Invert         bool   `json:"invert"`
+	AddPrefixSpace *bool  `json:"add_prefix_space"`
+	TrimOffsets    *bool  `json:"trim_offsets"`
+	UseRegex       *bool  `json:"use_regex"`
+	Single         []struct {
+		Sequence     *struct{ ID string } `json:"Sequence"`
+		SpecialToken *struct{ ID string } `json:"SpecialToken"`
+	} `json:"single"`
+	SpecialTokens map[string]struct {
+		IDs    []int    `json:"ids"`
+		Tokens []string `json:"tokens"`
+	} `json:"special_tokens"`
+	Sep []rawJSON `json:"sep"`
+	Cls []rawJSON `json:"cls"`
+}
+
+func orTrue(b *bool) bool { return b == nil || *b }
+
+func buildNormalizer(v string) (normalizer, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	var c componentJSON
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		return nil, err
+	}
+	switch c.Type {
+	case "NFC":
+		return unicodeNormalizer{form: formNFC}, nil
+	case "NFKC":
+		return unicodeNormalizer{form: formNFKC}, nil
+	case "NFD":
+		return unicodeNormalizer{form: formNFD}, nil
+	case "NFKD":
+		return unicodeNormalizer{form: formNFKD}, nil
+	case "Lowercase":
+		return lowercaseNormalizer{}, nil
+	case "Sequence":
+		var seq sequenceNormalizer
+		for i, sub := range c.Normalizers {
+			n, err := buildNormalizer(string(sub))
+			if err != nil {
+				return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
+			}
+			if n != nil {
+				seq = append(seq, n)
+			}
+		}
+		return seq, nil
+	}
+	return nil, fmt.Errorf("type %q is not supported (NFC, NFKC, NFD, NFKD, Lowercase, Sequence are)", c.Type)
+}
+
+func (t *Tokenizer) buildPreTokenizer(v string, dst []preTokenizer) ([]preTokenizer, error) {
+	if isNull(v) {
+		return dst, nil
+	}
+	var c componentJSON
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		return nil, err
+	}
+	switch c.Type {
+	case "Sequence":
+		for i, sub := range c.PreTokenizers {
+			var err error
+			if dst, err = t.buildPreTokenizer(string(sub), dst); err != nil {
+				return nil, fmt.Errorf("pretokenizers[%d]: %w", i, err)
+			}
+		}
+		return dst, nil
+	case "Split":
+		var m matcher
+		var err error
+		switch {
+		case c.Pattern.Regex != nil:
+			m, err = newMatcher(*c.Pattern.Regex, true)
+		case c.Pattern.String != nil:
+			m, err = newMatcher(*c.Pattern.String, false)
+		default:
+			err = fmt.Errorf("Split without a pattern")
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, ok := splitBehaviors[c.Behavior]
+		if !ok {
+			return nil, fmt.Errorf("Split behavior %q is not supported", c.Behavior)
+		}
+		return append(dst, &splitPreTokenizer{m: m, behavior: b, invert: c.Invert}), nil
+	case "ByteLevel":
+		t.byteLevel = true
+		bl := byteLevelPreTokenizer{addPrefixSpace: orTrue(c.AddPrefixSpace), useRegex: orTrue(c.UseRegex)}
+		if !bl.addPrefixSpace && !bl.useRegex {
+			return dst, nil // only maps bytes, which the model does
+		}
+		return append(dst, bl), nil
+	}
+	return nil, fmt.Errorf("type %q is not supported (Sequence, Split, ByteLevel are)", c.Type)
+}
+
+func (t *Tokenizer) buildPost(v string) (postProcessor, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	var c componentJSON
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		return nil, err
+	}
+	switch c.Type {
+	case "Sequence":
+		var seq postSequence
+		for i, sub := range c.Processors {
+			p, err := t.buildPost(string(sub))
+			if err != nil {
+				return nil, fmt.Errorf("processors[%d]: %w", i, err)
+			}
+			if p != nil {
+				seq = append(seq, p)
+			}
+		}
+		return seq, nil
+	case "ByteLevel":
+		return postByteLevel{trimOffsets: orTrue(c.TrimOffsets), addPrefixSpace: orTrue(c.AddPrefixSpace)}, nil
+	case "TemplateProcessing":
+		var tp postTemplate
+		for i, p := range c.Single {
+			switch {
+			case p.Sequence != nil:
+				if p.Sequence.ID != "A" {
+					return nil, fmt.Errorf("single[%d]: sequence %q in a single template", i, p.Sequence.ID)
+				}
+				tp.items = append(tp.items, templateItem{sequence: true})
+			case p.SpecialToken != nil:
+				st, ok := c.SpecialTokens[p.SpecialToken.ID]
+				if !ok {
+					return nil, fmt.Errorf("single[%d]: special token %q missing from special_tokens", i, p.SpecialToken.ID)
+				}
+				if len(st.IDs) != len(st.Tokens) {
+					return nil, fmt.Errorf("special_tokens[%q]: %d ids but %d tokens", p.SpecialToken.ID, len(st.IDs), len(st.Tokens))
+				}
+				tp.items = append(tp.items, templateItem{ids: st.IDs, tokens: st.Tokens})
+			default:
+				return nil, fmt.Errorf("single[%d]: neither Sequence nor SpecialToken", i)
+			}
+		}
+		return tp, nil
+	case "RobertaProcessing", "BertProcessing":
+		var sep, cls templateItem
+		for _, x := range []struct {
+			name string
+			raw  []rawJSON
+			dst  *templateItem
+		}{{"sep", c.Sep, &sep}, {"cls", c.Cls, &cls}} {
+			var tok string
+			var id int
+			if len(x.raw) != 2 || json.Unmarshal(x.raw[0], &tok) != nil || json.Unmarshal(x.raw[1], &id) != nil {
+				return nil, fmt.Errorf("%s: want [token, id]", x.name)
+			}
+			*x.dst = templateItem{ids: []int{id}, tokens: []string{tok}}
+		}
+		tp := postTemplate{items: []templateItem{cls, {sequence: true}, sep}}
+		if c.Type == "RobertaProcessing" && orTrue(c.TrimOffsets) {
+			return postSequence{postByteLevel{trimOffsets: true, addPrefixSpace: orTrue(c.AddPrefixSpace)}, tp}, nil
+		}
+		return tp, nil
+	}
+	return nil, fmt.Errorf("type %q is not supported (ByteLevel, TemplateProcessing, Sequence, RobertaProcessing, BertProcessing are)", c.Type)
+}
+
+// applyConfig reads what tokenizer_config.json adds: the pad token and model_max_length.
+func (t *Tokenizer) applyConfig(data []byte) error {
+	var cfg struct {
+		PadToken       json.RawMessage `json:"pad_token"`
+		ModelMaxLength *float64        `json:"model_max_length"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return err
+	}
+	if cfg.ModelMaxLength != nil && *cfg.ModelMaxLength < 1<<31 {
+		t.modelMaxLength = int(*cfg.ModelMaxLength)
+	}
+	if t.padID >= 0 || isNull(string(cfg.PadToken)) {
+		return nil
+	}
+	var name string
+	if json.Unmarshal(cfg.PadToken, &name) != nil {
+		var obj struct {
+			Content string `json:"content"`
+		}
+		if err := json.Unmarshal(cfg.PadToken, &obj); err != nil {
+			return fmt.Errorf("pad_token: %w", err)
+		}
+		name = obj.Content
+	}
+	if id, ok := t.TokenToID(name); ok {
+		t.padID, t.padToken = id, name
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package tokenizer
+
+// piece is a pre-tokenized word: text, the offset of text's first source byte in the
+// normalized segment, and how many leading bytes were inserted (ByteLevel's prefix space).
+type piece struct {
+	text string
+	off  int
+	pre  int
+}
+
+// sub returns the part [a, b) of p.
+func (p piece) sub(a, b int) piece {
+	return piece{text: p.text[a:b], off: p.off + max(a-p.pre, 0), pre: max(min(p.pre, b)-a, 0)}
+}
+
+// srcSpan maps the byte range [a, b) of p.text to the normalized segment.
+func (p piece) srcSpan(a, b int) (int, int) {
+	return p.off + max(a-p.pre, 0), p.off + max(b-p.pre, 0)
+}
+
+type preTokenizer interface {
+	// split appends the pieces p is cut into to dst.
+	split(dst []piece, p piece) []piece
+}
+
+// splitBehavior is tokenizer.json's SplitDelimiterBehavior.
+type splitBehavior int
+
+const (
+	behaviorRemoved splitBehavior = iota
+	behaviorIsolated
+	behaviorMergedWithPrevious
+	behaviorMergedWithNext
+	behaviorContiguous
+)
+
+var splitBehaviors = map[string]splitBehavior{
+	"Removed": behaviorRemoved, "Isolated": behaviorIsolated, "MergedWithPrevious": behaviorMergedWithPrevious,
+	"MergedWithNext": behaviorMergedWithNext, "Contiguous": behaviorContiguous,
+}
+
+// splitPreTokenizer is the library's Split (and the regex part of ByteLevel).
+type splitPreTokenizer struct {
+	m        matcher
+	behavior splitBehavior
+	invert   bool
+}
+
+type part struct {
+	a, b    int
+	isMatch bool
+}
+
+func (sp *splitPreTokenizer) split(dst []piece, p piece) []piece {
+	if sp.behavior == behaviorIsolated {
+		// Matches and the gaps between them each become a piece; invert changes nothing.
+		prev := 0
+		sp.m.findAll(p.text, func(a, b int) {
+			if a > prev {
+				dst = append(dst, p.sub(prev, a))
+			}
+			if b > a {
+				dst = append(dst, p.sub(a, b))
+			}
+			prev = b
+		})
+		if prev < len(p.text) {
+			dst = append(dst, p.sub(prev, len(p.text)))
+		}
+		return dst
+	}
+	var parts []part
+	prev := 0
+	sp.m.findAll(p.text, func(a, b int) {
+		if a > prev {
+			parts = append(parts, part{prev, a, sp.invert})
+		}
+		parts = append(parts, part{a, b, !sp.invert})
+		prev = b
+	})
+	if prev < len(p.text) || len(p.text) == 0 {
+		parts = append(parts, part{prev, len(p.text), sp.invert})
+	}
+	type kept struct {
+		a, b   int
+		remove bool
+	}
+	var out []kept
+	switch sp.behavior {
+	case behaviorRemoved:
+		for _, q := range parts {
+			out = append(out, kept{q.a, q.b, q.isMatch})
+		}
+	case behaviorContiguous:
+		prevMatch := false
+		for _, q := range parts {
+			if q.isMatch == prevMatch && len(out) > 0 {
+				out[len(out)-1].b = q.b
+			} else {
+				out = append(out, kept{q.a, q.b, false})
+			}
+			prevMatch = q.isMatch
+		}
+	case behaviorMergedWithPrevious:
+		prevMatch := false
+		for _, q := range parts {
+			if q.isMatch && !prevMatch && len(out) > 0 {
+				out[len(out)-1].b = q.b
+			} else {
+				out = append(out, kept{q.a, q.b, false})
+			}
+			prevMatch = q.isMatch
+		}
+	case behaviorMergedWithNext:
+		prevMatch := false
+		for k := len(parts) - 1; k >= 0; k-- {
+			q := parts[k]
+			if q.isMatch && !prevMatch && len(out) > 0 {
+				out[len(out)-1].a = q.a
+			} else {
+				out = append(out, kept{q.a, q.b, false})
+			}
+			prevMatch = q.isMatch
+		}
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	for _, k := range out {
+		if !k.remove && k.b > k.a {
+			dst = append(dst, p.sub(k.a, k.b))
+		}
+	}
+	return dst
+}
+
+// byteLevelPreTokenizer is the library's ByteLevel pre-tokenizer. Mapping bytes to
+// characters is left to the model (Tokenizer.byteLevel); here only the optional prefix
+// space and the optional GPT-2 split happen.
+type byteLevelPreTokenizer struct {
+	addPrefixSpace bool
+	useRegex       bool
+}
+
+func (bl byteLevelPreTokenizer) split(dst []piece, p piece) []piece {
+	if bl.addPrefixSpace && len(p.text) > 0 && p.text[0] != ' ' {
+		p = piece{text: " " + p.text, off: p.off, pre: p.pre + 1}
+	}
+	if !bl.useRegex {
+		return append(dst, p)
+	}
+	return (&splitPreTokenizer{m: gpt2Scanner{}, behavior: behaviorIsolated}).split(dst, p)
+}

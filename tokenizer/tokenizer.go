@@ -1,0 +1,380 @@
+package tokenizer
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+var (
+	formNFC  = norm.NFC
+	formNFKC = norm.NFKC
+	formNFD  = norm.NFD
+	formNFKD = norm.NFKD
+)
+
+// Tokenizer is a loaded tokenizer.json. It is safe for concurrent use.
+type Tokenizer struct {
+	model            *bpeModel
+	normalizer       normalizer
+	preTokenizers    []preTokenizer
+	byteLevel        bool // a ByteLevel pre-tokenizer maps bytes to the model's characters
+	post             postProcessor
+	byteLevelDecoder bool
+
+	added           []addedToken
+	addedByID       map[int]*addedToken
+	addedByContent  map[string]*addedToken
+	addedPlain      *addedMatcher // matched in the raw text
+	addedNormalized *addedMatcher // matched in the normalized text
+
+	padID          int
+	padToken       string
+	padLeft        bool
+	modelMaxLength int
+	fileTruncation *EncodeOptions
+	vocabSize      int
+}
+
+// EncodeOptions controls one encoding.
+type EncodeOptions struct {
+	// AddSpecialTokens runs the post-processor's template (Qwen3-Embedding: appends
+	// <|endoftext|>). Added tokens written in the text are recognised either way.
+	AddSpecialTokens bool
+	// MaxLength truncates to at most this many tokens, the post-processor's included
+	// (their room is kept); 0 means no truncation.
+	MaxLength int
+	// TruncateLeft drops tokens from the start instead of the end.
+	TruncateLeft bool
+}
+
+// Encoding is the result of Encode.
+type Encoding struct {
+	IDs    []int
+	Tokens []string // the vocabulary strings (byte-level characters for byte-level BPE)
+	// Offsets are byte ranges [start, end) into the input text; a token that holds part of
+	// a multi-byte character covers the whole character, as in the library. Tokens added
+	// by the post-processor have [0, 0].
+	Offsets [][2]int
+	// Truncated reports that MaxLength dropped tokens; OriginalLength is the length the
+	// encoding would have had without truncation (post-processor tokens included).
+	Truncated      bool
+	OriginalLength int
+}
+
+// PadID returns the padding id: the padding section of tokenizer.json, else the pad_token
+// of tokenizer_config.json; -1 if neither names one. Qwen3-Embedding: 151643.
+func (t *Tokenizer) PadID() int { return t.padID }
+
+// PadToken returns the padding token's text ("" if unknown).
+func (t *Tokenizer) PadToken() string { return t.padToken }
+
+// VocabSize returns one more than the largest id, added tokens included (Qwen3: 151669).
+func (t *Tokenizer) VocabSize() int { return t.vocabSize }
+
+// ModelMaxLength returns tokenizer_config.json's model_max_length, 0 if unknown.
+func (t *Tokenizer) ModelMaxLength() int { return t.modelMaxLength }
+
+// FileTruncation returns the truncation section of tokenizer.json, nil if it has none.
+// It is informational: Encode truncates only as EncodeOptions say.
+func (t *Tokenizer) FileTruncation() *EncodeOptions { return t.fileTruncation }
+
+// SpecialTokensCount returns how many tokens the post-processor adds to one sequence.
+func (t *Tokenizer) SpecialTokensCount() int {
+	if t.post == nil {
+		return 0
+	}
+	return t.post.added()
+}
+
+// TokenToID returns the id of a token (added tokens first, then the vocabulary).
+func (t *Tokenizer) TokenToID(tok string) (int, bool) {
+	if a, ok := t.addedByContent[tok]; ok {
+		return a.ID, true
+	}
+	if id, ok := t.model.vocab[tok]; ok {
+		return int(id), true
+	}
+	return 0, false
+}
+
+// IDToToken returns the token of an id.
+func (t *Tokenizer) IDToToken(id int) (string, bool) {
+	if a, ok := t.addedByID[id]; ok {
+		return a.Content, true
+	}
+	if id >= 0 && id < len(t.model.idToToken) && t.model.idToToken[id] != "" {
+		return t.model.idToToken[id], true
+	}
+	return "", false
+}
+
+// IsSpecial reports whether id is an added token marked special (skipped by Decode with
+// skipSpecial).
+func (t *Tokenizer) IsSpecial(id int) bool {
+	a, ok := t.addedByID[id]
+	return ok && a.Special
+}
+
+// out is one token of an encoding under construction.
+type out struct {
+	id         int32
+	start, end int32 // into the input text
+	text       string
+}
+
+type scratch struct {
+	segs, nsegs []segment
+	pieces      []piece
+	toks        []token
+	outs        []out
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// Encode tokenizes text. Invalid UTF-8 is read the way Rust's String::from_utf8_lossy reads
+// it: each maximal invalid sequence becomes one U+FFFD (offsets still index text).
+func (t *Tokenizer) Encode(text string, opt EncodeOptions) (Encoding, error) {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	outs, err := t.encodeTokens(text, sc)
+	if err != nil {
+		return Encoding{}, err
+	}
+	return t.finish(outs, opt)
+}
+
+func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
+	src, lossAl := lossyUTF8(text)
+	outs := sc.outs[:0]
+	emit := func(id int32, a, b int, tok string) {
+		a, b = lossAl.span(a, b)
+		outs = append(outs, out{id, int32(a), int32(b), tok})
+	}
+	sc.segs = t.addedPlain.split(src, sc.segs[:0])
+	for _, seg := range sc.segs {
+		if seg.tok != nil {
+			emit(int32(seg.tok.ID), seg.start, seg.end, src[seg.start:seg.end])
+			continue
+		}
+		ns, nal := src[seg.start:seg.end], (*align)(nil)
+		if t.normalizer != nil {
+			ns, nal = t.normalizer.normalize(ns)
+		}
+		sc.nsegs = t.addedNormalized.split(ns, sc.nsegs[:0])
+		for _, nseg := range sc.nsegs {
+			if nseg.tok != nil {
+				a, b := nal.span(nseg.start, nseg.end)
+				emit(int32(nseg.tok.ID), seg.start+a, seg.start+b, ns[nseg.start:nseg.end])
+				continue
+			}
+			if nseg.end == nseg.start {
+				continue
+			}
+			pieces := append(sc.pieces[:0], piece{text: ns[nseg.start:nseg.end], off: nseg.start})
+			for _, pt := range t.preTokenizers {
+				next := make([]piece, 0, len(pieces)*2)
+				for _, p := range pieces {
+					next = pt.split(next, p)
+				}
+				pieces = next
+			}
+			sc.pieces = pieces
+			for _, p := range pieces {
+				var err error
+				sc.toks, err = t.model.tokenize(p.text, t.byteLevel, sc.toks[:0])
+				if err != nil {
+					return nil, fmt.Errorf("tokenizer: word %q: %w", p.text, err)
+				}
+				for _, tk := range sc.toks {
+					na, nb := p.srcSpan(int(tk.start), int(tk.end))
+					// A token holding part of a character covers the whole character.
+					for na > 0 && na < len(ns) && !utf8.RuneStart(ns[na]) {
+						na--
+					}
+					for nb < len(ns) && nb > 0 && !utf8.RuneStart(ns[nb]) {
+						nb++
+					}
+					a, b := nal.span(na, nb)
+					emit(tk.id, seg.start+a, seg.start+b, t.model.idToToken[tk.id])
+				}
+			}
+		}
+	}
+	sc.outs = outs
+	return outs, nil
+}
+
+// finish truncates, runs the post-processor and builds the Encoding.
+func (t *Tokenizer) finish(outs []out, opt EncodeOptions) (Encoding, error) {
+	added := 0
+	if opt.AddSpecialTokens && t.post != nil {
+		added = t.post.added()
+	}
+	enc := Encoding{OriginalLength: len(outs) + added}
+	if opt.MaxLength < 0 {
+		return enc, fmt.Errorf("tokenizer: MaxLength %d is negative", opt.MaxLength)
+	}
+	if opt.MaxLength > 0 && len(outs)+added > opt.MaxLength {
+		keep := opt.MaxLength - added
+		if keep < 0 {
+			return enc, fmt.Errorf("tokenizer: MaxLength %d leaves no room for the %d special tokens of the post-processor", opt.MaxLength, added)
+		}
+		if opt.TruncateLeft {
+			outs = outs[len(outs)-keep:]
+		} else {
+			outs = outs[:keep]
+		}
+		enc.Truncated = true
+	}
+	n := len(outs) + added
+	enc.IDs = make([]int, len(outs), n)
+	enc.Tokens = make([]string, len(outs), n)
+	enc.Offsets = make([][2]int, len(outs), n)
+	for i, o := range outs {
+		enc.IDs[i] = int(o.id)
+		enc.Tokens[i] = o.text
+		enc.Offsets[i] = [2]int{int(o.start), int(o.end)}
+	}
+	if t.post != nil {
+		t.post.apply(&enc, opt.AddSpecialTokens)
+	}
+	return enc, nil
+}
+
+// EncodeBatch encodes texts in parallel (one goroutine per CPU) and returns the encodings in
+// input order. It stops early when ctx is done.
+func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, opt EncodeOptions) ([]Encoding, error) {
+	res := make([]Encoding, len(texts))
+	workers := min(runtime.GOMAXPROCS(0), len(texts))
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(texts) {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				enc, err := t.Encode(texts[i], opt)
+				if err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("text %d: %w", i, err) })
+					return
+				}
+				res[i] = enc
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return res, nil
+}
+
+// Padding describes how Pad lays out a batch.
+type Padding struct {
+	Length   int  // pad to this length; 0 = the longest encoding of the batch
+	Multiple int  // then round the length up to a multiple of this (0 = no rounding)
+	Left     bool // pad at the start instead of the end
+}
+
+// Pad returns the ids of encs padded to one length with PadID, and the attention masks
+// (1 for real tokens, 0 for padding). Encodings longer than Padding.Length are kept whole.
+func (t *Tokenizer) Pad(encs []Encoding, p Padding) (ids [][]int, mask [][]int, err error) {
+	if t.padID < 0 {
+		return nil, nil, fmt.Errorf("tokenizer: no pad token (neither a padding section nor a pad_token in tokenizer_config.json)")
+	}
+	n := p.Length
+	for _, e := range encs {
+		n = max(n, len(e.IDs))
+	}
+	if p.Multiple > 0 && n%p.Multiple != 0 {
+		n += p.Multiple - n%p.Multiple
+	}
+	ids, mask = make([][]int, len(encs)), make([][]int, len(encs))
+	for i, e := range encs {
+		row, m := make([]int, n), make([]int, n)
+		pad := n - len(e.IDs)
+		at := 0
+		if p.Left {
+			at = pad
+		}
+		for k := range row {
+			row[k] = t.padID
+		}
+		copy(row[at:], e.IDs)
+		for k := at; k < at+len(e.IDs); k++ {
+			m[k] = 1
+		}
+		ids[i], mask[i] = row, m
+	}
+	return ids, mask, nil
+}
+
+// Decode turns ids back into text. With skipSpecial, added tokens marked special are
+// left out. An id that is neither in the vocabulary nor an added token is an error (the
+// library would silently drop it).
+func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
+	toks := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := t.addedByID[id]; ok {
+			if skipSpecial && a.Special {
+				continue
+			}
+			toks = append(toks, a.Content)
+			continue
+		}
+		tok, ok := t.IDToToken(id)
+		if !ok {
+			return "", fmt.Errorf("tokenizer: decode: id %d is not in the vocabulary (size %d)", id, t.vocabSize)
+		}
+		if skipSpecial {
+			if a, ok := t.addedByContent[tok]; ok && a.Special {
+				continue
+			}
+		}
+		toks = append(toks, tok)
+	}
+	if !t.byteLevelDecoder {
+		s := ""
+		for i, tok := range toks {
+			if i > 0 {
+				s += " "
+			}
+			s += tok
+		}
+		return s, nil
+	}
+	var buf []byte
+	for _, tok := range toks {
+		start := len(buf)
+		ok := true
+		for _, r := range tok {
+			b, in := runeToByte[r]
+			if !in {
+				ok = false
+				break
+			}
+			buf = append(buf, b)
+		}
+		if !ok { // a character outside the byte map: the token's own bytes, as the library does
+			buf = append(buf[:start], tok...)
+		}
+	}
+	s, _ := lossyUTF8(string(buf))
+	return s, nil
+}
