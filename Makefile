@@ -25,7 +25,7 @@ install: deps
 test: deps vet fmt-check test-cgo test-purego fuzz
 
 vet:
-	$(GO) vet $(PKGS)
+	$(GO) vet $(PKGS) ./testdata/...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
