@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand"
@@ -375,4 +376,35 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("accepted invalid config %+v", c)
 		}
 	})
+}
+
+func TestConcurrentForward(t *testing.T) {
+	m := loadModel(t, "qwen3-f32", Options{Threads: 2})
+	r := rand.New(rand.NewSource(9))
+	seqs := randomSeqs(r, []int{4, 9, 30, 2, 17}, m.Config().Vocab)
+	ctx := context.Background()
+	want, err := m.Forward(ctx, seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 6)
+	for g := range 6 {
+		go func() {
+			sub := seqs[g%len(seqs):]
+			got, err := m.Forward(ctx, sub)
+			if err == nil {
+				for i := range sub {
+					if d := maxDiff(got[i], want[g%len(seqs)+i]); d > 1e-5 {
+						err = fmt.Errorf("goroutine %d seq %d differs by %g", g, i, d)
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }

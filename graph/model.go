@@ -445,8 +445,12 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 	hidden := rt.Buffer("h", N*H)
 	in := G.NewMatrix(g, G.Float32, G.WithShape(N, H), G.WithName("embeddings"),
 		G.WithValue(tensor.New(tensor.WithShape(N, H), tensor.WithBacking(hidden))))
+	// Each graph gets its own tensor header over the shared float32 data:
+	// NewTapeMachine sets the engine of every bound value, which would race
+	// between workers building graphs concurrently if headers were shared.
 	param := func(name string, v *tensor.Dense) *G.Node {
-		return G.NewTensor(g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(name), G.WithValue(v))
+		own := tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(v.Float32s()))
+		return G.NewTensor(g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(name), G.WithValue(own))
 	}
 	bc := layers.BlockConfig{Hidden: H, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadDim: cfg.HeadDim, RMSEps: cfg.RMSEps, RopeTheta: cfg.RopeTheta}
 	h := in

@@ -67,13 +67,20 @@ func (o *opBase) floats(inputs []G.Value, i, want int) ([]float32, error) {
 	if i >= len(inputs) {
 		return nil, fmt.Errorf("%s: missing input %d", o.name, i)
 	}
-	t, ok := inputs[i].(tensor.Tensor)
-	if !ok {
+	var d []float32
+	switch t := inputs[i].(type) {
+	case *tensor.Dense:
+		if t.Dtype() != tensor.Float32 {
+			return nil, fmt.Errorf("%s: input %d is %v, not float32", o.name, i, t.Dtype())
+		}
+		d = t.Float32s() // unlike Data(), no boxing allocation
+	case tensor.Tensor:
+		var ok bool
+		if d, ok = t.Data().([]float32); !ok {
+			return nil, fmt.Errorf("%s: input %d holds %T, not float32", o.name, i, t.Data())
+		}
+	default:
 		return nil, fmt.Errorf("%s: input %d is a %T, not a tensor", o.name, i, inputs[i])
-	}
-	d, ok := t.Data().([]float32)
-	if !ok {
-		return nil, fmt.Errorf("%s: input %d holds %T, not float32", o.name, i, t.Data())
 	}
 	if want >= 0 && len(d) != want {
 		return nil, fmt.Errorf("%s: input %d has %d values, want %d", o.name, i, len(d), want)
