@@ -3,7 +3,7 @@
 // Qwen3-Embedding-0.6B-shaped model, as an F32 GGUF, for comparison with gembed.
 //
 //   go run ./testdata/genmodel -full /work/models/qwen3-0.6b
-//   node scripts/llamacpp/gguf-writer.mjs /work/models/qwen3-0.6b /work/scratch/llamacpp/gguf/qwen3-0.6b-f32.gguf
+//   node scripts/llamacpp/gguf-writer.mjs /work/models/qwen3-0.6b /work/scratch/llamacpp/gguf/qwen3-0.6b.gguf
 //   node scripts/llamacpp/bench.mjs [--gguf that.gguf] [--threads 2] [--repeats 3] [--long-repeats 1]
 //            [--only batch64,single32,long8192,...] [--out testdata/golden/llamacpp/bench.json]
 //
@@ -140,7 +140,7 @@ function runChild(name, gguf, threads) {
 }
 
 async function driver() {
-  const gguf = opt("--gguf", "/work/scratch/llamacpp/gguf/qwen3-0.6b-f32.gguf");
+  const gguf = opt("--gguf", "/work/scratch/llamacpp/gguf/qwen3-0.6b.gguf");
   const threads = Number(opt("--threads", "2"));
   const repeats = Number(opt("--repeats", "3"));
   const longRepeats = Number(opt("--long-repeats", "1"));
