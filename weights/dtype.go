@@ -60,6 +60,22 @@ var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
 // convert widens src (little-endian elements of dtype) into dst; the caller
 // guarantees len(src) == len(dst)·size(dtype).
 func convert(dst []float32, src []byte, dtype DType) {
+	if fastConvert {
+		convertFast(dst, src[:len(dst)*dtypeSize(dtype)], dtype)
+		return
+	}
+	convertPortable(dst, src, dtype)
+}
+
+func dtypeSize(dtype DType) int {
+	if dtype == F32 {
+		return 4
+	}
+	return 2
+}
+
+// convertPortable is convert for any byte order and alignment rule.
+func convertPortable(dst []float32, src []byte, dtype DType) {
 	switch dtype {
 	case F32:
 		src = src[:4*len(dst)]

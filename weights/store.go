@@ -237,7 +237,7 @@ func (s *Store) Float32(name string) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	dst := make([]float32, e.info.Elems())
+	dst := makeFloat32NoZero(e.info.Elems())
 	if err := s.convertInto(e, dst); err != nil {
 		return nil, err
 	}
