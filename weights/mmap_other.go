@@ -4,5 +4,3 @@ package weights
 
 // mapFile reads the file into memory where mmap is not available.
 func mapFile(path string) ([]byte, func() error, error) { return readWhole(path) }
-
-func adviseSequential([]byte) {}

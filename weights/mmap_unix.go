@@ -34,12 +34,3 @@ func mapFile(path string) (data []byte, unmap func() error, err error) {
 	}
 	return data, func() error { return unix.Munmap(data) }, nil
 }
-
-// adviseSequential hints that data will be read front to back soon, so the
-// kernel reads ahead in large blocks. Best effort.
-func adviseSequential(data []byte) {
-	if len(data) > 0 {
-		_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
-		_ = unix.Madvise(data, unix.MADV_WILLNEED)
-	}
-}

@@ -69,7 +69,9 @@ func EnsureVariant(variant string) (string, error) {
 	return o.dir, o.err
 }
 
-const staleLock = 3 * time.Minute
+// staleLock is the age after which a lock file is taken to be left by a
+// killed process (one variant takes about a second to write).
+const staleLock = 2 * time.Minute
 
 func ensureOnDisk(base, variant string) (string, error) {
 	final := filepath.Join(base, variant)
@@ -118,9 +120,13 @@ func generateInto(final, variant string) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	os.RemoveAll(final) // a folder without config.json is an interrupted old attempt
 	if err := os.Rename(tmp, final); err != nil {
 		os.RemoveAll(tmp)
+		// Another process that broke a stale lock may have finished first:
+		// its folder is complete (it appeared by rename), so use it.
+		if _, statErr := os.Stat(filepath.Join(final, "config.json")); statErr == nil {
+			return nil
+		}
 		return fmt.Errorf("modelgen: %w", err)
 	}
 	return nil
