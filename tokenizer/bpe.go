@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"fmt"
 	"hash/maphash"
 	"sync"
@@ -244,37 +243,65 @@ func (m *bpeModel) mergeSmall(syms []symbol) {
 }
 
 type mergeItem struct{ rank, pos, newID int32 }
-type mergeHeap []mergeItem
 
-func (h mergeHeap) Len() int { return len(h) }
-func (h mergeHeap) Less(i, j int) bool {
-	if h[i].rank != h[j].rank {
-		return h[i].rank < h[j].rank
-	}
-	return h[i].pos < h[j].pos
+func (a mergeItem) less(b mergeItem) bool {
+	return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos)
 }
-func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeItem)) }
-func (h *mergeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+// mergeQueue is a binary min-heap of merge candidates (typed: container/heap would box
+// every item).
+type mergeQueue []mergeItem
+
+func (h *mergeQueue) push(x mergeItem) {
+	q := append(*h, x)
+	i := len(q) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q[i].less(q[p]) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+	*h = q
+}
+
+func (h *mergeQueue) pop() mergeItem {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q) && q[l].less(q[m]) {
+			m = l
+		}
+		if r < len(q) && q[r].less(q[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
 }
 
 // mergeHeap is the library's algorithm for long words: a priority queue of candidate
 // merges ordered by (rank, position), stale entries skipped when popped.
 func (m *bpeModel) mergeHeap(syms []symbol) {
-	h := make(mergeHeap, 0, len(syms))
+	h := make(mergeQueue, 0, len(syms))
 	for i := 0; i+1 < len(syms); i++ {
 		if r, id, ok := m.merges.get(syms[i].id, syms[i+1].id); ok {
-			h = append(h, mergeItem{r, int32(i), id})
+			h.push(mergeItem{r, int32(i), id})
 		}
 	}
-	heap.Init(&h)
 	dead := int32(-2)
-	for h.Len() > 0 {
-		top := heap.Pop(&h).(mergeItem)
+	for len(h) > 0 {
+		top := h.pop()
 		s := &syms[top.pos]
 		if s.next == dead || s.next < 0 {
 			continue
@@ -292,12 +319,12 @@ func (m *bpeModel) mergeHeap(syms []symbol) {
 		}
 		if p := s.prev; p >= 0 {
 			if r, id, ok := m.merges.get(syms[p].id, s.id); ok {
-				heap.Push(&h, mergeItem{r, p, id})
+				h.push(mergeItem{r, p, id})
 			}
 		}
 		if n := s.next; n >= 0 {
 			if r, id, ok := m.merges.get(s.id, syms[n].id); ok {
-				heap.Push(&h, mergeItem{r, top.pos, id})
+				h.push(mergeItem{r, top.pos, id})
 			}
 		}
 	}

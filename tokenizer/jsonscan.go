@@ -63,10 +63,27 @@ func (j *jsonScanner) expect(c byte) error {
 
 // str reads a JSON string. Without escapes it is a substring of the file text (no copy).
 func (j *jsonScanner) str() (string, error) {
+	s, _, err := j.strAt()
+	return s, err
+}
+
+// strAt is str that also tells where the string's text starts in the file text, or -1
+// when it had escapes (and so is a new string).
+func (j *jsonScanner) strAt() (string, int, error) {
 	if err := j.expect('"'); err != nil {
-		return "", err
+		return "", -1, err
 	}
 	start := j.pos
+	s, err := j.strBody(start)
+	// Every escape is longer than what it stands for, so an unchanged length means the
+	// string is the file text itself.
+	if err != nil || j.pos-1-start != len(s) {
+		return s, -1, err
+	}
+	return s, start, nil
+}
+
+func (j *jsonScanner) strBody(start int) (string, error) {
 	for i := start; i < len(j.s); i++ {
 		switch c := j.s[i]; {
 		case c == '"':
@@ -196,6 +213,44 @@ func (j *jsonScanner) object(fn func(key string) error) error {
 			return err
 		}
 		if err := fn(k); err != nil {
+			return err
+		}
+		b, err := j.peek()
+		if err != nil {
+			return err
+		}
+		j.pos++
+		switch b {
+		case ',':
+		case '}':
+			return nil
+		default:
+			j.pos--
+			return j.errorf("expected ',' or '}' in object")
+		}
+	}
+}
+
+// objectAt is object that also passes where the key's text starts (see strAt).
+func (j *jsonScanner) objectAt(fn func(key string, at int) error) error {
+	if err := j.expect('{'); err != nil {
+		return err
+	}
+	if b, err := j.peek(); err != nil {
+		return err
+	} else if b == '}' {
+		j.pos++
+		return nil
+	}
+	for {
+		k, at, err := j.strAt()
+		if err != nil {
+			return err
+		}
+		if err := j.expect(':'); err != nil {
+			return err
+		}
+		if err := fn(k, at); err != nil {
 			return err
 		}
 		b, err := j.peek()

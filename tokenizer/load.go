@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // LoadFile reads a tokenizer.json (or tokenizer.json.gz) and, if present beside it,
@@ -19,11 +21,7 @@ func LoadFile(path string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
-		}
-		if data, err = io.ReadAll(zr); err != nil {
+		if data, err = gunzipAll(bytes.NewReader(data)); err != nil {
 			return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
 		}
 	}
@@ -42,11 +40,24 @@ func LoadFile(path string) (*Tokenizer, error) {
 	return t, nil
 }
 
-// Load reads a tokenizer.json from r.
+func gunzipAll(r io.Reader) ([]byte, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// Load reads a tokenizer.json from r (gzip-compressed or not).
 func Load(r io.Reader) (*Tokenizer, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: reading tokenizer.json: %w", err)
+	}
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		if data, err = gunzipAll(bytes.NewReader(data)); err != nil {
+			return nil, fmt.Errorf("tokenizer: tokenizer.json: %w", err)
+		}
 	}
 	t, err := parse(string(data))
 	if err != nil {
@@ -105,29 +116,45 @@ type bpeConfig struct {
 
 func parseModel(j *jsonScanner) (*bpeModel, error) {
 	m := &bpeModel{unkID: -1}
-	var merges [][2]string
+	var merges []mergeRef
+	var entries []vocabEntry
+	pool := &strPool{base: j.s}
+	var vocabDone chan struct{}
 	rest := map[string]rawJSON{}
 	err := j.object(func(key string) error {
 		switch key {
 		case "vocab":
-			m.vocab = make(map[string]int32, 1<<17)
-			return j.object(func(tok string) error {
+			entries = make([]vocabEntry, 0, 1<<17)
+			err := j.objectAt(func(tok string, at int) error {
 				id, err := j.integer()
 				if err != nil {
 					return fmt.Errorf("vocab[%q]: %w", tok, err)
 				}
-				m.vocab[tok] = int32(id)
+				entries = append(entries, vocabEntry{pool.ref(tok, at), int32(id)})
 				return nil
 			})
+			if err != nil {
+				return err
+			}
+			// Build the map while the merges are being read.
+			vocabDone = make(chan struct{})
+			go func() {
+				defer close(vocabDone)
+				m.vocab = make(map[string]int32, len(entries))
+				for _, e := range entries {
+					m.vocab[pool.get(e.tok)] = e.id
+				}
+			}()
+			return nil
 		case "merges":
-			merges = make([][2]string, 0, 1<<17)
+			merges = make([]mergeRef, 0, 1<<17)
 			return j.array(func() error {
 				b, err := j.peek()
 				if err != nil {
 					return err
 				}
 				if b == '"' { // "a b"
-					s, err := j.str()
+					s, at, err := j.strAt()
 					if err != nil {
 						return err
 					}
@@ -135,13 +162,17 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 					if !ok {
 						return fmt.Errorf("merges[%d]: %q is not two tokens separated by a space", len(merges), s)
 					}
-					merges = append(merges, [2]string{a, c})
+					cAt := -1
+					if at >= 0 {
+						cAt = at + len(a) + 1
+					}
+					merges = append(merges, mergeRef{pool.ref(a, at), pool.ref(c, cAt)})
 					return nil
 				}
-				var pair []string
+				var pair []strRef
 				err = j.array(func() error {
-					s, err := j.str()
-					pair = append(pair, s)
+					s, at, err := j.strAt()
+					pair = append(pair, pool.ref(s, at))
 					return err
 				})
 				if err != nil {
@@ -150,7 +181,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 				if len(pair) != 2 {
 					return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), len(pair))
 				}
-				merges = append(merges, [2]string{pair[0], pair[1]})
+				merges = append(merges, mergeRef{pair[0], pair[1]})
 				return nil
 			})
 		}
@@ -158,6 +189,9 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 		rest[key] = rawJSON(v)
 		return err
 	})
+	if vocabDone != nil {
+		<-vocabDone
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -176,12 +210,17 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 		return nil, fmt.Errorf("BPE model without \"vocab\"")
 	}
 	maxID := int32(-1)
-	for _, id := range m.vocab {
-		maxID = max(maxID, id)
+	for _, e := range entries {
+		if e.id < 0 {
+			return nil, fmt.Errorf("vocab[%q]: negative id %d", pool.get(e.tok), e.id)
+		}
+		maxID = max(maxID, e.id)
 	}
 	m.idToToken = make([]string, maxID+1)
-	for tok, id := range m.vocab {
-		m.idToToken[id] = tok
+	for _, e := range entries {
+		if tok := pool.get(e.tok); m.vocab[tok] == e.id { // a token listed twice keeps its last id, as in a map
+			m.idToToken[e.id] = tok
+		}
 	}
 	if cfg.Prefix != nil {
 		m.prefix = *cfg.Prefix
@@ -197,24 +236,32 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 		}
 		m.unkID, m.unkToken = id, *cfg.UnkToken
 	}
+	// Resolve the merges to ids on every core (map reads are safe concurrently), then fill
+	// the table in order so a duplicate pair keeps its last rank.
+	resolved := make([][3]int32, len(merges))
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	chunk := (len(merges) + len(errs) - 1) / len(errs)
+	for w := range errs {
+		lo, hi := w*chunk, min((w+1)*chunk, len(merges))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = m.resolveMerges(pool, merges[lo:hi], resolved[lo:hi], lo)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	m.merges = newMergeTable(len(merges))
-	var buf []byte
-	for rank, p := range merges {
-		a, ok1 := m.vocab[p[0]]
-		b, ok2 := m.vocab[p[1]]
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("merges[%d] %q: token not in the vocabulary", rank, p[0]+" "+p[1])
-		}
-		second := p[1]
-		if len(m.prefix) > 0 && strings.HasPrefix(second, m.prefix) {
-			second = second[len(m.prefix):]
-		}
-		buf = append(append(buf[:0], p[0]...), second...)
-		id, ok := m.vocab[string(buf)]
-		if !ok {
-			return nil, fmt.Errorf("merges[%d] %q: merged token %q not in the vocabulary", rank, p[0]+" "+p[1], buf)
-		}
-		m.merges.put(a, b, rank, id)
+	for rank, r := range resolved {
+		m.merges.put(r[0], r[1], rank, r[2])
 	}
 	m.fastBytes = m.prefix == "" && m.suffix == ""
 	for b := range 256 {
@@ -226,6 +273,61 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	}
 	m.cache = newWordCache(1 << 15)
 	return m, nil
+}
+
+// strRef locates a string of tokenizer.json without holding a pointer (so the big
+// intermediate slices cost the garbage collector nothing to scan): an offset into the
+// file text, or past its end into strPool.extra for strings that had escapes.
+type strRef struct{ off, n uint32 }
+
+type strPool struct {
+	base  string
+	extra []string
+}
+
+func (p *strPool) ref(s string, at int) strRef {
+	if at >= 0 {
+		return strRef{uint32(at), uint32(len(s))}
+	}
+	p.extra = append(p.extra, s)
+	return strRef{uint32(len(p.base) + len(p.extra) - 1), ^uint32(0)}
+}
+
+func (p *strPool) get(r strRef) string {
+	if r.n == ^uint32(0) {
+		return p.extra[int(r.off)-len(p.base)]
+	}
+	return p.base[r.off : r.off+r.n]
+}
+
+type vocabEntry struct {
+	tok strRef
+	id  int32
+}
+
+type mergeRef struct{ a, b strRef }
+
+func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32, base int) error {
+	var buf []byte
+	for k, r := range refs {
+		p := [2]string{pool.get(r.a), pool.get(r.b)}
+		a, ok1 := m.vocab[p[0]]
+		b, ok2 := m.vocab[p[1]]
+		if !ok1 || !ok2 {
+			return fmt.Errorf("merges[%d] %q: token not in the vocabulary", base+k, p[0]+" "+p[1])
+		}
+		second := p[1]
+		if len(m.prefix) > 0 && strings.HasPrefix(second, m.prefix) {
+			second = second[len(m.prefix):]
+		}
+		buf = append(append(buf[:0], p[0]...), second...)
+		id, ok := m.vocab[string(buf)]
+		if !ok {
+			return fmt.Errorf("merges[%d] %q: merged token %q not in the vocabulary", base+k, p[0]+" "+p[1], buf)
+		}
+		out[k] = [3]int32{a, b, id}
+	}
+	return nil
 }
 
 // build reads the sections other than the model.

@@ -11,27 +11,51 @@ import (
 	"golang.org/x/text/unicode/rangetable"
 )
 
-// align maps each byte of a transformed string back to the byte range [start, end) of the
-// string it came from. A nil *align is the identity.
-type align struct{ start, end []int32 }
+// align maps a transformed string back to the string it came from, as a sorted list of
+// chunks of the output. A nil *align is the identity.
+type align struct{ chunks []alignChunk }
+
+// alignChunk maps output bytes [out, out+n) either byte for byte to source bytes from src
+// (whole), or all of them to the source range [src, srcEnd).
+type alignChunk struct {
+	out, n, src, srcEnd int32
+	whole               bool
+}
+
+// at returns the source range of output byte k.
+func (al *align) at(k int) (int, int) {
+	cs := al.chunks
+	i := sort.Search(len(cs), func(i int) bool { return int(cs[i].out+cs[i].n) > k })
+	if i == len(cs) {
+		if i == 0 {
+			return 0, 0
+		}
+		c := cs[i-1]
+		e := int(c.srcEnd)
+		if !c.whole {
+			e = int(c.src + c.n)
+		}
+		return e, e
+	}
+	c := cs[i]
+	if c.whole {
+		return int(c.src), int(c.srcEnd)
+	}
+	x := int(c.src) + k - int(c.out)
+	return x, x + 1
+}
 
 // span maps the transformed byte range [a, b) back to the source.
 func (al *align) span(a, b int) (int, int) {
 	if al == nil {
 		return a, b
 	}
+	s, _ := al.at(a)
 	if a >= b {
-		if a >= len(al.start) {
-			if len(al.end) == 0 {
-				return 0, 0
-			}
-			e := int(al.end[len(al.end)-1])
-			return e, e
-		}
-		s := int(al.start[a])
 		return s, s
 	}
-	return int(al.start[a]), int(al.end[b-1])
+	_, e := al.at(b - 1)
+	return s, e
 }
 
 // compose returns the alignment of a second transformation (second, relative to the output
@@ -43,52 +67,82 @@ func (al *align) compose(second *align) *align {
 	if second == nil {
 		return al
 	}
-	out := &align{start: make([]int32, len(second.start)), end: make([]int32, len(second.end))}
-	for k := range second.start {
-		a, b := int(second.start[k]), int(second.end[k])
-		s, e := al.span(a, b)
-		out.start[k], out.end[k] = int32(s), int32(e)
+	var b alignBuilder
+	for _, c := range second.chunks {
+		for k := c.out; k < c.out+c.n; k++ {
+			var s, e int
+			if c.whole {
+				s, e = al.span(int(c.src), int(c.srcEnd))
+			} else {
+				x := int(c.src + k - c.out)
+				s, e = al.span(x, x+1)
+			}
+			b.addRange(1, s, e)
+		}
 	}
-	return out
+	return &b.al
 }
 
 // alignBuilder builds a transformed string piece by piece with its alignment.
 type alignBuilder struct {
-	sb strings.Builder
-	al align
+	sb  strings.Builder
+	al  align
+	out int32
+}
+
+// addRange records n output bytes that all map to the source range [srcStart, srcEnd).
+func (b *alignBuilder) addRange(n, srcStart, srcEnd int) {
+	cs := b.al.chunks
+	if l := len(cs); l > 0 && cs[l-1].whole && cs[l-1].src == int32(srcStart) && cs[l-1].srcEnd == int32(srcEnd) {
+		cs[l-1].n += int32(n)
+	} else {
+		b.al.chunks = append(cs, alignChunk{out: b.out, n: int32(n), src: int32(srcStart), srcEnd: int32(srcEnd), whole: true})
+	}
+	b.out += int32(n)
 }
 
 func (b *alignBuilder) add(out string, srcStart, srcEnd int) {
 	b.sb.WriteString(out)
-	for range len(out) {
-		b.al.start = append(b.al.start, int32(srcStart))
-		b.al.end = append(b.al.end, int32(srcEnd))
-	}
-}
-
-// addMapped appends out, the transformation of src (which starts at srcOff), mapping the
-// k-th output rune to the k-th source rune (the last one when the output is longer). This is
-// how the library aligns composed/decomposed characters: "e\u0301" → "é" maps to the "e".
-func (b *alignBuilder) addMapped(out, src string, srcOff int) {
-	var bounds []int // source rune boundaries
-	for i := range src {
-		bounds = append(bounds, i)
-	}
-	bounds = append(bounds, len(src))
-	k := 0
-	for _, r := range out {
-		j := min(k, len(bounds)-2)
-		b.add(string(r), srcOff+bounds[j], srcOff+bounds[j+1])
-		k++
-	}
+	b.addRange(len(out), srcStart, srcEnd)
 }
 
 // addIdentity appends an unchanged source range, byte for byte.
 func (b *alignBuilder) addIdentity(src string, srcOff int) {
+	if src == "" {
+		return
+	}
 	b.sb.WriteString(src)
-	for k := range len(src) {
-		b.al.start = append(b.al.start, int32(srcOff+k))
-		b.al.end = append(b.al.end, int32(srcOff+k+1))
+	cs := b.al.chunks
+	if l := len(cs); l > 0 && !cs[l-1].whole && cs[l-1].src+cs[l-1].n == int32(srcOff) {
+		cs[l-1].n += int32(len(src))
+	} else {
+		b.al.chunks = append(cs, alignChunk{out: b.out, n: int32(len(src)), src: int32(srcOff)})
+	}
+	b.out += int32(len(src))
+}
+
+// addChanges appends the normalized characters rs of the source segment src (at srcOff),
+// aligned the library's way: walking the source positionally, a character with change 0
+// takes the next source character, one with change -n takes it and skips n more, one with
+// change +1 (inserted) shares the alignment of the source character before.
+func (b *alignBuilder) addChanges(rs []rune, changes []int, src string, srcOff int) {
+	var bounds []int // source character boundaries
+	for i := range src {
+		bounds = append(bounds, i)
+	}
+	bounds = append(bounds, len(src))
+	nsrc := len(bounds) - 1
+	cur := 0
+	for k, r := range rs {
+		j := cur
+		if changes[k] > 0 {
+			j = cur - 1
+		}
+		j = max(min(j, nsrc-1), 0)
+		b.add(string(r), srcOff+bounds[j], srcOff+bounds[j+1])
+		if changes[k] <= 0 {
+			cur += 1 - changes[k]
+		}
 	}
 }
 
@@ -150,60 +204,48 @@ func isAssigned9(r rune) bool {
 	return assigned9[r>>6]&(1<<(r&63)) != 0
 }
 
-// maxSegmentRunes bounds what is handed to x/text in one piece: x/text follows the
-// Stream-Safe Text Format and inserts U+034F after 30 non-starters, which the library
-// never does, so longer segments are normalized by canonicalSegment instead.
-const maxSegmentRunes = 30
-
 func (u unicodeNormalizer) normalize(s string) (string, *align) {
 	if isASCII(s) {
 		return s, nil
 	}
-	clean := true
-	for _, r := range s {
-		if r >= 0x300 && !isAssigned9(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && u.form.IsNormalString(s) {
+	// x/text's quick check finds the already-normalized spans; they end at segment
+	// boundaries. A span x/text calls normalized is normalized for the library too (a
+	// newer character only stops things from changing), so only the segments x/text
+	// flags go through canonicalSegment, which cuts at newer characters.
+	n := u.form.QuickSpanString(s)
+	if n == len(s) {
 		return s, nil
 	}
 	var b alignBuilder
-	segStart, runes := 0, 0
-	prevNew := false
-	flush := func(end int) {
-		seg := s[segStart:end]
-		if seg == "" {
-			return
+	b.addIdentity(s[:n], 0)
+	for i := n; i < len(s); {
+		// One segment: a rune, then every rune that may combine with what precedes it.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		j := i + size
+		if r < 0x300 || isAssigned9(r) {
+			for j < len(s) {
+				r2, size2 := utf8.DecodeRuneInString(s[j:])
+				if (r2 >= 0x300 && !isAssigned9(r2)) || u.form.PropertiesString(s[j:]).BoundaryBefore() {
+					break
+				}
+				j += size2
+			}
 		}
-		var out string
-		switch {
-		case prevNew && runes == 1:
-			out = seg
-		case runes > maxSegmentRunes:
-			out = canonicalSegment(seg, u.form)
-		default:
-			out = u.form.String(seg)
-		}
-		if out == seg {
-			b.addIdentity(seg, segStart)
+		seg := s[i:j]
+		if j == i+size && r >= 0x300 && !isAssigned9(r) {
+			b.addIdentity(seg, i) // unassigned for the library: left as it is
+		} else if rs, changes := canonicalSegment(seg, u.form); string(rs) == seg {
+			b.addIdentity(seg, i)
 		} else {
-			b.addMapped(out, seg, segStart)
+			b.addChanges(rs, changes, seg, i)
+		}
+		i = j
+		if i < len(s) {
+			n := u.form.QuickSpanString(s[i:])
+			b.addIdentity(s[i:i+n], i)
+			i += n
 		}
 	}
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		isNew := r >= 0x300 && !isAssigned9(r)
-		if i > segStart && (isNew || prevNew || u.form.PropertiesString(s[i:]).BoundaryBefore()) {
-			flush(i)
-			segStart, runes = i, 0
-		}
-		prevNew = isNew
-		runes++
-		i += n
-	}
-	flush(len(s))
 	return b.result()
 }
 
@@ -214,39 +256,56 @@ const (
 	hangulSCount                                       = hangulLCount * hangulNCount
 )
 
-// canonicalSegment normalizes a long segment by the textbook algorithm (full decomposition,
-// canonical ordering, canonical composition for the composing forms), without the
-// Stream-Safe limit of x/text. Pair compositions are asked of x/text one pair at a time.
-func canonicalSegment(seg string, form norm.Form) string {
+// canonicalSegment normalizes one segment by the textbook algorithm — full decomposition,
+// canonical ordering, canonical composition for the composing forms — and reports for each
+// output character the "change" the library's normalizer reports: 0 for a character that
+// replaces one source character, +1 for an inserted one, -n for one that absorbed n
+// others. The library aligns output to source positionally from these, and so do we.
+// (x/text's own String is not used here: it also inserts U+034F after 30 non-starters,
+// the Stream-Safe Text Format, which the library never does.)
+func canonicalSegment(seg string, form norm.Form) ([]rune, []int) {
 	decForm := norm.NFD
 	compose := form == norm.NFC || form == norm.NFKC
 	if form == norm.NFKC || form == norm.NFKD {
 		decForm = norm.NFKD
 	}
 	var rs []rune
-	var decompose func(r rune)
-	decompose = func(r rune) {
+	var changes []int
+	var decompose func(r rune, first bool)
+	emit := func(r rune, first bool) {
+		rs = append(rs, r)
+		if first {
+			changes = append(changes, 0)
+		} else {
+			changes = append(changes, 1)
+		}
+	}
+	decompose = func(r rune, first bool) {
 		if r >= hangulSBase && r < hangulSBase+hangulSCount {
 			si := r - hangulSBase
-			rs = append(rs, hangulLBase+si/hangulNCount, hangulVBase+(si%hangulNCount)/hangulTCount)
+			emit(hangulLBase+si/hangulNCount, first)
+			emit(hangulVBase+(si%hangulNCount)/hangulTCount, false)
 			if t := si % hangulTCount; t != 0 {
-				rs = append(rs, hangulTBase+t)
+				emit(hangulTBase+t, false)
 			}
 			return
 		}
 		if d := decForm.PropertiesString(string(r)).Decomposition(); d != nil {
+			k := 0
 			for _, x := range string(d) {
-				decompose(x)
+				decompose(x, first && k == 0)
+				k++
 			}
 			return
 		}
-		rs = append(rs, r)
+		emit(r, first)
 	}
 	for _, r := range seg {
-		decompose(r)
+		decompose(r, true)
 	}
 	ccc := func(r rune) uint8 { return norm.NFD.PropertiesString(string(r)).CCC() }
-	// Canonical ordering: stable sort of each run of non-starters by combining class.
+	// Canonical ordering: stable sort of each run of non-starters by combining class; the
+	// changes travel with their characters.
 	for i := 0; i < len(rs); {
 		if ccc(rs[i]) == 0 {
 			i++
@@ -256,41 +315,46 @@ func canonicalSegment(seg string, form norm.Form) string {
 		for j < len(rs) && ccc(rs[j]) != 0 {
 			j++
 		}
-		run := rs[i:j]
-		sort.SliceStable(run, func(a, b int) bool { return ccc(run[a]) < ccc(run[b]) })
+		idx := make([]int, j-i)
+		for k := range idx {
+			idx[k] = i + k
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return ccc(rs[idx[a]]) < ccc(rs[idx[b]]) })
+		r2, c2 := make([]rune, len(idx)), make([]int, len(idx))
+		for k, x := range idx {
+			r2[k], c2[k] = rs[x], changes[x]
+		}
+		copy(rs[i:j], r2)
+		copy(changes[i:j], c2)
 		i = j
 	}
-	if compose {
-		rs = composeRunes(rs, ccc)
+	if !compose || len(rs) == 0 {
+		return rs, changes
 	}
-	return string(rs)
-}
-
-func composeRunes(rs []rune, ccc func(rune) uint8) []rune {
-	if len(rs) == 0 {
-		return rs
-	}
-	out := rs[:1]
+	outR, outC := rs[:1], changes[:1]
 	starterPos := 0
 	lastClass := int(ccc(rs[0]))
 	if lastClass != 0 {
 		lastClass = 256 // no starter yet: nothing can compose
 	}
-	for _, c := range rs[1:] {
+	for k := 1; k < len(rs); k++ {
+		c := rs[k]
 		cc := int(ccc(c))
 		if lastClass < cc || lastClass == 0 {
-			if p, ok := composePair(out[starterPos], c); ok {
-				out[starterPos] = p
+			if p, ok := composePair(outR[starterPos], c); ok {
+				outR[starterPos] = p
+				outC[starterPos] += changes[k] - 1
 				continue
 			}
 		}
 		if cc == 0 {
-			starterPos = len(out)
+			starterPos = len(outR)
 		}
 		lastClass = cc
-		out = append(out, c)
+		outR = append(outR, c)
+		outC = append(outC, changes[k])
 	}
-	return out
+	return outR, outC
 }
 
 // composePair returns the primary composite of a and b, if any.

@@ -79,6 +79,24 @@ func (p postTemplate) apply(enc *Encoding, addSpecial bool) {
 	if !addSpecial {
 		return
 	}
+	if len(p.items) > 0 && p.items[0].sequence {
+		// The common shape (Qwen3-Embedding: A <|endoftext|>): append in place; finish
+		// reserved the room.
+		for _, it := range p.items[1:] {
+			if it.sequence {
+				goto general
+			}
+		}
+		for _, it := range p.items[1:] {
+			enc.IDs = append(enc.IDs, it.ids...)
+			enc.Tokens = append(enc.Tokens, it.tokens...)
+			for range it.ids {
+				enc.Offsets = append(enc.Offsets, [2]int{0, 0})
+			}
+		}
+		return
+	}
+general:
 	n := len(enc.IDs) + p.added()
 	ids, toks, offs := make([]int, 0, n), make([]string, 0, n), make([][2]int, 0, n)
 	for _, it := range p.items {

@@ -131,6 +131,7 @@ type out struct {
 type scratch struct {
 	segs, nsegs []segment
 	pieces      []piece
+	pieces2     []piece
 	toks        []token
 	outs        []out
 }
@@ -178,13 +179,13 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 			}
 			pieces := append(sc.pieces[:0], piece{text: ns[nseg.start:nseg.end], off: nseg.start})
 			for _, pt := range t.preTokenizers {
-				next := make([]piece, 0, len(pieces)*2)
+				next := sc.pieces2[:0]
 				for _, p := range pieces {
 					next = pt.split(next, p)
 				}
+				sc.pieces, sc.pieces2 = next, pieces
 				pieces = next
 			}
-			sc.pieces = pieces
 			for _, p := range pieces {
 				var err error
 				sc.toks, err = t.model.tokenize(p.text, t.byteLevel, sc.toks[:0])

@@ -1,7 +1,7 @@
 // gen-golden.js runs the real Hugging Face tokenizers library (Rust, via the
 // @anush008/tokenizers Node bindings) over corpus.js with each given tokenizer.json and
-// writes the expected ids, tokens, byte offsets and decodes as gzipped JSON, then times
-// the same corpus through the library (single-threaded and batched) for the benchmark.
+// writes the expected ids, tokens, byte offsets and decodes as gzipped JSON (bench-hf.js
+// times the same corpus).
 //
 // Usage (from a scratch folder where `npm install @anush008/tokenizers` was run):
 //   node gen-golden.js OUTDIR name=path/to/tokenizer.json [name=...]
@@ -60,32 +60,6 @@ async function main() {
     fs.writeFileSync(path.join(outDir, `${name}.json.gz`), zlib.gzipSync(json, { level: 9 }));
     console.log(`${name}: ${out.cases.length} cases, ${out.truncation.length} truncation cases, ${json.length} bytes JSON`);
 
-    // Timing: the same corpus, one text at a time (awaited in turn) and as one batch.
-    const texts = cases.map((c) => c.text);
-    const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
-    const rounds = 5;
-    for (let i = 0; i < texts.length; i++) await tok.encode(texts[i], null, { addSpecialTokens: true }); // warm-up
-    const single = [];
-    for (let r = 0; r < rounds; r++) {
-      const t0 = process.hrtime.bigint();
-      for (const t of texts) await tok.encode(t, null, { addSpecialTokens: true });
-      single.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
-    const batch = [];
-    for (let r = 0; r < rounds; r++) {
-      const t0 = process.hrtime.bigint();
-      await tok.encodeBatch(texts, { addSpecialTokens: true });
-      batch.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
-    const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    const loads = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = process.hrtime.bigint();
-      tk.Tokenizer.fromFile(file);
-      loads.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    console.log(`${name}: HF corpus ${(bytes / 1e6).toFixed(3)} MB; single ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s; ` +
-      `batch ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s; load ${med(loads).toFixed(1)} ms (medians of 5)`);
   }
 }
 main().catch((e) => { console.error(e); process.exit(1); });

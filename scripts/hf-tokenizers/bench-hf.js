@@ -1,0 +1,33 @@
+// bench-hf.js times the golden corpus (corpus.js) through the real Hugging Face tokenizers
+// library (@anush008/tokenizers, Rust): one text at a time (each encode awaited before the
+// next: one thread), as one encodeBatch (the library's own thread pool), and the load of
+// tokenizer.json. Prints medians. Compare with `go test ./tokenizer -bench .` run in the
+// same sitting.
+// Usage (from a folder where the package is installed):
+//   UV_THREADPOOL_SIZE=1 node bench-hf.js path/to/tokenizer.json [rounds]
+"use strict";
+const tk = require(require.resolve("@anush008/tokenizers", { paths: [process.cwd()] }));
+const { cases } = require("./corpus.js");
+
+async function main() {
+  const file = process.argv[2];
+  const rounds = Number(process.argv[3] || 15);
+  const tok = tk.Tokenizer.fromFile(file);
+  const texts = cases.map((c) => c.text);
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  const opts = { addSpecialTokens: true };
+  for (const t of texts) await tok.encode(t, null, opts); // warm-up (fills the word cache)
+  const time = async (fn) => { const t0 = process.hrtime.bigint(); await fn(); return Number(process.hrtime.bigint() - t0) / 1e9; };
+  const single = [], batch = [], loads = [];
+  for (let r = 0; r < rounds; r++) {
+    single.push(await time(async () => { for (const t of texts) await tok.encode(t, null, opts); }));
+    batch.push(await time(() => tok.encodeBatch(texts, opts)));
+  }
+  for (let r = 0; r < 5; r++) loads.push(await time(async () => tk.Tokenizer.fromFile(file)));
+  const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(`HF corpus ${texts.length} texts, ${(bytes / 1e6).toFixed(4)} MB`);
+  console.log(`HF single  ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s (${(med(single) * 1e3).toFixed(1)} ms/corpus)`);
+  console.log(`HF batch   ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s (${(med(batch) * 1e3).toFixed(1)} ms/corpus)`);
+  console.log(`HF load    ${(med(loads) * 1e3).toFixed(1)} ms`);
+}
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,92 @@
+package tokenizer
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// Benchmarks over the golden corpus (the texts of testdata/tokenizer-golden), the same
+// corpus scripts/hf-tokenizers/gen-golden.js times through the Hugging Face library.
+
+func benchCorpus(b *testing.B) ([]string, int64) {
+	g := loadGolden(b, "qwen3-embedding")
+	var texts []string
+	var n int64
+	for _, c := range g.Cases {
+		texts = append(texts, c.Text)
+		n += int64(len(c.Text))
+	}
+	return texts, n
+}
+
+func BenchmarkEncode(b *testing.B) {
+	tok := loadTestTokenizer(b, "qwen3-embedding")
+	texts, n := benchCorpus(b)
+	b.SetBytes(n)
+	b.ResetTimer()
+	for range b.N {
+		for _, s := range texts {
+			if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkEncodeNoCache measures the word cache's worth: a fresh tokenizer state per
+// round would be costly, so the cache is simply turned off.
+func BenchmarkEncodeNoCache(b *testing.B) {
+	tok := loadTestTokenizer(b, "qwen3-embedding")
+	texts, n := benchCorpus(b)
+	cache := tok.model.cache
+	tok.model.cache = nil
+	defer func() { tok.model.cache = cache }()
+	b.SetBytes(n)
+	b.ResetTimer()
+	for range b.N {
+		for _, s := range texts {
+			if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkEncodeBatch(b *testing.B) {
+	tok := loadTestTokenizer(b, "qwen3-embedding")
+	texts, n := benchCorpus(b)
+	b.SetBytes(n)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := tok.EncodeBatch(context.Background(), texts, EncodeOptions{AddSpecialTokens: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad measures parsing the 11 MB tokenizer.json (already decompressed).
+func BenchmarkLoad(b *testing.B) {
+	data := readTokenizerJSON(b, "qwen3-embedding")
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readTokenizerJSON(tb testing.TB, name string) string {
+	tb.Helper()
+	f, err := os.Open(tokenizerFiles[name])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	data, err := gunzipAll(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
+}
