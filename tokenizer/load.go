@@ -337,14 +337,40 @@ func (t *Tokenizer) build(sec map[string]string) error {
 			return fmt.Errorf("added_tokens: %w", err)
 		}
 	}
+	// Ids as the library assigns them when it reads the file: a token already in the
+	// model's vocabulary keeps that id, any other gets the next id after the vocabulary
+	// (or after the largest added id), in file order; the "id" field is only checked by
+	// the library (with a warning). For well-formed files the two agree.
 	t.addedByID = map[int]*addedToken{}
 	t.addedByContent = map[string]*addedToken{}
+	vocabLen := len(t.model.vocab)
+	maxAdded := -1
+	kept := t.added[:0]
+	for _, a := range t.added {
+		if a.Content == "" {
+			continue
+		}
+		if prev, ok := t.addedByContent[a.Content]; ok {
+			id := prev.ID
+			*prev = a // the later entry's flags replace the earlier one's; the id stays
+			prev.ID = id
+			continue
+		}
+		if id, ok := t.model.vocab[a.Content]; ok {
+			a.ID = int(id)
+		} else if maxAdded >= vocabLen || (maxAdded >= 0 && vocabLen == 0) {
+			a.ID = maxAdded + 1
+		} else {
+			a.ID = vocabLen
+		}
+		maxAdded = max(maxAdded, a.ID)
+		kept = append(kept, a)
+		t.addedByContent[a.Content] = &kept[len(kept)-1]
+	}
+	t.added = kept
 	var plain, normalized []*addedToken
 	for i := range t.added {
 		a := &t.added[i]
-		if a.ID < 0 {
-			return fmt.Errorf("added_tokens[%d]: negative id %d", i, a.ID)
-		}
 		t.addedByID[a.ID] = a
 		t.addedByContent[a.Content] = a
 		if a.Normalized {

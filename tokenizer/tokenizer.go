@@ -327,8 +327,8 @@ func (t *Tokenizer) Pad(encs []Encoding, p Padding) (ids [][]int, mask [][]int, 
 }
 
 // Decode turns ids back into text. With skipSpecial, added tokens marked special are
-// left out. An id that is neither in the vocabulary nor an added token is an error (the
-// library would silently drop it).
+// left out. Like the library, ids that are neither in the vocabulary nor added tokens are
+// skipped (the library's own templates may name such ids); a negative id is an error.
 func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
 	toks := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -339,9 +339,12 @@ func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
 			toks = append(toks, a.Content)
 			continue
 		}
+		if id < 0 {
+			return "", fmt.Errorf("tokenizer: decode: negative id %d", id)
+		}
 		tok, ok := t.IDToToken(id)
 		if !ok {
-			return "", fmt.Errorf("tokenizer: decode: id %d is not in the vocabulary (size %d)", id, t.vocabSize)
+			continue
 		}
 		if skipSpecial {
 			if a, ok := t.addedByContent[tok]; ok && a.Special {
