@@ -101,8 +101,17 @@ func runBench(b *testing.B, seqs [][]int) {
 }
 
 // BenchmarkForward64x64: 64 texts × ~64 tokens (llama.cpp F32: 58.6 tokens/s on 2 threads).
+// Sub-benchmarks compare independent single-threaded workers with one worker
+// splitting every op across all threads.
 func BenchmarkForward64x64(b *testing.B) {
-	runBench(b, benchSeqs(64, 64, 151669))
+	m := loadBenchModel(b)
+	for _, w := range []int{m.threads, 1} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			defer func(old int) { m.nworkers = old }(m.nworkers)
+			m.nworkers = w
+			runBench(b, benchSeqs(64, 64, 151669))
+		})
+	}
 }
 
 // BenchmarkForward32Tokens: one 32-token text (latency target ≤ 0.3 s).

@@ -104,27 +104,7 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 		s := scratch[worker*qb*T : worker*qb*T+m*nk]
 		// S = scale · Q_blk · K_seqᵀ, reading heads in place through the leading dimension.
 		sgemm(true, m, nk, D, scale, q[(base+i0)*qw+h*D:], qw, k[base*kw+kvh*D:], kw, 0, s, nk)
-		for r := range m {
-			row := s[r*nk : (r+1)*nk]
-			last := i0 + r // causal: key j is visible iff j ≤ last
-			for j := last + 1; j < nk; j++ {
-				row[j] += MaskValue
-			}
-			mx := row[0]
-			for _, x := range row[1:] {
-				mx = max(mx, x)
-			}
-			var sum float32
-			for j, x := range row {
-				e := expf(x - mx)
-				row[j] = e
-				sum += e
-			}
-			inv := 1 / sum
-			for j := range row {
-				row[j] *= inv
-			}
-		}
+		causalSoftmax(s, m, nk, i0)
 		// O_blk = P · V_seq, written straight into the head's columns.
 		sgemm(false, m, D, nk, 1, s, nk, v[base*kw+kvh*D:], kw, 0, out[(base+i0)*qw+h*D:], qw)
 	})

@@ -78,3 +78,28 @@ func ropeRow(x, cos, sin []float32) {
 		x2[i] = b*c + a*s
 	}
 }
+
+// causalSoftmaxGo is the pure-Go causalSoftmax: the mask value is added to
+// the scores of keys after each row's query, then a max-subtracted softmax.
+func causalSoftmaxGo(s []float32, m, nk, first int) {
+	for r := range m {
+		row := s[r*nk : (r+1)*nk]
+		for j := first + r + 1; j < nk; j++ {
+			row[j] += MaskValue
+		}
+		mx := row[0]
+		for _, x := range row[1:] {
+			mx = max(mx, x)
+		}
+		var sum float32
+		for j, x := range row {
+			e := expf(x - mx)
+			row[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+}

@@ -334,3 +334,52 @@ func TestSgemm(t *testing.T) {
 		}
 	}
 }
+
+// TestBackendKernels checks the backend's SwiGLU and causal softmax (C under
+// cgo, Go otherwise) against float64.
+func TestBackendKernels(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	g := make([]float32, 1003)
+	u := make([]float32, len(g))
+	want := make([]float64, len(g))
+	for i := range g {
+		g[i] = float32(r.NormFloat64() * 8)
+		if i < 4 {
+			g[i] = []float32{-200, 200, -88, 0}[i]
+		}
+		u[i] = float32(r.NormFloat64())
+		x := float64(g[i])
+		want[i] = x / (1 + math.Exp(-x)) * float64(u[i])
+	}
+	swiglu(g, u)
+	for i := range g {
+		if d := math.Abs(float64(g[i]) - want[i]); d > 1e-6*(1+math.Abs(want[i])) || math.IsNaN(float64(g[i])) {
+			t.Fatalf("swiglu[%d] = %v, want %v", i, g[i], want[i])
+		}
+	}
+	m, nk, first := 5, 37, 32
+	s := make([]float32, m*nk)
+	for i := range s {
+		s[i] = float32(r.NormFloat64() * 10)
+	}
+	ref := make([]float64, len(s))
+	for row := range m {
+		mx := math.Inf(-1)
+		for j := 0; j <= first+row && j < nk; j++ {
+			mx = math.Max(mx, float64(s[row*nk+j]))
+		}
+		sum := 0.0
+		for j := 0; j <= first+row && j < nk; j++ {
+			sum += math.Exp(float64(s[row*nk+j]) - mx)
+		}
+		for j := 0; j <= first+row && j < nk; j++ {
+			ref[row*nk+j] = math.Exp(float64(s[row*nk+j])-mx) / sum
+		}
+	}
+	causalSoftmax(s, m, nk, first)
+	for i := range s {
+		if d := math.Abs(float64(s[i]) - ref[i]); d > 1e-6 {
+			t.Fatalf("softmax[%d] = %v, want %v", i, s[i], ref[i])
+		}
+	}
+}

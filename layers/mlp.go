@@ -34,7 +34,7 @@ func (o *swigluOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	parallelRange(o.rt.Threads, n, func(lo, hi int) {
-		swigluRow(g[lo*w:hi*w], u[lo*w:hi*w])
+		swiglu(g[lo*w:hi*w], u[lo*w:hi*w])
 	})
 	return inputs[0], nil
 }

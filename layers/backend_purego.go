@@ -12,6 +12,13 @@ const BLASName = "gonum (pure Go)"
 
 var impl gonum.Implementation
 
+// swiglu sets g[i] = SiLU(g[i])·u[i].
+func swiglu(g, u []float32) { swigluRow(g, u) }
+
+// causalSoftmax applies the causal mask and a softmax to each of m rows of
+// nk scores: row r sees keys j ≤ first+r.
+func causalSoftmax(s []float32, m, nk, first int) { causalSoftmaxGo(s, m, nk, first) }
+
 // sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] and C [m,n];
 // op(B) is Bᵀ when transB (B stored [n,k], the Hugging Face [out,in] layout)
 // and B otherwise (B stored [k,n]).
