@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
@@ -406,5 +407,33 @@ func TestConcurrentForward(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// cancelAfter is a context whose Err turns to Canceled after n calls, to
+// cancel a forward pass in the middle of its layers.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestCancelBetweenLayers(t *testing.T) {
+	m := loadModel(t, "qwen3-f32", Options{Threads: 1})
+	ctx := &cancelAfter{Context: context.Background()}
+	ctx.n.Store(2) // Forward's own check + layer 0; layer 1 sees the cancellation
+	_, err := m.Forward(ctx, [][]int{{1, 2, 3}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	// The model still works afterwards.
+	if _, err := m.Forward(context.Background(), [][]int{{1, 2, 3}}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -363,7 +363,6 @@ type worker struct {
 	rt     *layers.Runtime
 	graphs map[bucket]*compiled
 	clock  uint64
-	ids    []int
 }
 
 func (m *Model) run(ctx context.Context, w *worker, seqs [][]int, sub []int, out [][]float32) error {
