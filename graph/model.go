@@ -118,7 +118,7 @@ func Load(dir string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: opening weights: %w", err)
 	}
-	m, err := newModel(cfg, store, opt)
+	m, err := newModel(dir, cfg, store, opt)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -126,7 +126,7 @@ func Load(dir string, opt Options) (*Model, error) {
 	return m, nil
 }
 
-func newModel(cfg Config, store *weights.Store, opt Options) (*Model, error) {
+func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model, error) {
 	arch := architectures[cfg.ModelType]
 	if arch == nil {
 		return nil, fmt.Errorf("graph: unsupported model_type %q", cfg.ModelType)
@@ -146,8 +146,10 @@ func newModel(cfg Config, store *weights.Store, opt Options) (*Model, error) {
 	if err := m.checkShape(arch.embedding, []int{cfg.Vocab, cfg.Hidden}); err != nil {
 		return nil, err
 	}
+	ld := &loader{dir: dir}
+	defer ld.close()
 	var err error
-	if m.final, err = m.load(arch.finalNorm, shapeHidden(cfg)); err != nil {
+	if m.final, err = m.load(ld, arch.finalNorm, shapeHidden(cfg)); err != nil {
 		return nil, err
 	}
 	m.blocks = make([][]boundTensor, cfg.Layers)
@@ -158,7 +160,7 @@ func newModel(cfg Config, store *weights.Store, opt Options) (*Model, error) {
 				continue
 			}
 			name := fmt.Sprintf(s.name, l)
-			v, err := m.load(name, s.shape(cfg))
+			v, err := m.load(ld, name, s.shape(cfg))
 			if err != nil {
 				return nil, err
 			}
@@ -183,11 +185,52 @@ func (m *Model) checkShape(name string, want []int) error {
 	return nil
 }
 
-func (m *Model) load(name string, shape []int) (*tensor.Dense, error) {
+// loader converts tensors through its own, periodically re-opened store:
+// the pages a conversion touches stay mapped (and count as resident memory)
+// until the mapping is closed, so dropping it every loaderChunk source bytes
+// keeps peak RSS near the float32 weights alone instead of float32 + file.
+type loader struct {
+	dir   string
+	store *weights.Store
+	bytes int
+}
+
+const loaderChunk = 256 << 20
+
+func (l *loader) float32(name string, srcBytes int) ([]float32, error) {
+	if l.store == nil || l.bytes > loaderChunk {
+		l.close()
+		s, err := weights.Open(l.dir)
+		if err != nil {
+			return nil, err
+		}
+		l.store, l.bytes = s, 0
+	}
+	l.bytes += srcBytes
+	return l.store.Float32(name)
+}
+
+func (l *loader) close() {
+	if l.store != nil {
+		l.store.Close()
+		l.store = nil
+	}
+}
+
+func (m *Model) load(ld *loader, name string, shape []int) (*tensor.Dense, error) {
 	if err := m.checkShape(name, shape); err != nil {
 		return nil, err
 	}
-	data, err := m.store.Float32(name)
+	info, _ := m.store.Info(name)
+	elemBytes := 4
+	if info.DType != "F32" {
+		elemBytes = 2
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	data, err := ld.float32(name, n*elemBytes)
 	if err != nil {
 		return nil, fmt.Errorf("graph: loading tensor %q: %w", name, err)
 	}
