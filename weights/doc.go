@@ -3,4 +3,13 @@
 // folder. Files are memory-mapped, every header is validated before use, and
 // F32, F16 and BF16 tensors are converted to float32 exactly. It knows tensor
 // names, dtypes and shapes, never architectures.
+//
+// Names are canonical without the "model." prefix that causal-LM checkpoints
+// carry; lookups accept either form, and lm_head.* tensors are ignored.
+// Every error names the file and, where there is one, the tensor at fault; a
+// missing tensor wraps ErrNotFound.
+//
+// Loading all of a 1.2 GB BF16 checkpoint costs about as much as reading the
+// file: conversion runs in parallel, streams past the cache (AVX2 on amd64),
+// and writes into output slices the runtime does not clear first.
 package weights
