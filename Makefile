@@ -3,7 +3,7 @@
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
-PKGS    := ./...
+PKGS    := ./... ./testdata/...
 
 .PHONY: all build install deps test test-cgo test-purego race vet fmt-check fuzz testdata bench clean
 
@@ -25,7 +25,7 @@ install: deps
 test: deps vet fmt-check test-cgo test-purego fuzz
 
 vet:
-	$(GO) vet $(PKGS) ./testdata/...
+	$(GO) vet $(PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
