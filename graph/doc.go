@@ -19,8 +19,8 @@
 // splits them into one contiguous run per worker (about equal tokens), and
 // cuts each run into left-padded sub-batches of at most MaxBatchTokens padded
 // tokens. Each worker keeps compiled TapeMachine graphs per (batch, padded
-// length) bucket — lengths are rounded up to a multiple of 8 (32 above 256,
-// 128 above 1024) — and one activation arena shared by all its graphs and
+// length) bucket — lengths are rounded up to a multiple of 4 (8 above 128,
+// 32 above 256, 128 above 1024) — and one activation arena shared by all its graphs and
 // layers, so a steady-state forward pass allocates almost nothing. With fewer
 // sequences than threads, one worker runs with several threads inside each op.
 // OpenBLAS (cgo) runs single-threaded; all parallelism is the ops' own.

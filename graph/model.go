@@ -339,12 +339,14 @@ func (m *Model) take(n int) []*worker {
 
 // paddedLength rounds a length up to its bucket, so nearby lengths share a graph.
 func paddedLength(n int) int {
-	step := 8
+	step := 4
 	switch {
 	case n > 1024:
 		step = 128
 	case n > 256:
 		step = 32
+	case n > 128:
+		step = 8
 	}
 	return (n + step - 1) / step * step
 }
