@@ -216,6 +216,9 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 		}
 		maxID = max(maxID, e.id)
 	}
+	if int(maxID) >= 4*len(entries)+1024 {
+		return nil, fmt.Errorf("vocab: id %d is far beyond the %d entries (ids must be dense)", maxID, len(entries))
+	}
 	m.idToToken = make([]string, maxID+1)
 	for _, e := range entries {
 		if tok := pool.get(e.tok); m.vocab[tok] == e.id { // a token listed twice keeps its last id, as in a map

@@ -95,6 +95,7 @@ add("unicode-new-marks", "a\u1AC1\u0316 a\u0316\u1AC1 e\u0D3B\u0301 x\u0898\u033
 add("unicode-new-nfkc", "\u32FF \uA7F2 \u{10781}");
 add("unicode-unassigned", "\u0378 \u{E0080} \u{10FFFD} \uFFFF \uFDD0 \uE000 \u{F0000}");
 add("unicode-nonchar-controls", "\u0000\u0001\u0007\u001B\u007F\u0080\u009F");
+add("long-combining", "a" + "\u0301".repeat(40) + " e" + "\u0316\u0301".repeat(20) + " \u1100\u1161\u11A8" + "\u0323".repeat(35) + " x");
 add("lone-combining", "\u0301 \u0301\u0301x \u20DD");
 
 // Pseudo-random strings over a pool of interesting characters (fixed seed).
