@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -136,13 +137,15 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 			if err != nil {
 				return err
 			}
-			// Build the map while the merges are being read.
+			// Build the map while the merges are being read (which may add to pool, so
+			// the goroutine reads a snapshot of it).
 			vocabDone = make(chan struct{})
+			snap := &strPool{base: pool.base, extra: slices.Clone(pool.extra)}
 			go func() {
 				defer close(vocabDone)
 				m.vocab = make(map[string]int32, len(entries))
 				for _, e := range entries {
-					m.vocab[pool.get(e.tok)] = e.id
+					m.vocab[snap.get(e.tok)] = e.id
 				}
 			}()
 			return nil
