@@ -53,6 +53,25 @@ func BenchmarkEncodeNoCache(b *testing.B) {
 	}
 }
 
+// BenchmarkEncodeLong20k is the 20k-character mixed text alone: ordinary prose in many
+// scripts, the common case (the corpus as a whole is dominated by pathological long words).
+func BenchmarkEncodeLong20k(b *testing.B) {
+	tok := loadTestTokenizer(b, "qwen3-embedding")
+	var s string
+	for _, c := range loadGolden(b, "qwen3-embedding").Cases {
+		if c.Name == "long-20k" {
+			s = c.Text
+		}
+	}
+	b.SetBytes(int64(len(s)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEncodeBatch(b *testing.B) {
 	tok := loadTestTokenizer(b, "qwen3-embedding")
 	texts, n := benchCorpus(b)

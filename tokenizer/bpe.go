@@ -242,11 +242,21 @@ func (m *bpeModel) mergeSmall(syms []symbol) {
 	}
 }
 
-type mergeItem struct{ rank, pos, newID int32 }
-
-func (a mergeItem) less(b mergeItem) bool {
-	return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos)
+// mergeItem is a candidate merge; key packs (rank, position) so one comparison orders
+// them as the library's queue does.
+type mergeItem struct {
+	key   uint64
+	newID int32
 }
+
+func newMergeItem(rank, pos, newID int32) mergeItem {
+	return mergeItem{uint64(uint32(rank))<<32 | uint64(uint32(pos)), newID}
+}
+
+func (a mergeItem) rank() int32 { return int32(a.key >> 32) }
+func (a mergeItem) pos() int32  { return int32(uint32(a.key)) }
+
+func (a mergeItem) less(b mergeItem) bool { return a.key < b.key }
 
 // mergeQueue is a binary min-heap of merge candidates (typed: container/heap would box
 // every item).
@@ -296,18 +306,19 @@ func (m *bpeModel) mergeHeap(syms []symbol) {
 	h := make(mergeQueue, 0, len(syms))
 	for i := 0; i+1 < len(syms); i++ {
 		if r, id, ok := m.merges.get(syms[i].id, syms[i+1].id); ok {
-			h.push(mergeItem{r, int32(i), id})
+			h.push(newMergeItem(r, int32(i), id))
 		}
 	}
 	dead := int32(-2)
 	for len(h) > 0 {
 		top := h.pop()
-		s := &syms[top.pos]
+		pos := top.pos()
+		s := &syms[pos]
 		if s.next == dead || s.next < 0 {
 			continue
 		}
 		j := s.next
-		if r, id, ok := m.merges.get(s.id, syms[j].id); !ok || id != top.newID || r != top.rank {
+		if r, id, ok := m.merges.get(s.id, syms[j].id); !ok || id != top.newID || r != top.rank() {
 			continue
 		}
 		s.id = top.newID
@@ -315,16 +326,16 @@ func (m *bpeModel) mergeHeap(syms []symbol) {
 		s.next = syms[j].next
 		syms[j].next = dead
 		if n := s.next; n >= 0 {
-			syms[n].prev = top.pos
+			syms[n].prev = pos
 		}
 		if p := s.prev; p >= 0 {
 			if r, id, ok := m.merges.get(syms[p].id, s.id); ok {
-				h.push(mergeItem{r, p, id})
+				h.push(newMergeItem(r, p, id))
 			}
 		}
 		if n := s.next; n >= 0 {
 			if r, id, ok := m.merges.get(s.id, syms[n].id); ok {
-				h.push(mergeItem{r, top.pos, id})
+				h.push(newMergeItem(r, pos, id))
 			}
 		}
 	}

@@ -23,11 +23,17 @@ async function main() {
     single.push(await time(async () => { for (const t of texts) await tok.encode(t, null, opts); }));
     batch.push(await time(() => tok.encodeBatch(texts, opts)));
   }
+  // The 20k-character mixed text alone (ordinary prose, the common case).
+  const long = cases.find((c) => c.name === "long-20k").text;
+  const longBytes = Buffer.byteLength(long);
+  const longT = [];
+  for (let r = 0; r < rounds * 4; r++) longT.push(await time(() => tok.encode(long, null, opts)));
   for (let r = 0; r < 5; r++) loads.push(await time(async () => tk.Tokenizer.fromFile(file)));
   const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`HF corpus ${texts.length} texts, ${(bytes / 1e6).toFixed(4)} MB`);
   console.log(`HF single  ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s (${(med(single) * 1e3).toFixed(1)} ms/corpus)`);
   console.log(`HF batch   ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s (${(med(batch) * 1e3).toFixed(1)} ms/corpus)`);
+  console.log(`HF long-20k ${(longBytes / 1e6 / med(longT)).toFixed(2)} MB/s (${(med(longT) * 1e3).toFixed(2)} ms)`);
   console.log(`HF load    ${(med(loads) * 1e3).toFixed(1)} ms`);
 }
 main().catch((e) => { console.error(e); process.exit(1); });
