@@ -1,0 +1,210 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// apiError is a request failure, rendered by each API in its own format.
+type apiError struct {
+	status  int
+	msg     string
+	param   string // OpenAI's "param"
+	teiType string // TEI's "error_type": Validation, Overloaded, Unhealthy, Backend, Empty, Tokenizer
+	code    string // OpenAI's "code"
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func validation(status int, param, format string, args ...any) *apiError {
+	return &apiError{status: status, msg: fmt.Sprintf(format, args...), param: param, teiType: "Validation"}
+}
+
+// decodeBody decodes one JSON object from the request body, reading at most
+// limit bytes: a larger body gets 413 without being read whole.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) *apiError {
+	if r.ContentLength > limit {
+		return &apiError{status: http.StatusRequestEntityTooLarge, teiType: "Validation",
+			msg: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, limit)}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	err := decodeJSON(body, v)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &apiError{status: http.StatusRequestEntityTooLarge, teiType: "Validation",
+			msg: fmt.Sprintf("request body is larger than the limit of %d bytes", limit)}
+	}
+	if err != nil {
+		return validation(http.StatusBadRequest, "", "invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+// decodeJSON reads exactly one JSON value from r into v.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty body")
+		}
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return err
+		}
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// parseInputs reads a string-or-array-of-strings field.
+func parseInputs(raw json.RawMessage, field string) ([]string, *apiError) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
+			msg: fmt.Sprintf("%q is required", field)}
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, validation(http.StatusBadRequest, field, "%s: %v", field, err)
+		}
+		return []string{s}, nil
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, validation(http.StatusBadRequest, field, "%s: %v", field, err)
+		}
+		if len(items) == 0 {
+			return nil, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
+				msg: fmt.Sprintf("%q is an empty list", field)}
+		}
+		texts := make([]string, len(items))
+		for i, it := range items {
+			it = bytes.TrimSpace(it)
+			if len(it) == 0 || it[0] != '"' {
+				if len(it) > 0 && (it[0] == '[' || (it[0] >= '0' && it[0] <= '9')) {
+					return nil, validation(http.StatusBadRequest, field, "%s[%d]: token id input is not supported; send text", field, i)
+				}
+				return nil, validation(http.StatusBadRequest, field, "%s[%d] must be a string", field, i)
+			}
+			if err := json.Unmarshal(it, &texts[i]); err != nil {
+				return nil, validation(http.StatusBadRequest, field, "%s[%d]: %v", field, i, err)
+			}
+		}
+		return texts, nil
+	default:
+		return nil, validation(http.StatusBadRequest, field, "%q must be a string or an array of strings", field)
+	}
+}
+
+// openAIRequest is POST /v1/embeddings. prompt_name and instruction are
+// gembed extensions (the OpenAI API has no prompts).
+type openAIRequest struct {
+	Input          json.RawMessage `json:"input"`
+	Model          string          `json:"model"`
+	Dimensions     *int            `json:"dimensions"`
+	EncodingFormat string          `json:"encoding_format"`
+	User           string          `json:"user"`
+	PromptName     string          `json:"prompt_name"`
+	Instruction    string          `json:"instruction"`
+}
+
+// teiRequest is POST /embed as text-embeddings-inference takes it.
+type teiRequest struct {
+	Inputs              json.RawMessage `json:"inputs"`
+	Normalize           *bool           `json:"normalize"`
+	Truncate            *bool           `json:"truncate"`
+	TruncationDirection string          `json:"truncation_direction"`
+	Dimensions          *int            `json:"dimensions"`
+	PromptName          *string         `json:"prompt_name"`
+}
+
+type parsedRequest struct {
+	texts      []string
+	dimensions int
+	base64     bool
+	normalize  bool
+	noTruncate bool
+	promptName string
+	instr      string
+}
+
+func parseOpenAI(body io.Reader) (parsedRequest, *apiError) {
+	var req openAIRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return parsedRequest{}, validation(http.StatusBadRequest, "", "invalid JSON body: %v", err)
+	}
+	return req.parsed()
+}
+
+func (req openAIRequest) parsed() (parsedRequest, *apiError) {
+	p := parsedRequest{normalize: true, promptName: req.PromptName, instr: req.Instruction}
+	texts, aerr := parseInputs(req.Input, "input")
+	if aerr != nil {
+		return p, aerr
+	}
+	p.texts = texts
+	switch strings.ToLower(req.EncodingFormat) {
+	case "", "float":
+	case "base64":
+		p.base64 = true
+	default:
+		return p, validation(http.StatusBadRequest, "encoding_format", "encoding_format %q is not \"float\" or \"base64\"", req.EncodingFormat)
+	}
+	if req.Dimensions != nil {
+		if *req.Dimensions < 1 {
+			return p, validation(http.StatusBadRequest, "dimensions", "dimensions %d must be at least 1", *req.Dimensions)
+		}
+		p.dimensions = *req.Dimensions
+	}
+	return p, nil
+}
+
+func parseTEI(body io.Reader, autoTruncate bool) (parsedRequest, *apiError) {
+	var req teiRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return parsedRequest{}, validation(http.StatusUnprocessableEntity, "", "invalid JSON body: %v", err)
+	}
+	return req.parsed(autoTruncate)
+}
+
+func (req teiRequest) parsed(autoTruncate bool) (parsedRequest, *apiError) {
+	p := parsedRequest{normalize: true, noTruncate: !autoTruncate}
+	texts, aerr := parseInputs(req.Inputs, "inputs")
+	if aerr != nil {
+		if aerr.teiType == "Validation" {
+			aerr.status = http.StatusUnprocessableEntity
+		}
+		return p, aerr
+	}
+	p.texts = texts
+	if req.Normalize != nil {
+		p.normalize = *req.Normalize
+	}
+	if req.Truncate != nil {
+		p.noTruncate = !*req.Truncate
+	}
+	switch strings.ToLower(req.TruncationDirection) {
+	case "", "right":
+	default:
+		return p, validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q is not supported (only \"Right\")", req.TruncationDirection)
+	}
+	if req.Dimensions != nil {
+		if *req.Dimensions < 1 {
+			return p, validation(http.StatusUnprocessableEntity, "dimensions", "dimensions %d must be at least 1", *req.Dimensions)
+		}
+		p.dimensions = *req.Dimensions
+	}
+	if req.PromptName != nil {
+		p.promptName = *req.PromptName
+	}
+	return p, nil
+}

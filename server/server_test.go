@@ -1,0 +1,407 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newTestServer(t *testing.T, f *fakeEmbedder, opt Options) (*Server, *httptest.Server) {
+	t.Helper()
+	if opt.Logger == nil {
+		opt.Logger = quietLogger()
+	}
+	var e Embedder
+	if f != nil {
+		e = f
+	}
+	s := New(e, opt)
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() {
+		ts.Close()
+		s.Shutdown(context.Background())
+	})
+	return s, ts
+}
+
+func close32(a []float32, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(float64(a[i])-b[i]) > 1e-6 {
+			return false
+		}
+	}
+	return true
+}
+
+// waitQueued waits until n inputs wait in s's queue.
+func waitQueued(t *testing.T, s *Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.queue.mu.Lock()
+		got := len(s.queue.items)
+		s.queue.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d inputs queued, want %d", got, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestOpenAIClient(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{})
+	client := openai.NewClient(option.WithBaseURL(ts.URL+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	ctx := context.Background()
+
+	tests := []struct {
+		name   string
+		params openai.EmbeddingNewParams
+		texts  []string
+		dims   int
+	}{
+		{"string", openai.EmbeddingNewParams{Model: "fake/model",
+			Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hello")}}, []string{"hello"}, fakeHidden},
+		{"array", openai.EmbeddingNewParams{Model: "fake/model",
+			Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "", "longer text"}}}, []string{"a", "", "longer text"}, fakeHidden},
+		{"dimensions", openai.EmbeddingNewParams{Model: "fake/model", Dimensions: openai.Int(3),
+			Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}}}, []string{"a", "b"}, 3},
+		{"base64", openai.EmbeddingNewParams{Model: "fake/model", EncodingFormat: openai.EmbeddingNewParamsEncodingFormatBase64,
+			Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"x", "yz"}}}, []string{"x", "yz"}, fakeHidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := client.Embeddings.New(ctx, tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Data) != len(tt.texts) || resp.Model != "fake/model" {
+				t.Fatalf("got %d vectors, model %q", len(resp.Data), resp.Model)
+			}
+			tokens := 0
+			for i, d := range resp.Data {
+				tokens += len(tt.texts[i]) + 1
+				if d.Index != int64(i) || !close32(want(tt.texts[i], tt.dims, true), d.Embedding) {
+					t.Fatalf("vector %d (index %d) = %v, want %v", i, d.Index, d.Embedding, want(tt.texts[i], tt.dims, true))
+				}
+			}
+			if resp.Usage.PromptTokens != int64(tokens) || resp.Usage.TotalTokens != int64(tokens) {
+				t.Fatalf("usage %+v, want %d tokens", resp.Usage, tokens)
+			}
+		})
+	}
+
+	t.Run("error", func(t *testing.T) {
+		_, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "m", Dimensions: openai.Int(99),
+			Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")}})
+		var apiErr *openai.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Param != "dimensions" || apiErr.Type != "invalid_request_error" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestRoutes(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{MaxInputs: 3, MaxBodyBytes: 1000})
+	vec := func(text string, dims int, normalize bool) string {
+		b, _ := json.Marshal(want(text, dims, normalize))
+		return string(b)
+	}
+	long := strings.Repeat("x", 50)
+	tests := []struct {
+		name     string
+		path     string
+		body     string
+		status   int
+		wantBody string // exact JSON (compact), or a substring when prefixed with "~"
+	}{
+		{"tei string", "/embed", `{"inputs":"hi"}`, 200, "[" + vec("hi", 8, true) + "]"},
+		{"tei array raw dims", "/embed", `{"inputs":["a","b"],"normalize":false,"dimensions":2}`, 200,
+			"[" + vec("a", 2, false) + "," + vec("b", 2, false) + "]"},
+		{"tei prompt", "/embed", `{"inputs":"hi","prompt_name":"query"}`, 200, "[" + vec("Q:hi", 8, true) + "]"},
+		{"tei truncates by default", "/embed", `{"inputs":"` + long + `"}`, 200, "~["},
+		{"tei no truncate", "/embed", `{"inputs":"` + long + `","truncate":false}`, 413,
+			`{"error":"input 0 has 51 tokens, more than the model's maximum of 32 (truncation is off)","error_type":"Validation"}`},
+		{"tei unknown prompt", "/embed", `{"inputs":"hi","prompt_name":"nope"}`, 422, `~"error_type":"Validation"`},
+		{"tei empty list", "/embed", `{"inputs":[]}`, 400, `{"error":"\"inputs\" is an empty list","error_type":"Empty"}`},
+		{"tei missing inputs", "/embed", `{}`, 400, `{"error":"\"inputs\" is required","error_type":"Empty"}`},
+		{"tei bad json", "/embed", `{"inputs":`, 422, `~"error_type":"Validation"`},
+		{"tei too many", "/embed", `{"inputs":["a","b","c","d"]}`, 413, `~4 inputs is more than the limit of 3`},
+		{"tei wrong type", "/embed", `{"inputs":[1]}`, 422, `~token id input is not supported`},
+		{"tei dims too big", "/embed", `{"inputs":"a","dimensions":9}`, 422, `~dimensions 9 is more than the model's 8`},
+		{"openai empty string ok", "/v1/embeddings", `{"input":"","model":"m"}`, 200, `~"prompt_tokens":1,`},
+		{"openai extension instruction", "/v1/embeddings", `{"input":"q","instruction":"Find"}`, 200, `~"object":"embedding"`},
+		{"openai bad format", "/v1/embeddings", `{"input":"a","encoding_format":"int8"}`, 400,
+			`{"error":{"message":"encoding_format \"int8\" is not \"float\" or \"base64\"","type":"invalid_request_error","param":"encoding_format","code":null}}`},
+		{"openai not an object", "/v1/embeddings", `[1,2]`, 400, `~invalid JSON body`},
+		{"openai trailing data", "/v1/embeddings", `{"input":"a"} {}`, 400, `~unexpected data after the JSON object`},
+		{"openai number input", "/v1/embeddings", `{"input":5}`, 400, `~must be a string or an array of strings`},
+		{"openai zero dims", "/v1/embeddings", `{"input":"a","dimensions":0}`, 400, `~dimensions 0 must be at least 1`},
+		{"body too large", "/v1/embeddings", `{"input":"` + strings.Repeat("y", 2000) + `"}`, 413, `~larger than the limit of 1000 bytes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := post(t, ts.URL+tt.path, tt.body)
+			body = strings.TrimSpace(body)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d; body %s", status, tt.status, body)
+			}
+			if sub, ok := strings.CutPrefix(tt.wantBody, "~"); ok {
+				if !strings.Contains(body, sub) {
+					t.Fatalf("body %s does not contain %s", body, sub)
+				}
+			} else if body != tt.wantBody {
+				t.Fatalf("body\n%s\nwant\n%s", body, tt.wantBody)
+			}
+		})
+	}
+}
+
+// A body bigger than the limit without Content-Length is cut off by
+// http.MaxBytesReader, not read whole.
+func TestBodyLimitStreaming(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{MaxBodyBytes: 1 << 10})
+	pr, pw := io.Pipe()
+	written := make(chan int64)
+	go func() {
+		n, _ := io.Copy(pw, io.LimitReader(infiniteInput{}, 64<<20))
+		pw.Close()
+		written <- n
+	}()
+	req, _ := http.NewRequest("POST", ts.URL+"/embed", pr)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	pr.CloseWithError(errors.New("done"))
+	if resp.StatusCode != 413 {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	if n := <-written; n >= 64<<20 {
+		t.Fatalf("the server read the whole %d-byte body", n)
+	}
+}
+
+type infiniteInput struct{}
+
+func (infiniteInput) Read(p []byte) (int, error) {
+	copy(p, `{"inputs":"`)
+	for i := 11; i < len(p); i++ {
+		p[i] = 'a'
+	}
+	return len(p), nil
+}
+
+func TestHealthAndLoading(t *testing.T) {
+	s, ts := newTestServer(t, nil, Options{})
+	get := func(path string) int {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get("/health"); c != 503 {
+		t.Fatalf("health before load: %d", c)
+	}
+	if c, body := post(t, ts.URL+"/embed", `{"inputs":"a"}`); c != 503 || !strings.Contains(body, `"error_type":"Unhealthy"`) {
+		t.Fatalf("embed before load: %d %s", c, body)
+	}
+	s.SetEmbedder(&fakeEmbedder{})
+	if c := get("/health"); c != 200 {
+		t.Fatalf("health after load: %d", c)
+	}
+	if c, _ := post(t, ts.URL+"/health", ``); c != 405 {
+		t.Fatalf("POST /health: %d", c)
+	}
+	if c := get("/embed"); c != 405 {
+		t.Fatalf("GET /embed: %d", c)
+	}
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{"gembed_requests_total", "gembed_request_duration_seconds", "gembed_queue_tokens"} {
+		if !bytes.Contains(b, []byte(name)) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+// Requests of several clients end up in one model call, and each gets its
+// own vectors back.
+func TestBatchingAcrossClients(t *testing.T) {
+	f := &fakeEmbedder{block: make(chan struct{}), started: make(chan struct{}, 100)}
+	s, ts := newTestServer(t, f, Options{})
+	// The first request occupies the worker; the next ones queue up together.
+	var wg sync.WaitGroup
+	results := make([]string, 6)
+	status := make([]int, 6)
+	for i := range 6 {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			status[i], results[i] = post(t, ts.URL+"/embed", fmt.Sprintf(`{"inputs":["t%d","u%d"]}`, i, i))
+		}(i)
+		if i == 0 {
+			<-f.started
+		}
+	}
+	waitQueued(t, s, 10)
+	close(f.block)
+	wg.Wait()
+	for i := range 6 {
+		w, _ := json.Marshal([][]float32{want(fmt.Sprintf("t%d", i), 8, true), want(fmt.Sprintf("u%d", i), 8, true)})
+		if status[i] != 200 || strings.TrimSpace(results[i]) != string(w) {
+			t.Fatalf("request %d: %d %s", i, status[i], results[i])
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.batches) != 2 || f.batches[1] != 10 {
+		t.Fatalf("model calls %v, want [2 10]", f.batches)
+	}
+}
+
+func TestOverloaded(t *testing.T) {
+	f := &fakeEmbedder{block: make(chan struct{}), started: make(chan struct{}, 100)}
+	s, ts := newTestServer(t, f, Options{MaxQueueTokens: 10})
+	done := make(chan int, 2)
+	go func() { c, _ := post(t, ts.URL+"/embed", `{"inputs":"a"}`); done <- c }()
+	<-f.started // the worker holds the first request
+	go func() { c, _ := post(t, ts.URL+"/embed", `{"inputs":"bbbb"}`); done <- c }()
+	waitQueued(t, s, 1)
+	if c, body := post(t, ts.URL+"/v1/embeddings", `{"input":"cccccc"}`); c != 429 || !strings.Contains(body, "overloaded") {
+		t.Fatalf("want 429, got %d %s", c, body)
+	}
+	close(f.block)
+	if a, b := <-done, <-done; a != 200 || b != 200 {
+		t.Fatalf("queued requests: %d %d", a, b)
+	}
+}
+
+// Shutdown lets queued requests finish and refuses new ones.
+func TestShutdownDrains(t *testing.T) {
+	f := &fakeEmbedder{block: make(chan struct{}), started: make(chan struct{}, 100)}
+	s, ts := newTestServer(t, f, Options{})
+	done := make(chan int, 2)
+	go func() { c, _ := post(t, ts.URL+"/embed", `{"inputs":"a"}`); done <- c }()
+	<-f.started
+	go func() { c, _ := post(t, ts.URL+"/embed", `{"inputs":"b"}`); done <- c }()
+	waitQueued(t, s, 1)
+	shut := make(chan error)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	for !s.queue.isClosed() {
+		time.Sleep(time.Millisecond)
+	}
+	if c, _ := post(t, ts.URL+"/embed", `{"inputs":"c"}`); c != 503 {
+		t.Fatalf("new request during shutdown: %d", c)
+	}
+	close(f.block)
+	if a, b := <-done, <-done; a != 200 || b != 200 {
+		t.Fatalf("in-flight requests: %d %d", a, b)
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestManyClientsRace(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{MaxBatchTokens: 16})
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for g := range 20 {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := range 5 {
+				text := strings.Repeat("z", (g+k)%9)
+				c, body := post(t, ts.URL+"/embed", `{"inputs":["`+text+`","x"]}`)
+				w, _ := json.Marshal([][]float32{want(text, 8, true), want("x", 8, true)})
+				if c != 200 || strings.TrimSpace(body) != string(w) {
+					errs <- fmt.Sprintf("client %d: %d %s", g, c, body)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
+
+func FuzzParseOpenAI(f *testing.F) {
+	for _, s := range []string{`{"input":"a"}`, `{"input":["a","b"],"dimensions":3,"encoding_format":"base64"}`,
+		`{"input":[[1,2]]}`, `{"input":null}`, `{"input":[]}`, `[]`, `{"input":"\ud800"}`, `{"dimensions":-1,"input":"x"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		p, err := parseOpenAI(strings.NewReader(body))
+		if err != nil {
+			if err.status < 400 || err.status > 499 || err.msg == "" {
+				t.Fatalf("bad error %+v", err)
+			}
+			return
+		}
+		if len(p.texts) == 0 || p.dimensions < 0 {
+			t.Fatalf("accepted %q as %+v", body, p)
+		}
+	})
+}
+
+func FuzzParseTEI(f *testing.F) {
+	for _, s := range []string{`{"inputs":"a"}`, `{"inputs":["a"],"normalize":false,"truncate":true,"prompt_name":"query"}`,
+		`{"inputs":["a",1]}`, `{"truncation_direction":"Left","inputs":"a"}`, `{}`, `"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		p, err := parseTEI(strings.NewReader(body), true)
+		if err != nil {
+			if err.status < 400 || err.status > 499 || err.teiType == "" {
+				t.Fatalf("bad error %+v", err)
+			}
+			return
+		}
+		if len(p.texts) == 0 || p.dimensions < 0 {
+			t.Fatalf("accepted %q as %+v", body, p)
+		}
+	})
+}
