@@ -35,7 +35,7 @@ func TestUnicodeProbe(t *testing.T) {
 	}
 	nfcN, nfkcN := unicodeNormalizer{form: formNFC}, unicodeNormalizer{form: formNFKC}
 	step := rune(1)
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		step = 7
 	}
 	bad := 0
