@@ -71,7 +71,7 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
-	model, err := loadModel(dir, st.Pooling, s.threads)
+	model, err := loadModel(dir, st.Pooling, s)
 	if err != nil {
 		return nil, err
 	}

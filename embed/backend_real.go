@@ -1,5 +1,3 @@
-//go:build !gembedstub
-
 package embed
 
 import (
@@ -21,8 +19,8 @@ func resolveModel(ctx context.Context, id string, s settings) (string, error) {
 	if isLocalDir(id) {
 		return filepath.Abs(id)
 	}
-	c := s.hubClient
-	if c == nil {
+	var c hubClient = s.hubClient
+	if s.hubClient == nil {
 		hc := hub.NewClient()
 		if s.cacheDir != "" {
 			hc.CacheDir = s.cacheDir
@@ -81,7 +79,7 @@ func (h hfTokenizer) encodeBatch(ctx context.Context, texts []string, maxLen int
 	return out, nil
 }
 
-func loadModel(dir string, p Pooling, threads int) (forwarder, error) {
+func loadModel(dir string, p Pooling, s settings) (forwarder, error) {
 	var gp graph.Pooling
 	switch p {
 	case PoolLastToken:
@@ -93,5 +91,9 @@ func loadModel(dir string, p Pooling, threads int) (forwarder, error) {
 	default:
 		return nil, fmt.Errorf("pooling %q is not supported", p)
 	}
-	return graph.Load(dir, graph.Options{Pooling: gp, Threads: threads})
+	m, err := graph.Load(dir, graph.Options{Pooling: gp, Threads: s.threads, MaxBatchTokens: s.batchTokens})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }

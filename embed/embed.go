@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -297,7 +298,7 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 	}
 	out := make([][]float32, len(seqs))
 	p := Progress{Total: len(seqs), TotalTokens: total}
-	for _, batch := range PlanBatches(lengths, e.s.batchTokens) {
+	for _, batch := range PlanBatches(lengths, e.s.batchTokens*e.callWidth()) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -322,6 +323,15 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 		}
 	}
 	return out, nil
+}
+
+// callWidth is how many sub-batches one model call should carry: one per
+// thread, since the model spreads a call's sub-batches over its workers.
+func (e *Embedder) callWidth() int {
+	if e.s.threads > 0 {
+		return e.s.threads
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // PlanBatches groups sequence indexes into batches: longest first, each

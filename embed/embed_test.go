@@ -284,7 +284,7 @@ func TestEmbedTokensValidates(t *testing.T) {
 
 func TestProgress(t *testing.T) {
 	var events []Progress
-	e := newFake(t, &fakeModel{}, WithBatchTokens(4), WithProgress(func(p Progress) { events = append(events, p) }))
+	e := newFake(t, &fakeModel{}, WithThreads(1), WithBatchTokens(4), WithProgress(func(p Progress) { events = append(events, p) }))
 	if _, err := e.Embed(context.Background(), []string{"a", "b", "c", "d"}); err != nil {
 		t.Fatal(err)
 	}

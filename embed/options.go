@@ -2,6 +2,8 @@ package embed
 
 import (
 	"net/http"
+
+	"github.com/gembed-dev/gembed/hub"
 )
 
 // DefaultMaxLength is the maximum number of tokens per input (prompt and
@@ -27,7 +29,7 @@ type settings struct {
 	offline    bool
 	endpoint   string
 	httpClient *http.Client
-	hubClient  hubClient
+	hubClient  *hub.Client
 
 	dimensions  int
 	promptName  string
@@ -91,9 +93,11 @@ func WithNoTruncate(noTruncate bool) Option { return func(s *settings) { s.noTru
 // sentence-transformers' Normalize module does).
 func WithNormalize(normalize bool) Option { return func(s *settings) { s.normalize = normalize } }
 
-// WithBatchTokens sets the budget of one forward batch in padded tokens
-// (sequences × longest sequence; default DefaultBatchTokens). A sequence
-// longer than the budget runs alone.
+// WithBatchTokens sets the budget of one forward sub-batch in padded tokens
+// (sequences × longest sequence; default DefaultBatchTokens), which bounds
+// activation memory. A sequence longer than the budget runs alone. One model
+// call takes up to budget × threads tokens so that every core has work;
+// progress is reported and cancellation checked between calls.
 func WithBatchTokens(n int) Option { return func(s *settings) { s.batchTokens = n } }
 
 // WithThreads limits the number of cores the model uses (0 = all).

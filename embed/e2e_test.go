@@ -1,0 +1,205 @@
+package embed_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
+)
+
+// These tests run the real tokenizer and graph on the tiny generated models.
+
+func load(t *testing.T, variant string, opts ...embed.Option) *embed.Embedder {
+	t.Helper()
+	e, err := embed.New(modelgen.TestModel(t, variant), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func TestInfoTiny(t *testing.T) {
+	e := load(t, "qwen3-f32")
+	i := e.Info()
+	if i.ModelType != "qwen3" || i.Hidden != 64 || i.Layers != 3 || i.Heads != 4 || i.KVHeads != 2 || i.HeadDim != 32 ||
+		i.Dimensions != 64 || i.Pooling != embed.PoolLastToken || !i.Normalize || i.Prompts["query"] == "" {
+		t.Fatalf("Info = %+v", i)
+	}
+	if i.MaxLength != min(embed.DefaultMaxLength, i.MaxPositions) {
+		t.Fatalf("MaxLength %d with max positions %d", i.MaxLength, i.MaxPositions)
+	}
+}
+
+type golden struct {
+	Cases []struct {
+		Text      string    `json:"text"`
+		IDs       []int     `json:"ids"`
+		Embedding []float64 `json:"embedding"`
+	} `json:"cases"`
+}
+
+// The vectors match llama.cpp's (testdata/golden/llamacpp), through the
+// whole public path: tokenizer, batching, graph, normalization.
+func TestGoldenLlamaCpp(t *testing.T) {
+	for _, variant := range []string{"qwen3-f32", "qwen2-f32"} {
+		t.Run(variant, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "llamacpp", variant+".json"))
+			if err != nil {
+				t.Skip(err)
+			}
+			var g golden
+			if err := json.Unmarshal(b, &g); err != nil {
+				t.Fatal(err)
+			}
+			texts := make([]string, len(g.Cases))
+			for i, c := range g.Cases {
+				texts[i] = c.Text
+			}
+			e := load(t, variant)
+			r, err := e.EmbedDetailed(context.Background(), texts, embed.EmbedOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range g.Cases {
+				if len(c.IDs) > 0 && r.Inputs[i].Tokens != len(c.IDs) {
+					t.Errorf("case %d: %d tokens, golden has %d", i, r.Inputs[i].Tokens, len(c.IDs))
+				}
+				got := r.Embeddings[i]
+				want := make([]float32, len(c.Embedding))
+				for k, x := range c.Embedding {
+					want[k] = float32(x)
+				}
+				if cos := embed.Cosine(got, want); cos < 0.9999 {
+					t.Errorf("case %d %.30q: cosine %.6f with llama.cpp", i, c.Text, cos)
+				}
+			}
+		})
+	}
+}
+
+func TestBatchEqualsAlone(t *testing.T) {
+	e := load(t, "qwen3-f32", embed.WithBatchTokens(64))
+	texts := []string{"short", "", "a somewhat longer sentence with more tokens in it", "x\xff\xfe invalid utf-8", "中文"}
+	all, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range texts {
+		one, err := e.Embed(context.Background(), []string{text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range one[0] {
+			if d := math.Abs(float64(one[0][k] - all[i][k])); d > 1e-5 {
+				t.Fatalf("text %d differs by %g in a batch", i, d)
+			}
+		}
+	}
+}
+
+func TestQueriesDimensionsTruncation(t *testing.T) {
+	ctx := context.Background()
+	e := load(t, "qwen3-f32")
+	q, err := e.EmbedQueries(ctx, []string{"What is the capital of China?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.Info().Prompts["query"]
+	d, err := e.Embed(ctx, []string{p + "What is the capital of China?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if embed.Cosine(q[0], d[0]) < 0.999999 {
+		t.Fatal("EmbedQueries differs from Embed with the query prompt")
+	}
+
+	small := load(t, "qwen3-f32", embed.WithDimensions(16))
+	v, err := small.Embed(ctx, []string{"matryoshka"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := e.Embed(ctx, []string{"matryoshka"})
+	want := embed.Finish(full[0], 16, true)
+	if len(v[0]) != 16 || embed.Cosine(v[0], want) < 0.999999 {
+		t.Fatalf("16 dims: %v", v[0])
+	}
+
+	long := strings.Repeat("word ", 200)
+	r, err := e.EmbedDetailed(ctx, []string{"short", long}, embed.EmbedOptions{MaxLength: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Inputs[0].Truncated || !r.Inputs[1].Truncated || r.Inputs[1].Tokens != 32 || r.Inputs[1].OriginalTokens <= 200 {
+		t.Fatalf("Inputs = %+v", r.Inputs)
+	}
+	toks, err := e.Tokenize(ctx, []string{long}, embed.EmbedOptions{MaxLength: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := toks[0].IDs; ids[len(ids)-1] != 151643 {
+		t.Fatalf("truncated input does not end in <|endoftext|>: %v", ids)
+	}
+	_, err = e.EmbedDetailed(ctx, []string{"short", long}, embed.EmbedOptions{MaxLength: 32, NoTruncate: true})
+	var tl *embed.TooLongError
+	if !errors.As(err, &tl) || tl.Index != 1 {
+		t.Fatalf("no-truncate: %v", err)
+	}
+}
+
+func TestConcurrentRealModel(t *testing.T) {
+	e := load(t, "qwen3-f32")
+	ctx := context.Background()
+	texts := []string{"alpha", "beta gamma", "delta epsilon zeta", ""}
+	want, err := e.Embed(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := texts[g%4:]
+			got, err := e.Embed(ctx, in)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for i := range in {
+				if embed.Cosine(got[i], want[g%4+i]) < 0.99999 {
+					errs <- errors.New("vector changed under concurrency")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := embed.New(dir); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Fatalf("empty folder: %v", err)
+	}
+	if _, err := embed.New(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing folder: %v", err)
+	}
+	if _, err := embed.New("org/does-not-exist", embed.WithOffline(true), embed.WithCacheDir(dir)); err == nil ||
+		!strings.Contains(err.Error(), "org/does-not-exist") {
+		t.Fatalf("offline unknown repo: %v", err)
+	}
+}
