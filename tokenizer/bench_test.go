@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -108,4 +109,23 @@ func readTokenizerJSON(tb testing.TB, name string) string {
 		tb.Fatal(err)
 	}
 	return string(data)
+}
+
+// BenchmarkProse is ordinary text (the model-card, English, code, Chinese and contraction
+// cases joined, 20 times): the common case. bench-hf.js builds the same text.
+func BenchmarkProse(b *testing.B) {
+	tok := loadTestTokenizer(b, "qwen3-embedding")
+	var sb strings.Builder
+	for _, c := range loadGolden(b, "qwen3-embedding").Cases {
+		if strings.HasPrefix(c.Name, "card") || strings.HasPrefix(c.Name, "english") || strings.HasPrefix(c.Name, "code") || c.Name == "chinese" || c.Name == "contractions" {
+			sb.WriteString(c.Text)
+			sb.WriteString("\n")
+		}
+	}
+	s := strings.Repeat(sb.String(), 20)
+	b.SetBytes(int64(len(s)))
+	b.ResetTimer()
+	for range b.N {
+		tok.Encode(s, EncodeOptions{AddSpecialTokens: true})
+	}
 }

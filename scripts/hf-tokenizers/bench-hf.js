@@ -28,12 +28,19 @@ async function main() {
   const longBytes = Buffer.byteLength(long);
   const longT = [];
   for (let r = 0; r < rounds * 4; r++) longT.push(await time(() => tok.encode(long, null, opts)));
+  // Ordinary prose, built as BenchmarkProse builds it.
+  const prose = cases.filter((c) => c.name.startsWith("card") || c.name.startsWith("english") || c.name.startsWith("code") ||
+    c.name === "chinese" || c.name === "contractions").map((c) => c.text + "\n").join("").repeat(20);
+  const proseBytes = Buffer.byteLength(prose);
+  const proseT = [];
+  for (let r = 0; r < rounds * 4; r++) proseT.push(await time(() => tok.encode(prose, null, opts)));
   for (let r = 0; r < 5; r++) loads.push(await time(async () => tk.Tokenizer.fromFile(file)));
   const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`HF corpus ${texts.length} texts, ${(bytes / 1e6).toFixed(4)} MB`);
   console.log(`HF single  ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s (${(med(single) * 1e3).toFixed(1)} ms/corpus)`);
   console.log(`HF batch   ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s (${(med(batch) * 1e3).toFixed(1)} ms/corpus)`);
   console.log(`HF long-20k ${(longBytes / 1e6 / med(longT)).toFixed(2)} MB/s (${(med(longT) * 1e3).toFixed(2)} ms)`);
+  console.log(`HF prose   ${(proseBytes / 1e6 / med(proseT)).toFixed(2)} MB/s (${(med(proseT) * 1e3).toFixed(2)} ms)`);
   console.log(`HF load    ${(med(loads) * 1e3).toFixed(1)} ms`);
 }
 main().catch((e) => { console.error(e); process.exit(1); });
