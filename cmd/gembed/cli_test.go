@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
+	"github.com/gembed-dev/gembed/tokenizer"
+)
+
+// The CLI tests build the binary once and run it as scripts would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gembed-cli-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "gembed")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// gembed runs the binary with a clean GEMBED_/HF_ environment plus env.
+func gembed(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GEMBED_") && !strings.HasPrefix(kv, "HF_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "HF_HUB_OFFLINE=1", "HF_HUB_CACHE="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// wantError checks the error contract: non-zero exit, at most 3 lines on
+// stderr, no stack trace, naming what is wrong.
+func wantError(t *testing.T, r result, mentions ...string) {
+	t.Helper()
+	if r.code == 0 {
+		t.Fatalf("exit 0, want an error; stdout %q", r.stdout)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if len(lines) > 3 || r.stderr == "" {
+		t.Fatalf("stderr has %d lines, want 1..3:\n%s", len(lines), r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, ".go:") {
+		t.Fatalf("stack trace on stderr:\n%s", r.stderr)
+	}
+	for _, m := range mentions {
+		if !strings.Contains(r.stderr, m) {
+			t.Fatalf("stderr does not mention %q:\n%s", m, r.stderr)
+		}
+	}
+}
+
+func jsonlVectors(t *testing.T, out string) [][]float32 {
+	t.Helper()
+	var vecs [][]float32
+	for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		var v struct {
+			Embedding []float32 `json:"embedding"`
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil || v.Embedding == nil {
+			t.Fatalf("output line %d %q: %v", i+1, line, err)
+		}
+		vecs = append(vecs, v.Embedding)
+	}
+	return vecs
+}
+
+func l2(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
+
+func TestEmbedJSONL(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	long := strings.Repeat("long text ", 8000) // ~80 KB line
+	texts := []string{"The capital of China is Beijing.", "", "x\u00e9\u4e2d", long}
+	var in strings.Builder
+	for i, s := range texts {
+		b, _ := json.Marshal(map[string]any{"text": s, "id": i})
+		in.Write(b)
+		in.WriteString("\n")
+		if i == 1 {
+			in.WriteString("\n") // blank lines are skipped
+		}
+	}
+	e, err := embed.New(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+
+	tests := []struct {
+		name   string
+		args   []string
+		env    []string
+		dims   int
+		opt    embed.EmbedOptions
+		warned bool
+	}{
+		{name: "default", args: []string{"--max-length", "512"}, dims: 64, opt: embed.EmbedOptions{MaxLength: 512}, warned: true},
+		{name: "dimensions", args: []string{"--dimensions", "16", "--max-length", "512"}, dims: 16, opt: embed.EmbedOptions{Dimensions: 16, MaxLength: 512}, warned: true},
+		{name: "env flags", env: []string{"GEMBED_DIMENSIONS=8", "GEMBED_MAX_LENGTH=256"}, dims: 8, opt: embed.EmbedOptions{Dimensions: 8, MaxLength: 256}, warned: true},
+		{name: "query prompt", args: []string{"--prompt-name", "query", "--max-length", "512"}, dims: 64, opt: embed.EmbedOptions{PromptName: "query", MaxLength: 512}, warned: true},
+		{name: "instruction", args: []string{"--instruction", "Find it", "--max-length", "512"}, dims: 64, opt: embed.EmbedOptions{Instruction: "Find it", MaxLength: 512}, warned: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"embed", "--model", model, "--format", "jsonl"}, tt.args...)
+			r := gembed(t, in.String(), tt.env, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			vecs := jsonlVectors(t, r.stdout)
+			want, err := e.EmbedDetailed(context.Background(), texts, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vecs) != len(texts) {
+				t.Fatalf("%d output lines for %d inputs", len(vecs), len(texts))
+			}
+			for i, v := range vecs {
+				if len(v) != tt.dims || math.Abs(l2(v)-1) > 1e-5 {
+					t.Fatalf("vector %d: %d dims, norm %v", i, len(v), l2(v))
+				}
+				if c := embed.Cosine(v, want.Embeddings[i]); c < 0.99999 {
+					t.Fatalf("vector %d: cosine %v with the library", i, c)
+				}
+			}
+			if got := strings.Contains(r.stderr, "truncated: line 5"); got != tt.warned {
+				t.Fatalf("truncation warning %v, stderr %q", got, r.stderr)
+			}
+		})
+	}
+}
+
+func TestEmbedErrors(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	broken := t.TempDir()
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "model.safetensors"} {
+		os.Symlink(filepath.Join(model, f), filepath.Join(broken, f))
+	}
+	os.WriteFile(filepath.Join(broken, "config.json"), []byte(`{"model_type":"qwen3","hidden_size":"big"}`), 0o644)
+	noWeights := t.TempDir()
+	for _, f := range []string{"tokenizer.json", "config.json"} {
+		os.Symlink(filepath.Join(model, f), filepath.Join(noWeights, f))
+	}
+
+	tests := []struct {
+		name     string
+		stdin    string
+		args     []string
+		mentions []string
+	}{
+		{"not json", "{\"text\":\"a\"}\n{\"text\": oops}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 2"}},
+		{"no text field", "{\"text\":\"a\"}\n\n{\"txt\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 3", `"text"`}},
+		{"not an object", "[1]\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 1"}},
+		{"no truncate", "{\"text\":\"a\"}\n{\"text\":\"" + strings.Repeat("word ", 100) + "\"}\n",
+			[]string{"embed", "--model", model, "--format", "jsonl", "--max-length", "16", "--no-truncate"}, []string{"line 2", "tokens", "maximum length 16"}},
+		{"dimensions too big", "", []string{"embed", "--model", model, "--dimensions", "65", "x"}, []string{"dimensions 65"}},
+		{"unknown prompt", "", []string{"embed", "--model", model, "--prompt-name", "nope", "x"}, []string{"nope"}},
+		{"missing folder", "", []string{"embed", "--model", "./no/such/dir", "x"}, []string{"no/such/dir"}},
+		{"broken config", "", []string{"embed", "--model", broken, "x"}, []string{"config.json", "hidden_size"}},
+		{"no weights", "", []string{"embed", "--model", noWeights, "x"}, []string{"model.safetensors"}},
+		{"offline unknown repo", "", []string{"embed", "--model", "nobody/nothing", "x"}, []string{"nobody/nothing"}},
+		{"unknown flag", "", []string{"embed", "--frobnicate", "x"}, []string{"frobnicate"}},
+		{"unknown command", "", []string{"frobnicate"}, []string{"frobnicate"}},
+		{"bad format", "", []string{"embed", "--model", model, "--format", "xml", "x"}, []string{"xml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gembed(t, tt.stdin, nil, tt.args...)
+			wantError(t, r, tt.mentions...)
+			if tt.name != "unknown command" && r.stdout != "" {
+				t.Fatalf("stdout on error: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestEmbedHumanAndJSON(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	r := gembed(t, "", nil, "embed", "--model", model, "hello", "world")
+	if r.code != 0 || !strings.Contains(r.stdout, `[0] "hello"`) || !strings.Contains(r.stdout, `[1] "world"`) {
+		t.Fatalf("human output: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = gembed(t, "one\ntwo\n", nil, "embed", "--model", model, "--format", "json")
+	var arr []struct {
+		Index     int       `json:"index"`
+		Text      string    `json:"text"`
+		Embedding []float32 `json:"embedding"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &arr); err != nil || len(arr) != 2 || arr[1].Text != "two" || len(arr[1].Embedding) != 64 {
+		t.Fatalf("json output %q: %v", r.stdout, err)
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	tokPath := filepath.Join(model, "tokenizer.json")
+	tok, err := tokenizer.LoadFile(tokPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"Hello world", "", "北京 🙂", strings.Repeat("a b ", 20000)}
+	var in strings.Builder
+	for _, s := range texts {
+		b, _ := json.Marshal(map[string]string{"text": s})
+		in.Write(b)
+		in.WriteString("\n")
+	}
+	for _, tt := range []struct {
+		args    []string
+		special bool
+	}{
+		{[]string{"tokenize", "--tokenizer", tokPath}, true},
+		{[]string{"tokenize", "--tokenizer", tokPath, "--no-special"}, false},
+		{[]string{"tokenize", "--model", model}, true},
+	} {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			r := gembed(t, in.String(), nil, tt.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+			if len(lines) != len(texts) {
+				t.Fatalf("%d lines for %d inputs", len(lines), len(texts))
+			}
+			for i, line := range lines {
+				var got struct {
+					IDs []int `json:"ids"`
+				}
+				if err := json.Unmarshal([]byte(line), &got); err != nil {
+					t.Fatal(err)
+				}
+				want, _ := tok.Encode(texts[i], tokenizer.EncodeOptions{AddSpecialTokens: tt.special})
+				if fmt.Sprint(got.IDs) != fmt.Sprint(want.IDs) {
+					t.Fatalf("line %d: ids %v, want %v", i+1, got.IDs, want.IDs)
+				}
+			}
+		})
+	}
+	wantError(t, gembed(t, "{\"text\":\"a\"}\nnope\n", nil, "tokenize", "--tokenizer", tokPath), "line 2")
+	wantError(t, gembed(t, "", nil, "tokenize", "--tokenizer", "/no/such/tokenizer.json"), "/no/such/tokenizer.json")
+}
+
+func TestSimilarityAndInfo(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	r := gembed(t, "", nil, "similarity", "--model", model)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "tensor([[") || strings.Count(r.stdout, "\n") != 2 {
+		t.Fatalf("card example: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	r = gembed(t, "", nil, "similarity", "--model", model, "--format", "json", "-q", "a", "-q", "b", "-q", "c", "-d", "x", "-d", "y")
+	var m [][]float64
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || len(m) != 3 || len(m[0]) != 2 {
+		t.Fatalf("json matrix %q: %v", r.stdout, err)
+	}
+	r = gembed(t, "", nil, "info", "--format", "json", model)
+	var info modelInfo
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil {
+		t.Fatalf("info %q: %v %s", r.stdout, err, r.stderr)
+	}
+	if info.Architecture != "qwen3" || info.Dimensions != 64 || info.Layers != 3 || info.Pooling != "lasttoken" ||
+		info.DTypes["F32"] == 0 || info.SizeBytes == 0 || info.MaxLength != 8192 || info.Prompts["query"] == "" {
+		t.Fatalf("info %+v", info)
+	}
+	r = gembed(t, "", nil, "info", model)
+	for _, s := range []string{"architecture:   qwen3", "dimensions:     64", "pooling:", "size on disk:", "dtype:          F32"} {
+		if !strings.Contains(r.stdout, s) {
+			t.Fatalf("info text lacks %q:\n%s", s, r.stdout)
+		}
+	}
+}
+
+// download prints the snapshot folder as the last stdout line (here from a
+// prepared cache, offline).
+func TestDownloadOffline(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	cache := t.TempDir()
+	commit := strings.Repeat("ab", 20)
+	repo := filepath.Join(cache, "models--tiny--qwen3")
+	snap := filepath.Join(repo, "snapshots", commit)
+	os.MkdirAll(snap, 0o755)
+	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
+	entries, _ := os.ReadDir(model)
+	for _, en := range entries {
+		os.Symlink(filepath.Join(model, en.Name()), filepath.Join(snap, en.Name()))
+	}
+	r := gembed(t, "", []string{"HF_HUB_CACHE=" + cache}, "download", "tiny/qwen3")
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	if r.code != 0 || lines[len(lines)-1] != snap {
+		t.Fatalf("download: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// The same cache serves embed by repo id.
+	r = gembed(t, "{\"text\":\"a\"}\n", []string{"GEMBED_CACHE_DIR=" + cache, "GEMBED_MODEL=tiny/qwen3"}, "embed", "--format", "jsonl")
+	if r.code != 0 || len(jsonlVectors(t, r.stdout)) != 1 {
+		t.Fatalf("embed from cache: %d %s", r.code, r.stderr)
+	}
+	wantError(t, gembed(t, "", []string{"HF_HUB_CACHE=" + cache}, "download", "tiny/missing"), "tiny/missing")
+	wantError(t, gembed(t, "", nil, "download"), "repo id")
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestServeAndSIGTERM(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	addr := freePort(t)
+	cmd := exec.Command(binary, "serve", "--model", model, "--addr", addr, "--log-format", "json")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never healthy: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Post("http://"+addr+"/embed", "application/json", strings.NewReader(`{"inputs":["a","b"],"dimensions":8}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vecs [][]float32
+	json.NewDecoder(resp.Body).Decode(&vecs)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(vecs) != 2 || len(vecs[0]) != 8 {
+		t.Fatalf("/embed: %d %v", resp.StatusCode, vecs)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+	if !strings.Contains(errb.String(), `"msg":"stopped"`) {
+		t.Fatalf("logs: %s", errb.String())
+	}
+}
+
+func TestServeBadAddr(t *testing.T) {
+	wantError(t, gembed(t, "", nil, "serve", "--model", "x", "--addr", "256.1.1.1:99999"), "256.1.1.1:99999")
+}

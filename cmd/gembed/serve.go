@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/server"
+	"github.com/urfave/cli/v2"
+)
+
+func serveCommand() *cli.Command {
+	flags := []cli.Flag{
+		modelFlag(),
+		&cli.StringFlag{Name: "addr", Aliases: []string{"a"}, Value: "127.0.0.1:8080", EnvVars: env("addr"), Usage: "HOST:PORT to listen on"},
+		&cli.StringFlag{Name: "served-model-name", EnvVars: env("served-model-name"), Usage: `"model" in responses (default: --model)`},
+		&cli.Int64Flag{Name: "max-body-bytes", Value: 2 << 20, EnvVars: env("max-body-bytes"), Usage: "request body limit (413 beyond)"},
+		&cli.IntFlag{Name: "max-inputs", Value: 2048, EnvVars: env("max-inputs"), Usage: "inputs per request"},
+		&cli.IntFlag{Name: "max-batch-tokens", Value: 16384, EnvVars: env("max-batch-tokens"), Usage: "tokens per model call, across requests"},
+		&cli.IntFlag{Name: "max-queue-tokens", Value: 131072, EnvVars: env("max-queue-tokens"), Usage: "queued tokens before answering 429"},
+		&cli.DurationFlag{Name: "request-timeout", Value: 2 * time.Minute, EnvVars: env("request-timeout"), Usage: "time limit of one request, queueing included"},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, EnvVars: env("shutdown-timeout"), Usage: "time to drain in-flight requests on SIGTERM"},
+		&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: env("log-format"), Usage: `"text" or "json" (logs go to stderr)`},
+		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("log-level"), Usage: "debug, info, warn or error"},
+	}
+	flags = append(flags, modelOptionFlags()...)
+	flags = append(flags, hubFlags()...)
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "HTTP server: OpenAI POST /v1/embeddings, TEI POST /embed, GET /health, GET /metrics",
+		Description: "Listens at once; /health answers 503 until the model is loaded, then 200.\n" +
+			"SIGTERM or SIGINT stops accepting, drains in-flight requests and exits.",
+		Flags:  flags,
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var handler slog.Handler
+	switch c.String("log-format") {
+	case "text":
+		handler = slog.NewTextHandler(c.App.ErrWriter, hopts)
+	case "json":
+		handler = slog.NewJSONHandler(c.App.ErrWriter, hopts)
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	name := c.String("served-model-name")
+	if name == "" {
+		name = c.String("model")
+	}
+	srv := server.New(nil, server.Options{
+		ModelName: name, MaxBodyBytes: c.Int64("max-body-bytes"), MaxInputs: c.Int("max-inputs"),
+		MaxBatchTokens: c.Int("max-batch-tokens"), MaxQueueTokens: c.Int("max-queue-tokens"),
+		RequestTimeout: c.Duration("request-timeout"), NoTruncate: c.Bool("no-truncate"), Logger: log,
+	})
+	ln, err := net.Listen("tcp", c.String("addr"))
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", c.String("addr"), err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      c.Duration("request-timeout") + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "model", c.String("model"))
+
+	// The server truncates (or not) per request, so the embedder itself
+	// always truncates; --no-truncate is the server's policy.
+	type loadResult struct {
+		e   *embed.Embedder
+		err error
+	}
+	loaded := make(chan loadResult, 1)
+	go func() {
+		start := time.Now()
+		e, err := loadEmbedder(c)
+		if err != nil {
+			loaded <- loadResult{err: err}
+			return
+		}
+		srv.SetEmbedder(e)
+		i := e.Info()
+		log.Info("model loaded", "model", c.String("model"), "dir", i.Dir, "architecture", i.ModelType,
+			"dimensions", i.Dimensions, "max_length", i.MaxLength, "seconds", time.Since(start).Seconds())
+		loaded <- loadResult{e: e}
+	}()
+
+	var runErr error
+	var emb *embed.Embedder
+	select {
+	case r := <-loaded:
+		if r.err != nil {
+			hs.Close()
+			return r.err
+		}
+		emb = r.e
+		select {
+		case <-ctx.Done():
+		case runErr = <-serveErr:
+		}
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+	}
+	if errors.Is(runErr, http.ErrServerClosed) {
+		runErr = nil
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "error", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "error", err)
+	}
+	if emb != nil {
+		emb.Close()
+	}
+	log.Info("stopped")
+	return runErr
+}

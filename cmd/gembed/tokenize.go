@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/gembed-dev/gembed/tokenizer"
+	"github.com/urfave/cli/v2"
+)
+
+func tokenizeCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "tokenizer", Aliases: []string{"t"}, EnvVars: env("tokenizer"), Usage: "path of a tokenizer.json (instead of --model)"},
+		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: env("model"), Usage: "model id or folder whose tokenizer.json to use (default " + defaultModelName + ")"},
+		&cli.BoolFlag{Name: "no-special", EnvVars: env("no-special"), Usage: "do not add special tokens (the final <|endoftext|>)"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), Usage: "truncate to N tokens (0: no truncation)"},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, EnvVars: env("format"),
+			Usage: `"jsonl" ({"text"} lines on stdin → {"ids"} lines; the default without arguments) or "text"`},
+	}
+	flags = append(flags, hubFlags()...)
+	return &cli.Command{
+		Name:      "tokenize",
+		Usage:     "turn texts into token ids",
+		ArgsUsage: "[TEXT...]",
+		Description: `Reads JSON lines {"text": "..."} on stdin and writes one line {"ids": [...], "tokens": [...]} per input,` +
+			"\nin order; texts given as arguments are shown human-readably.",
+		Flags:  flags,
+		Action: runTokenize,
+	}
+}
+
+const defaultModelName = "Qwen/Qwen3-Embedding-0.6B"
+
+func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
+	path := c.String("tokenizer")
+	if path != "" && c.String("model") != "" {
+		return nil, errors.New("give --tokenizer or --model, not both")
+	}
+	if path == "" {
+		model := c.String("model")
+		if model == "" {
+			model = defaultModelName
+		}
+		dir, err := resolveModel(c, model)
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "tokenizer.json")
+	}
+	return tokenizer.LoadFile(path)
+}
+
+type tokenizeLine struct {
+	IDs    []int    `json:"ids"`
+	Tokens []string `json:"tokens"`
+}
+
+func runTokenize(c *cli.Context) error {
+	format := c.String("format")
+	if format == "" {
+		format = "jsonl"
+		if c.NArg() > 0 {
+			format = "text"
+		}
+	}
+	if format != "jsonl" && format != "text" {
+		return fmt.Errorf("--format %q: want jsonl or text", format)
+	}
+	tok, err := loadTokenizerFlag(c)
+	if err != nil {
+		return err
+	}
+	opt := tokenizer.EncodeOptions{AddSpecialTokens: !c.Bool("no-special"), MaxLength: c.Int("max-length")}
+	out := bufio.NewWriterSize(c.App.Writer, 1<<16)
+	defer out.Flush()
+	jsonOut := json.NewEncoder(out)
+	jsonOut.SetEscapeHTML(false)
+
+	emit := func(text, where string) error {
+		enc, err := tok.Encode(text, opt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if format == "text" {
+			fmt.Fprintf(out, "%d tokens: %v\n", len(enc.IDs), enc.IDs)
+			q := make([]string, len(enc.Tokens))
+			for i, t := range enc.Tokens {
+				q[i] = fmt.Sprintf("%q", t)
+			}
+			fmt.Fprintf(out, "  %s\n", strings.Join(q, " "))
+			return nil
+		}
+		return jsonOut.Encode(tokenizeLine{IDs: orEmpty(enc.IDs), Tokens: enc.Tokens})
+	}
+
+	if c.NArg() > 0 {
+		for i, text := range c.Args().Slice() {
+			if err := emit(text, fmt.Sprintf("argument %d", i+1)); err != nil {
+				return err
+			}
+		}
+		return out.Flush()
+	}
+	// Stream: one output line per input line as it comes.
+	lr := newLineReader(c.App.Reader)
+	for {
+		b, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return out.Flush()
+		}
+		if err != nil {
+			return fmt.Errorf("reading stdin after line %d: %w", lr.line, err)
+		}
+		var text string
+		if format == "jsonl" {
+			t, ok, err := parseTextLine(b)
+			if err != nil {
+				out.Flush()
+				return fmt.Errorf("stdin line %d: %w", lr.line, err)
+			}
+			if !ok {
+				continue
+			}
+			text = t
+		} else {
+			text = string(b)
+		}
+		if err := emit(text, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
+			return err
+		}
+	}
+}
+
+func orEmpty(ids []int) []int {
+	if ids == nil {
+		return []int{}
+	}
+	return ids
+}
