@@ -90,11 +90,13 @@ func BenchmarkLoad(b *testing.B) {
 	data := readTokenizerJSON(b, "qwen3-embedding")
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		if _, err := parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 func readTokenizerJSON(tb testing.TB, name string) string {

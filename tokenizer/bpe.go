@@ -55,8 +55,7 @@ func (t *mergeTable) get(a, b int32) (rank int32, newID int32, ok bool) {
 
 // bpeModel is the library's BPE model (without dropout).
 type bpeModel struct {
-	vocab        map[string]int32
-	idToToken    []string // "" for ids the model does not have
+	vocab        *vocabTable
 	merges       *mergeTable
 	unkID        int32 // -1 without an unknown token
 	unkToken     string
@@ -104,7 +103,7 @@ func (m *bpeModel) tokenizeUncached(word string, byteLevel bool, dst []token) ([
 		if byteLevel {
 			key = byteLevelString(word)
 		}
-		if id, ok := m.vocab[key]; ok {
+		if id, ok := m.vocab.get(key); ok {
 			return append(dst, token{id, 0, int32(len(word))}), nil
 		}
 	}
@@ -165,14 +164,14 @@ func (m *bpeModel) initialSymbols(word string, byteLevel bool, syms []symbol) ([
 		if k == len(units)-1 {
 			s += m.suffix
 		}
-		if id, ok := m.vocab[s]; ok {
+		if id, ok := m.vocab.get(s); ok {
 			syms = append(syms, symbol{id: id, start: int32(u.start), end: int32(u.end)})
 			continue
 		}
 		if m.byteFallback {
 			ids := make([]int32, 0, 4)
 			for i := 0; i < len(u.text); i++ {
-				id, ok := m.vocab[fmt.Sprintf("<0x%02X>", u.text[i])]
+				id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", u.text[i]))
 				if !ok {
 					break
 				}

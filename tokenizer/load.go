@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -120,7 +119,6 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	var merges []mergeRef
 	var entries []vocabEntry
 	pool := &strPool{base: j.s}
-	var vocabDone chan struct{}
 	rest := map[string]rawJSON{}
 	err := j.object(func(key string) error {
 		switch key {
@@ -137,17 +135,6 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 			if err != nil {
 				return err
 			}
-			// Build the map while the merges are being read (which may add to pool, so
-			// the goroutine reads a snapshot of it).
-			vocabDone = make(chan struct{})
-			snap := &strPool{base: pool.base, extra: slices.Clone(pool.extra)}
-			go func() {
-				defer close(vocabDone)
-				m.vocab = make(map[string]int32, len(entries))
-				for _, e := range entries {
-					m.vocab[snap.get(e.tok)] = e.id
-				}
-			}()
 			return nil
 		case "merges":
 			merges = make([]mergeRef, 0, 1<<17)
@@ -192,9 +179,6 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 		rest[key] = rawJSON(v)
 		return err
 	})
-	if vocabDone != nil {
-		<-vocabDone
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -203,13 +187,13 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	if err := json.Unmarshal(restJSON, &cfg); err != nil {
 		return nil, err
 	}
-	if cfg.Type != "BPE" && !(cfg.Type == "" && m.vocab != nil && merges != nil) {
+	if cfg.Type != "BPE" && !(cfg.Type == "" && entries != nil && merges != nil) {
 		return nil, fmt.Errorf("model type %q is not supported (only BPE)", cfg.Type)
 	}
 	if cfg.Dropout != nil && *cfg.Dropout > 0 {
 		return nil, fmt.Errorf("BPE dropout %v is not supported (it makes encoding random)", *cfg.Dropout)
 	}
-	if m.vocab == nil {
+	if entries == nil {
 		return nil, fmt.Errorf("BPE model without \"vocab\"")
 	}
 	maxID := int32(-1)
@@ -222,12 +206,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	if int(maxID) >= 4*len(entries)+1024 {
 		return nil, fmt.Errorf("vocab: id %d is far beyond the %d entries (ids must be dense)", maxID, len(entries))
 	}
-	m.idToToken = make([]string, maxID+1)
-	for _, e := range entries {
-		if tok := pool.get(e.tok); m.vocab[tok] == e.id { // a token listed twice keeps its last id, as in a map
-			m.idToToken[e.id] = tok
-		}
-	}
+	m.vocab = buildVocab(entries, pool, int(maxID))
 	if cfg.Prefix != nil {
 		m.prefix = *cfg.Prefix
 	}
@@ -236,7 +215,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	}
 	m.fuseUnk, m.byteFallback, m.ignoreMerges = cfg.FuseUnk, cfg.ByteFallback, cfg.IgnoreMerges
 	if cfg.UnkToken != nil {
-		id, ok := m.vocab[*cfg.UnkToken]
+		id, ok := m.vocab.get(*cfg.UnkToken)
 		if !ok {
 			return nil, fmt.Errorf("unk_token %q is not in the vocabulary", *cfg.UnkToken)
 		}
@@ -271,7 +250,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	}
 	m.fastBytes = m.prefix == "" && m.suffix == ""
 	for b := range 256 {
-		id, ok := m.vocab[byteToRune[b]]
+		id, ok := m.vocab.get(byteToRune[b])
 		if !ok {
 			id, m.fastBytes = -1, false
 		}
@@ -317,8 +296,8 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 	var buf []byte
 	for k, r := range refs {
 		p := [2]string{pool.get(r.a), pool.get(r.b)}
-		a, ok1 := m.vocab[p[0]]
-		b, ok2 := m.vocab[p[1]]
+		a, ok1 := m.vocab.get(p[0])
+		b, ok2 := m.vocab.get(p[1])
 		if !ok1 || !ok2 {
 			return fmt.Errorf("merges[%d] %q: token not in the vocabulary", base+k, p[0]+" "+p[1])
 		}
@@ -327,7 +306,7 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 			second = second[len(m.prefix):]
 		}
 		buf = append(append(buf[:0], p[0]...), second...)
-		id, ok := m.vocab[string(buf)]
+		id, ok := m.vocab.get(string(buf))
 		if !ok {
 			return fmt.Errorf("merges[%d] %q: merged token %q not in the vocabulary", base+k, p[0]+" "+p[1], buf)
 		}
@@ -349,7 +328,7 @@ func (t *Tokenizer) build(sec map[string]string) error {
 	// the library (with a warning). For well-formed files the two agree.
 	t.addedByID = map[int]*addedToken{}
 	t.addedByContent = map[string]*addedToken{}
-	vocabLen := len(t.model.vocab)
+	vocabLen := t.model.vocab.size()
 	maxAdded := -1
 	kept := t.added[:0]
 	for _, a := range t.added {
@@ -362,7 +341,7 @@ func (t *Tokenizer) build(sec map[string]string) error {
 			prev.ID = id
 			continue
 		}
-		if id, ok := t.model.vocab[a.Content]; ok {
+		if id, ok := t.model.vocab.get(a.Content); ok {
 			a.ID = int(id)
 		} else if maxAdded >= vocabLen || (maxAdded >= 0 && vocabLen == 0) {
 			a.ID = maxAdded + 1
@@ -440,7 +419,7 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		}
 		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left"}
 	}
-	t.vocabSize = len(t.model.idToToken)
+	t.vocabSize = t.model.vocab.maxID() + 1
 	for _, a := range t.added {
 		t.vocabSize = max(t.vocabSize, a.ID+1)
 	}

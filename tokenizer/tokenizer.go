@@ -97,7 +97,7 @@ func (t *Tokenizer) TokenToID(tok string) (int, bool) {
 	if a, ok := t.addedByContent[tok]; ok {
 		return a.ID, true
 	}
-	if id, ok := t.model.vocab[tok]; ok {
+	if id, ok := t.model.vocab.get(tok); ok {
 		return int(id), true
 	}
 	return 0, false
@@ -108,8 +108,10 @@ func (t *Tokenizer) IDToToken(id int) (string, bool) {
 	if a, ok := t.addedByID[id]; ok {
 		return a.Content, true
 	}
-	if id >= 0 && id < len(t.model.idToToken) && t.model.idToToken[id] != "" {
-		return t.model.idToToken[id], true
+	if id >= 0 && id <= t.model.vocab.maxID() {
+		if tok, ok := t.model.vocab.token(int32(id)); ok {
+			return tok, true
+		}
 	}
 	return "", false
 }
@@ -202,7 +204,8 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 						nb++
 					}
 					a, b := nal.span(na, nb)
-					emit(tk.id, seg.start+a, seg.start+b, t.model.idToToken[tk.id])
+					tok, _ := t.model.vocab.token(tk.id)
+					emit(tk.id, seg.start+a, seg.start+b, tok)
 				}
 			}
 		}
