@@ -3,7 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"hash/maphash"
-	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -368,53 +368,46 @@ func byteLevelString(s string) string {
 // maxCachedWord bounds the words kept in the cache (longer ones are rare and costly to keep).
 const maxCachedWord = 256
 
-// wordCache remembers the tokens of recent words. It is sharded so goroutines encoding in
-// parallel rarely meet on a lock, and bounded: a full shard is emptied and starts over.
+// wordCache remembers the tokens of recent words: a direct-mapped table of atomic
+// pointers, so goroutines encoding in parallel never wait on a lock, bounded by its size (a
+// word that lands on an occupied slot replaces the word there).
 type wordCache struct {
-	seed   maphash.Seed
-	shards [64]cacheShard
-	limit  int // words per shard
+	seed    maphash.Seed
+	entries []atomic.Pointer[cacheEntry]
+	mask    uint64
 }
 
-type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string][]token
+type cacheEntry struct {
+	word string
+	toks []token
 }
 
 func newWordCache(capacity int) *wordCache {
-	c := &wordCache{seed: maphash.MakeSeed(), limit: max(capacity/64, 1)}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string][]token)
+	size := 1
+	for size < capacity {
+		size <<= 1
 	}
-	return c
+	return &wordCache{seed: maphash.MakeSeed(), entries: make([]atomic.Pointer[cacheEntry], size), mask: uint64(size - 1)}
 }
 
-func (c *wordCache) shard(w string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, w)&63]
+func (c *wordCache) slot(w string) *atomic.Pointer[cacheEntry] {
+	return &c.entries[maphash.String(c.seed, w)&c.mask]
 }
 
 func (c *wordCache) get(w string) ([]token, bool) {
 	if c == nil {
 		return nil, false
 	}
-	s := c.shard(w)
-	s.mu.RLock()
-	t, ok := s.m[w]
-	s.mu.RUnlock()
-	return t, ok
+	if e := c.slot(w).Load(); e != nil && e.word == w {
+		return e.toks, true
+	}
+	return nil, false
 }
 
 func (c *wordCache) put(w string, toks []token) {
 	if c == nil {
 		return
 	}
-	s := c.shard(w)
-	cp := append([]token(nil), toks...)
-	key := string([]byte(w)) // do not pin the caller's (possibly huge) text
-	s.mu.Lock()
-	if len(s.m) >= c.limit {
-		clear(s.m)
-	}
-	s.m[key] = cp
-	s.mu.Unlock()
+	// Copies: the caller's buffer is reused, and the word must not pin a (possibly huge) text.
+	c.slot(w).Store(&cacheEntry{word: string([]byte(w)), toks: append([]token(nil), toks...)})
 }
