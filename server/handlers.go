@@ -13,6 +13,10 @@ import (
 	"github.com/gembed-dev/gembed/embed"
 )
 
+// TruncatedHeader lists, comma-separated, the indexes of the inputs that
+// were truncated to the model's maximum length.
+const TruncatedHeader = "X-Gembed-Truncated"
+
 type openAIEmbedding struct {
 	Object    string `json:"object"`
 	Index     int    `json:"index"`
@@ -111,7 +115,7 @@ func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.noTruncate = s.opt.NoTruncate
-	vecs, tokens, aerr := s.embed(r.Context(), "/v1/embeddings", p)
+	vecs, tokens, aerr := s.embed(r.Context(), w, "/v1/embeddings", p)
 	if aerr != nil {
 		fail(aerr)
 		return
@@ -152,7 +156,7 @@ func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 		fail(aerr)
 		return
 	}
-	vecs, _, aerr := s.embed(r.Context(), "/embed", p)
+	vecs, _, aerr := s.embed(r.Context(), w, "/embed", p)
 	if aerr != nil {
 		// TEI answers validation problems of the inputs with 413 and others with 422.
 		if aerr.status == http.StatusBadRequest && aerr.teiType == "Validation" {
@@ -166,7 +170,7 @@ func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 
 // embed runs a parsed request: tokenize (in the handler's goroutine),
 // queue with everyone else's inputs, then truncate/normalize per request.
-func (s *Server) embed(ctx context.Context, route string, p parsedRequest) ([][]float32, int, *apiError) {
+func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string, p parsedRequest) ([][]float32, int, *apiError) {
 	lg := logOf(ctx)
 	lg.inputs = len(p.texts)
 	e := s.embedder()
@@ -206,13 +210,15 @@ func (s *Server) embed(ctx context.Context, route string, p parsedRequest) ([][]
 	}
 	seqs := make([][]int, len(toks))
 	tokens := 0
+	var truncated []string
 	for i, t := range toks {
 		seqs[i] = t.IDs
 		tokens += len(t.IDs)
 		if t.Truncated {
-			lg.truncated++
+			truncated = append(truncated, strconv.Itoa(i))
 		}
 	}
+	lg.truncated = len(truncated)
 	lg.tokens = tokens
 	raw, err := s.queue.submit(ctx, seqs)
 	switch {
@@ -228,6 +234,10 @@ func (s *Server) embed(ctx context.Context, route string, p parsedRequest) ([][]
 	out := make([][]float32, len(raw))
 	for i, v := range raw {
 		out[i] = embed.Finish(v, dims, p.normalize)
+	}
+	if len(truncated) > 0 {
+		// Neither API has a field for it; a header keeps the bodies standard.
+		w.Header().Set(TruncatedHeader, strings.Join(truncated, ","))
 	}
 	return out, tokens, nil
 }

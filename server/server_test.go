@@ -151,7 +151,7 @@ func TestRoutes(t *testing.T) {
 		{"tei array raw dims", "/embed", `{"inputs":["a","b"],"normalize":false,"dimensions":2}`, 200,
 			"[" + vec("a", 2, false) + "," + vec("b", 2, false) + "]"},
 		{"tei prompt", "/embed", `{"inputs":"hi","prompt_name":"query"}`, 200, "[" + vec("Q:hi", 8, true) + "]"},
-		{"tei truncates by default", "/embed", `{"inputs":"` + long + `"}`, 200, "~["},
+		{"tei truncates by default", "/embed", `{"inputs":["a","` + long + `"]}`, 200, "~["},
 		{"tei no truncate", "/embed", `{"inputs":"` + long + `","truncate":false}`, 413,
 			`{"error":"input 0 has 51 tokens, more than the model's maximum of 32 (truncation is off)","error_type":"Validation"}`},
 		{"tei unknown prompt", "/embed", `{"inputs":"hi","prompt_name":"nope"}`, 422, `~"error_type":"Validation"`},
@@ -173,7 +173,16 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := post(t, ts.URL+tt.path, tt.body)
+			resp, err := http.Post(ts.URL+tt.path, "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			status, body := resp.StatusCode, string(b)
+			if trunc := resp.Header.Get(TruncatedHeader); (trunc != "") != strings.Contains(tt.name, "truncates") || (trunc != "" && trunc != "1") {
+				t.Fatalf("%s: %q", TruncatedHeader, trunc)
+			}
 			body = strings.TrimSpace(body)
 			if status != tt.status {
 				t.Fatalf("status %d, want %d; body %s", status, tt.status, body)
