@@ -47,6 +47,7 @@ type goldenCase struct {
 	IDsNoSpecial       []int    `json:"ids_no_special"`
 	Decoded            string   `json:"decoded"`
 	DecodedSkipSpecial string   `json:"decoded_skip_special"`
+	Pretokens          []string `json:"pretokens"`
 }
 
 type goldenTrunc struct {
@@ -126,6 +127,12 @@ func TestGolden(t *testing.T) {
 				if !reflect.DeepEqual(nonNil(noSp.IDs), nonNil(c.IDsNoSpecial)) {
 					t.Errorf("%s: ids without special tokens: %s", c.Name, firstDiff(noSp.IDs, c.IDsNoSpecial))
 				}
+				if c.Pretokens != nil {
+					pieces := tok.preTokenize(c.Text)
+					if !reflect.DeepEqual(nonNilS(pieces), nonNilS(c.Pretokens)) {
+						t.Errorf("%s %q: pre-tokens %q, want %q", c.Name, trim(c.Text), pieces, c.Pretokens)
+					}
+				}
 				if d, err := tok.Decode(c.IDs, false); err != nil || d != c.Decoded {
 					t.Errorf("%s: decode = %q, %v; want %q", c.Name, trim(d), err, trim(c.Decoded))
 				}
@@ -160,6 +167,28 @@ func TestGolden(t *testing.T) {
 			t.Logf("%d cases, %d truncation cases (%s)", len(g.Cases), len(g.Truncation), g.Generator)
 		})
 	}
+}
+
+// preTokenize runs only the pre-tokenizers on text, as the library's preTokenizeString
+// does, and returns the pieces as the model sees them (byte-level characters).
+func (t *Tokenizer) preTokenize(text string) []string {
+	pieces := []piece{{text: text}}
+	for _, pt := range t.preTokenizers {
+		var next []piece
+		for _, p := range pieces {
+			next = pt.split(next, p)
+		}
+		pieces = next
+	}
+	var out []string
+	for _, p := range pieces {
+		if t.byteLevel {
+			out = append(out, byteLevelString(p.text))
+		} else {
+			out = append(out, p.text)
+		}
+	}
+	return out
 }
 
 func nonNil(a []int) []int {

@@ -41,6 +41,9 @@ async function main() {
       r.ids_no_special = noSp.getIds();
       r.decoded = await tok.decode(r.ids, false);
       r.decoded_skip_special = await tok.decode(r.ids, true);
+      // The pre-tokenizer alone on the raw text (no added tokens, no normalizer): pieces
+      // as byte-level strings. Checks the split scanner directly, not only through BPE.
+      r.pretokens = tok.getPreTokenizer().preTokenizeString(c.text).map((p) => p[0]);
       out.cases.push(r);
     }
     // Truncation (keeps room for the post-processor's tokens) on a subset, both directions.
