@@ -3,7 +3,8 @@
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
-PKGS    := ./... ./testdata/...
+# Go wildcards skip testdata/, so its tool packages are named explicitly.
+PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
 .PHONY: all build install deps test test-cgo test-purego race vet fmt-check fuzz testdata bench clean
 
