@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,4 +59,50 @@ func TestSynthetic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRandomGolden: seeded random strings (troublesome pieces and random code points)
+// through Qwen3-Embedding and every synthetic tokenizer, ids from the library
+// (scripts/hf-tokenizers/gen-random.js).
+func TestRandomGolden(t *testing.T) {
+	var g struct {
+		Qwen      [][2]json.RawMessage `json:"qwen3_embedding"`
+		Synthetic [][3]json.RawMessage `json:"synthetic"`
+	}
+	readGzipJSON(t, "../testdata/tokenizer-golden/random.json.gz", &g)
+	var syn struct {
+		Configs []struct{ Name, Tokenizer string }
+	}
+	readGzipJSON(t, "../testdata/tokenizer-golden/synthetic.json.gz", &syn)
+	toks := map[string]*Tokenizer{"qwen3-embedding": loadTestTokenizer(t, "qwen3-embedding")}
+	for _, c := range syn.Configs {
+		tk, err := Load(strings.NewReader(c.Tokenizer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks[c.Name] = tk
+	}
+	var cases [][3]json.RawMessage
+	for _, q := range g.Qwen {
+		cases = append(cases, [3]json.RawMessage{json.RawMessage(`"qwen3-embedding"`), q[0], q[1]})
+	}
+	cases = append(cases, g.Synthetic...)
+	if len(cases) < 1000 {
+		t.Fatalf("only %d random cases", len(cases))
+	}
+	bad := 0
+	for _, c := range cases {
+		var name, text string
+		var ids []int
+		if json.Unmarshal(c[0], &name) != nil || json.Unmarshal(c[1], &text) != nil || json.Unmarshal(c[2], &ids) != nil {
+			t.Fatalf("bad case %s", c)
+		}
+		enc, err := toks[name].Encode(text, EncodeOptions{AddSpecialTokens: true})
+		if err != nil || !reflect.DeepEqual(nonNil(enc.IDs), nonNil(ids)) {
+			if bad++; bad <= 10 {
+				t.Errorf("%s %q: ids %v %v, want %v", name, text, enc.IDs, err, ids)
+			}
+		}
+	}
+	t.Logf("%d random cases", len(cases))
 }
