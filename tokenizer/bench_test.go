@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Benchmarks over the golden corpus (the texts of testdata/tokenizer-golden), the same
@@ -21,11 +22,20 @@ func benchCorpus(b *testing.B) ([]string, int64) {
 	return texts, n
 }
 
+// reportCPU adds the throughput per CPU-second (all threads, GC included): on a machine
+// shared with other work it moves much less than wall-clock MB/s.
+func reportCPU(b *testing.B, cpu0 time.Duration, bytes int64) {
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+	}
+}
+
 func BenchmarkEncode(b *testing.B) {
 	tok := loadTestTokenizer(b, "qwen3-embedding")
 	texts, n := benchCorpus(b)
 	b.SetBytes(n)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		for _, s := range texts {
 			if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
@@ -33,6 +43,7 @@ func BenchmarkEncode(b *testing.B) {
 			}
 		}
 	}
+	reportCPU(b, cpu0, n)
 }
 
 // BenchmarkEncodeNoCache measures the word cache's worth: a fresh tokenizer state per
@@ -45,6 +56,7 @@ func BenchmarkEncodeNoCache(b *testing.B) {
 	defer func() { tok.model.cache = cache }()
 	b.SetBytes(n)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		for _, s := range texts {
 			if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
@@ -52,6 +64,7 @@ func BenchmarkEncodeNoCache(b *testing.B) {
 			}
 		}
 	}
+	reportCPU(b, cpu0, n)
 }
 
 // BenchmarkEncodeLong20k is the 20k-character mixed text alone: ordinary prose in many
@@ -66,11 +79,13 @@ func BenchmarkEncodeLong20k(b *testing.B) {
 	}
 	b.SetBytes(int64(len(s)))
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, int64(len(s)))
 }
 
 func BenchmarkEncodeBatch(b *testing.B) {
@@ -78,11 +93,13 @@ func BenchmarkEncodeBatch(b *testing.B) {
 	texts, n := benchCorpus(b)
 	b.SetBytes(n)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		if _, err := tok.EncodeBatch(context.Background(), texts, EncodeOptions{AddSpecialTokens: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, n)
 }
 
 // BenchmarkLoad measures parsing the 11 MB tokenizer.json (already decompressed).
@@ -127,7 +144,9 @@ func BenchmarkProse(b *testing.B) {
 	s := strings.Repeat(sb.String(), 20)
 	b.SetBytes(int64(len(s)))
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		tok.Encode(s, EncodeOptions{AddSpecialTokens: true})
 	}
+	reportCPU(b, cpu0, int64(len(s)))
 }

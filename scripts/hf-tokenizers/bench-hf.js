@@ -17,30 +17,39 @@ async function main() {
   const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
   const opts = { addSpecialTokens: true };
   for (const t of texts) await tok.encode(t, null, opts); // warm-up (fills the word cache)
-  const time = async (fn) => { const t0 = process.hrtime.bigint(); await fn(); return Number(process.hrtime.bigint() - t0) / 1e9; };
+  // Wall time, and CPU time of the whole process (all threads) like the Go benchmarks' MB/cpu-s.
+  const cpuTimes = {};
+  const time = async (fn, key) => {
+    const c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
+    await fn();
+    const c = process.cpuUsage(c0);
+    if (key) (cpuTimes[key] = cpuTimes[key] || []).push((c.user + c.system) / 1e6);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
   const single = [], batch = [], loads = [];
   for (let r = 0; r < rounds; r++) {
-    single.push(await time(async () => { for (const t of texts) await tok.encode(t, null, opts); }));
-    batch.push(await time(() => tok.encodeBatch(texts, opts)));
+    single.push(await time(async () => { for (const t of texts) await tok.encode(t, null, opts); }, "single"));
+    batch.push(await time(() => tok.encodeBatch(texts, opts), "batch"));
   }
   // The 20k-character mixed text alone (ordinary prose, the common case).
   const long = cases.find((c) => c.name === "long-20k").text;
   const longBytes = Buffer.byteLength(long);
   const longT = [];
-  for (let r = 0; r < rounds * 4; r++) longT.push(await time(() => tok.encode(long, null, opts)));
+  for (let r = 0; r < rounds * 4; r++) longT.push(await time(() => tok.encode(long, null, opts), "long"));
   // Ordinary prose, built as BenchmarkProse builds it.
   const prose = cases.filter((c) => c.name.startsWith("card") || c.name.startsWith("english") || c.name.startsWith("code") ||
     c.name === "chinese" || c.name === "contractions").map((c) => c.text + "\n").join("").repeat(20);
   const proseBytes = Buffer.byteLength(prose);
   const proseT = [];
-  for (let r = 0; r < rounds * 4; r++) proseT.push(await time(() => tok.encode(prose, null, opts)));
-  for (let r = 0; r < 5; r++) loads.push(await time(async () => tk.Tokenizer.fromFile(file)));
+  for (let r = 0; r < rounds * 4; r++) proseT.push(await time(() => tok.encode(prose, null, opts), "prose"));
+  for (let r = 0; r < 5; r++) loads.push(await time(async () => tk.Tokenizer.fromFile(file), "load"));
   const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`HF corpus ${texts.length} texts, ${(bytes / 1e6).toFixed(4)} MB`);
-  console.log(`HF single  ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s (${(med(single) * 1e3).toFixed(1)} ms/corpus)`);
-  console.log(`HF batch   ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s (${(med(batch) * 1e3).toFixed(1)} ms/corpus)`);
-  console.log(`HF long-20k ${(longBytes / 1e6 / med(longT)).toFixed(2)} MB/s (${(med(longT) * 1e3).toFixed(2)} ms)`);
-  console.log(`HF prose   ${(proseBytes / 1e6 / med(proseT)).toFixed(2)} MB/s (${(med(proseT) * 1e3).toFixed(2)} ms)`);
-  console.log(`HF load    ${(med(loads) * 1e3).toFixed(1)} ms`);
+  const perCPU = (key, n) => (n / 1e6 / med(cpuTimes[key])).toFixed(2);
+  console.log(`HF single  ${(bytes / 1e6 / med(single)).toFixed(2)} MB/s (${(med(single) * 1e3).toFixed(1)} ms/corpus), ${perCPU("single", bytes)} MB/cpu-s`);
+  console.log(`HF batch   ${(bytes / 1e6 / med(batch)).toFixed(2)} MB/s (${(med(batch) * 1e3).toFixed(1)} ms/corpus), ${perCPU("batch", bytes)} MB/cpu-s`);
+  console.log(`HF long-20k ${(longBytes / 1e6 / med(longT)).toFixed(2)} MB/s (${(med(longT) * 1e3).toFixed(2)} ms), ${perCPU("long", longBytes)} MB/cpu-s`);
+  console.log(`HF prose   ${(proseBytes / 1e6 / med(proseT)).toFixed(2)} MB/s (${(med(proseT) * 1e3).toFixed(2)} ms), ${perCPU("prose", proseBytes)} MB/cpu-s`);
+  console.log(`HF load    ${(med(loads) * 1e3).toFixed(1)} ms (${(med(cpuTimes.load) * 1e3).toFixed(1)} cpu-ms)`);
 }
 main().catch((e) => { console.error(e); process.exit(1); });
