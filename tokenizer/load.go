@@ -294,6 +294,7 @@ type mergeRef struct{ a, b strRef }
 
 func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32, base int) error {
 	var buf []byte
+	prev := int32(-1)
 	for k, r := range refs {
 		p := [2]string{pool.get(r.a), pool.get(r.b)}
 		a, ok1 := m.vocab.get(p[0])
@@ -306,11 +307,22 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 			second = second[len(m.prefix):]
 		}
 		buf = append(append(buf[:0], p[0]...), second...)
-		id, ok := m.vocab.get(string(buf))
+		// Vocabularies usually list merged tokens in merge order (Qwen's: id = 256 + rank),
+		// so the id after the previous merge's is tried first, by a sequential compare.
+		id, ok := int32(-1), false
+		if prev >= 0 {
+			if tok, has := m.vocab.token(prev + 1); has && tok == string(buf) {
+				id, ok = prev+1, true
+			}
+		}
+		if !ok {
+			id, ok = m.vocab.get(string(buf))
+		}
 		if !ok {
 			return fmt.Errorf("merges[%d] %q: merged token %q not in the vocabulary", base+k, p[0]+" "+p[1], buf)
 		}
 		out[k] = [3]int32{a, b, id}
+		prev = id
 	}
 	return nil
 }
