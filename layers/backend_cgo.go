@@ -76,6 +76,80 @@ static void gembed_causal_softmax(float *s, long m, long nk, long first, float m
 		for (long k = 0; k < nk; k++) row[k] *= inv;
 	}
 }
+#include <immintrin.h>
+
+static int gembed_has_avx2_fma(void) {
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static inline float gembed_hsum(__m256 v) __attribute__((target("avx2,fma")));
+static inline float gembed_hsum(__m256 v) {
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+	return _mm_cvtss_f32(s);
+}
+
+// y[i*ldy+j] = beta*y + sum_k x[i*k+l]*w[j*k+l] for few rows (m), where
+// OpenBLAS spends as long packing w as multiplying. w is streamed once per
+// 4 of its rows and multiplied against every row of x (kept in L1/L2), with
+// 2×4 AVX2 FMA accumulators. Requires k % 8 == 0 (checked by the caller).
+__attribute__((target("avx2,fma")))
+static void gembed_sgemm_nt_small(long m, long n, long k, const float *x, const float *w,
+                                  float *y, long ldy, float beta) {
+	long j = 0;
+	for (; j + 4 <= n; j += 4) {
+		const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+		long i = 0;
+		for (; i + 2 <= m; i += 2) {
+			const float *x0 = x + i * k, *x1 = x0 + k;
+			__m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+			__m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+			for (long l = 0; l < k; l += 8) {
+				__m256 b0 = _mm256_loadu_ps(w0 + l), b1 = _mm256_loadu_ps(w1 + l);
+				__m256 b2 = _mm256_loadu_ps(w2 + l), b3 = _mm256_loadu_ps(w3 + l);
+				__m256 v = _mm256_loadu_ps(x0 + l);
+				a00 = _mm256_fmadd_ps(v, b0, a00); a01 = _mm256_fmadd_ps(v, b1, a01);
+				a02 = _mm256_fmadd_ps(v, b2, a02); a03 = _mm256_fmadd_ps(v, b3, a03);
+				v = _mm256_loadu_ps(x1 + l);
+				a10 = _mm256_fmadd_ps(v, b0, a10); a11 = _mm256_fmadd_ps(v, b1, a11);
+				a12 = _mm256_fmadd_ps(v, b2, a12); a13 = _mm256_fmadd_ps(v, b3, a13);
+			}
+			float *y0 = y + i * ldy + j, *y1 = y0 + ldy;
+			float r[8] = {gembed_hsum(a00), gembed_hsum(a01), gembed_hsum(a02), gembed_hsum(a03),
+			              gembed_hsum(a10), gembed_hsum(a11), gembed_hsum(a12), gembed_hsum(a13)};
+			for (int c = 0; c < 4; c++) {
+				y0[c] = beta == 0 ? r[c] : beta * y0[c] + r[c];
+				y1[c] = beta == 0 ? r[4 + c] : beta * y1[c] + r[4 + c];
+			}
+		}
+		for (; i < m; i++) {
+			const float *x0 = x + i * k;
+			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+			for (long l = 0; l < k; l += 8) {
+				__m256 v = _mm256_loadu_ps(x0 + l);
+				a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(w0 + l), a0);
+				a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(w1 + l), a1);
+				a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(w2 + l), a2);
+				a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(w3 + l), a3);
+			}
+			float *y0 = y + i * ldy + j;
+			float r[4] = {gembed_hsum(a0), gembed_hsum(a1), gembed_hsum(a2), gembed_hsum(a3)};
+			for (int c = 0; c < 4; c++) y0[c] = beta == 0 ? r[c] : beta * y0[c] + r[c];
+		}
+	}
+	for (; j < n; j++) {
+		const float *w0 = w + j * k;
+		for (long i = 0; i < m; i++) {
+			const float *x0 = x + i * k;
+			__m256 a0 = _mm256_setzero_ps();
+			for (long l = 0; l < k; l += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + l), _mm256_loadu_ps(w0 + l), a0);
+			float r = gembed_hsum(a0);
+			y[i * ldy + j] = beta == 0 ? r : beta * y[i * ldy + j] + r;
+		}
+	}
+}
 */
 import "C"
 
@@ -103,7 +177,18 @@ func causalSoftmax(s []float32, m, nk, first int) {
 	C.gembed_causal_softmax((*C.float)(unsafe.Pointer(&s[0])), C.long(m), C.long(nk), C.long(first), C.float(MaskValue))
 }
 
+// smallRows is the row count up to which x·Wᵀ uses gembed_sgemm_nt_small
+// instead of OpenBLAS (which packs all of W on every call: as costly as the
+// multiplication itself when x has few rows).
+var smallRows = 0
+
+// setSmallRows changes the threshold (benchmarks) and returns the old one.
+func setSmallRows(n int) int { old := smallRows; smallRows = n; return old }
+
 func init() {
+	if C.gembed_has_avx2_fma() != 0 {
+		smallRows = 48
+	}
 	// Parallelism is ours: every op splits its work across goroutines and
 	// calls sgemm on disjoint blocks, so OpenBLAS's own thread pool would only
 	// oversubscribe the cores (measured: worse than one thread per worker).
@@ -115,6 +200,18 @@ const (
 	cblasNoTrans  = 111
 	cblasTrans    = 112
 )
+
+// sgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
+// (row stride k) and y [m,n] with row stride ldy.
+func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	if m <= smallRows && k%8 == 0 && m > 0 && n > 0 && k > 0 {
+		_, _, _ = x[m*k-1], w[n*k-1], y[(m-1)*ldy+n-1]
+		C.gembed_sgemm_nt_small(C.long(m), C.long(n), C.long(k), (*C.float)(unsafe.Pointer(&x[0])),
+			(*C.float)(unsafe.Pointer(&w[0])), (*C.float)(unsafe.Pointer(&y[0])), C.long(ldy), C.float(beta))
+		return
+	}
+	sgemm(true, m, n, k, 1, x, k, w, k, beta, y, ldy)
+}
 
 // sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] and C [m,n];
 // op(B) is Bᵀ when transB (B stored [n,k], the Hugging Face [out,in] layout)

@@ -12,6 +12,14 @@ const BLASName = "gonum (pure Go)"
 
 var impl gonum.Implementation
 
+// sgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
+// (row stride k) and y [m,n] with row stride ldy.
+func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	sgemm(true, m, n, k, 1, x, k, w, k, beta, y, ldy)
+}
+
+func setSmallRows(int) int { return 0 }
+
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { swigluRow(g, u) }
 

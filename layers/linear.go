@@ -106,7 +106,7 @@ func matmulNT(threads, n, m, k int, x, w, bias []float32, beta float32, y []floa
 			if c1 <= c0 {
 				continue
 			}
-			sgemm(true, n, c1-c0, k, 1, x, k, w[c0*k:], k, beta, y[c0:], m)
+			sgemmNT(n, c1-c0, k, x, w[c0*k:], beta, y[c0:], m)
 			if bias != nil {
 				for r := range n {
 					row := y[r*m+c0 : r*m+c1]
