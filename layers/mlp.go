@@ -33,7 +33,7 @@ func (o *swigluOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	parallelRange(o.rt.Threads, n, func(lo, hi int) {
+	parallelRange(o.rt.threadsFor(n*w), n, func(lo, hi int) {
 		swiglu(g[lo*w:hi*w], u[lo*w:hi*w])
 	})
 	return inputs[0], nil

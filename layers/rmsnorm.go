@@ -45,7 +45,7 @@ func (o *rmsNormOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	out := o.out.get(o.rt)
 	y := out.Float32s()
-	parallelRange(o.rt.Threads, n, func(lo, hi int) {
+	parallelRange(o.rt.threadsFor(n*h), n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			rmsNormRow(y[r*h:(r+1)*h], x[r*h:(r+1)*h], w, o.eps)
 		}

@@ -103,7 +103,7 @@ func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	tab := o.table
 	half := o.dim / 2
-	parallelRange(o.rt.Threads, n, func(lo, hi int) {
+	parallelRange(o.rt.threadsFor(n*width), n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			b, t := r/bt.Length, r%bt.Length
 			pos := t - bt.Start[b]

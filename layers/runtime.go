@@ -132,6 +132,18 @@ func (s *slotTensor) get(rt *Runtime) *tensor.Dense {
 	return s.t
 }
 
+// minParallelWork is the element count below which an elementwise op runs
+// on one goroutine: waking another costs more than the work.
+const minParallelWork = 1 << 15
+
+// threadsFor returns how many goroutines an op touching elems values uses.
+func (rt *Runtime) threadsFor(elems int) int {
+	if elems < minParallelWork {
+		return 1
+	}
+	return rt.Threads
+}
+
 // parallel runs fn(worker, task) for tasks 0…n-1 on up to threads goroutines,
 // handing out tasks dynamically (attention tasks differ in cost).
 func parallel(threads, n int, fn func(worker, task int)) {
