@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,22 +22,37 @@ import (
 	"github.com/gembed-dev/gembed/tokenizer"
 )
 
-// The CLI tests build the binary once and run it as scripts would.
-var binary string
+// The CLI tests build the binary once per test process (on first use, so
+// fuzzing workers never build) and run it as scripts would.
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+	buildDir  string
+)
+
+func gembedBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "gembed-cli-test"); buildErr != nil {
+			return
+		}
+		binary = filepath.Join(buildDir, "gembed")
+		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gembed-cli-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "gembed")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
 	os.Exit(code)
 }
 
@@ -50,7 +66,7 @@ func gembed(t *testing.T, stdin string, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, gembedBinary(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -357,7 +373,7 @@ func freePort(t *testing.T) string {
 func TestServeAndSIGTERM(t *testing.T) {
 	model := modelgen.TestModel(t, "qwen3-f32")
 	addr := freePort(t)
-	cmd := exec.Command(binary, "serve", "--model", model, "--addr", addr, "--log-format", "json")
+	cmd := exec.Command(gembedBinary(t), "serve", "--model", model, "--addr", addr, "--log-format", "json")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
