@@ -122,8 +122,10 @@ func (e *Embedder) Info() Info {
 
 // Embed returns one vector per text, in order: the default prompt (if any)
 // applied, L2-normalized unless configured otherwise. The empty string is a
-// valid input. Invalid UTF-8 is tokenized as the tokenizer does (Hugging
-// Face's byte-level BPE sees the raw bytes; the result is a valid vector).
+// valid input (it becomes the final <|endoftext|> alone). Invalid UTF-8 is
+// not an error: as in Python, where text reaches the tokenizer through
+// String::from_utf8_lossy, each maximal invalid byte sequence is read as one
+// U+FFFD, and the result is a valid vector.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	r, err := e.EmbedDetailed(ctx, texts, EmbedOptions{})
 	return r.Embeddings, err
