@@ -115,6 +115,7 @@ func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.noTruncate = s.opt.NoTruncate
+	p.normalize = !s.opt.NoNormalize
 	vecs, tokens, aerr := s.embed(r.Context(), w, "/v1/embeddings", p)
 	if aerr != nil {
 		fail(aerr)
@@ -155,6 +156,9 @@ func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		fail(aerr)
 		return
+	}
+	if req.Normalize == nil {
+		p.normalize = !s.opt.NoNormalize
 	}
 	vecs, _, aerr := s.embed(r.Context(), w, "/embed", p)
 	if aerr != nil {

@@ -137,7 +137,7 @@ type parsedRequest struct {
 	instr      string
 }
 
-func parseOpenAI(body io.Reader) (parsedRequest, *apiError) {
+func parseOpenAI(body io.Reader) (parsedRequest, *apiError) { // for fuzzing
 	var req openAIRequest
 	if err := decodeJSON(body, &req); err != nil {
 		return parsedRequest{}, validation(http.StatusBadRequest, "", "invalid JSON body: %v", err)

@@ -35,6 +35,7 @@ type Options struct {
 	MaxQueueTokens int           // tokens waiting; more gets 429 (default 131072)
 	RequestTimeout time.Duration // time for one request, queueing included (default 2 minutes)
 	NoTruncate     bool          // reject inputs longer than the model's max length instead of truncating
+	NoNormalize    bool          // do not L2-normalize by default (TEI's "normalize" still decides per request)
 	Workers        int           // concurrent model calls (default 1: the model uses all cores already)
 	Logger         *slog.Logger  // default slog.Default()
 	// Registry receives the metrics and is served at /metrics (default: a new registry).

@@ -24,7 +24,6 @@ func embedCommand() *cli.Command {
 			Usage: `"jsonl": {"text": ...} lines on stdin, {"embedding": [...]} lines out; "json": one JSON array; "text": human-readable`},
 		&cli.StringFlag{Name: "prompt-name", EnvVars: env("prompt-name"), Usage: `prompt of config_sentence_transformers.json to prepend (e.g. "query")`},
 		&cli.StringFlag{Name: "instruction", EnvVars: env("instruction"), Usage: `query task: inputs become "Instruct: TASK\nQuery:" + text`},
-		&cli.BoolFlag{Name: "query", EnvVars: env("query"), Usage: `embed the inputs as queries (the model's "query" prompt)`},
 		&cli.BoolFlag{Name: "no-progress", EnvVars: env("no-progress"), Usage: "no progress bar on stderr"},
 	}
 	flags = append(flags, modelOptionFlags()...)
@@ -57,6 +56,9 @@ func runEmbed(c *cli.Context) error {
 		if c.NArg() > 0 {
 			texts = c.Args().Slice()
 		} else {
+			if isTerminal(c.App.Reader) {
+				return errors.New("give texts as arguments, or one per line on stdin (or JSON lines with --format jsonl)")
+			}
 			var err error
 			if texts, err = readPlainLines(c.App.Reader); err != nil {
 				return err
@@ -69,7 +71,7 @@ func runEmbed(c *cli.Context) error {
 	default:
 		return fmt.Errorf("--format %q: want jsonl, json or text", format)
 	}
-	opt := embed.EmbedOptions{Query: c.Bool("query"), PromptName: c.String("prompt-name"), Instruction: c.String("instruction")}
+	opt := embed.EmbedOptions{PromptName: c.String("prompt-name"), Instruction: c.String("instruction")}
 	e, err := loadEmbedder(c)
 	if err != nil {
 		return err

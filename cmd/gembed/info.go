@@ -111,10 +111,18 @@ func runInfo(c *cli.Context) error {
 	if info.SizeBytes, err = diskSize(dir); err != nil {
 		return err
 	}
-	if c.String("format") == "json" {
+	switch c.String("format") {
+	case "json":
 		b, _ := json.MarshalIndent(info, "", "  ")
 		_, err := fmt.Fprintf(c.App.Writer, "%s\n", b)
 		return err
+	case "jsonl":
+		b, _ := json.Marshal(info)
+		_, err := fmt.Fprintf(c.App.Writer, "%s\n", b)
+		return err
+	case "text":
+	default:
+		return fmt.Errorf("--format %q: want text or json", c.String("format"))
 	}
 	return writeInfo(c.App.Writer, info)
 }

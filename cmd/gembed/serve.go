@@ -69,7 +69,7 @@ func runServe(c *cli.Context) error {
 	srv := server.New(nil, server.Options{
 		ModelName: name, MaxBodyBytes: c.Int64("max-body-bytes"), MaxInputs: c.Int("max-inputs"),
 		MaxBatchTokens: c.Int("max-batch-tokens"), MaxQueueTokens: c.Int("max-queue-tokens"),
-		RequestTimeout: c.Duration("request-timeout"), NoTruncate: c.Bool("no-truncate"), Logger: log,
+		RequestTimeout: c.Duration("request-timeout"), NoTruncate: c.Bool("no-truncate"), NoNormalize: c.Bool("no-normalize"), Logger: log,
 	})
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
@@ -96,7 +96,7 @@ func runServe(c *cli.Context) error {
 	loaded := make(chan loadResult, 1)
 	go func() {
 		start := time.Now()
-		e, err := loadEmbedder(c)
+		e, err := loadEmbedder(c, embed.WithNoTruncate(false), embed.WithNormalize(true))
 		if err != nil {
 			loaded <- loadResult{err: err}
 			return

@@ -49,6 +49,9 @@ func runSimilarity(c *cli.Context) error {
 		return errors.New("give at least one --query and one --document (or neither, for the model card's example)")
 	}
 	format := c.String("format")
+	if format == "jsonl" { // one line of JSON is JSONL too (GEMBED_FORMAT may be set for embed)
+		format = "json"
+	}
 	if format != "text" && format != "table" && format != "json" {
 		return fmt.Errorf("--format %q: want text, table or json", format)
 	}

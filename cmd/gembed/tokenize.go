@@ -37,10 +37,7 @@ func tokenizeCommand() *cli.Command {
 const defaultModelName = "Qwen/Qwen3-Embedding-0.6B"
 
 func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
-	path := c.String("tokenizer")
-	if path != "" && c.String("model") != "" {
-		return nil, errors.New("give --tokenizer or --model, not both")
-	}
+	path := c.String("tokenizer") // wins over --model
 	if path == "" {
 		model := c.String("model")
 		if model == "" {
