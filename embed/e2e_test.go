@@ -50,9 +50,16 @@ type golden struct {
 // The vectors match llama.cpp's (testdata/golden/llamacpp), through the
 // whole public path: tokenizer, batching, graph, normalization.
 func TestGoldenLlamaCpp(t *testing.T) {
-	for _, variant := range []string{"qwen3-f32", "qwen2-f32"} {
-		t.Run(variant, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "llamacpp", variant+".json"))
+	for _, tc := range []struct{ golden, variant, pooling string }{
+		{"qwen3-f32", "qwen3-f32", ""},
+		{"qwen3-bf16", "qwen3-bf16", ""},
+		{"qwen3-sharded", "qwen3-sharded", ""},
+		{"qwen2-f32", "qwen2-f32", ""},
+		{"qwen3-f32-mean", "qwen3-f32", "pooling_mode_mean_tokens"},
+		{"qwen3-f32-cls", "qwen3-f32", "pooling_mode_cls_token"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "llamacpp", tc.golden+".json"))
 			if err != nil {
 				t.Skip(err)
 			}
@@ -64,7 +71,15 @@ func TestGoldenLlamaCpp(t *testing.T) {
 			for i, c := range g.Cases {
 				texts[i] = c.Text
 			}
-			e := load(t, variant)
+			dir := modelgen.TestModel(t, tc.variant)
+			if tc.pooling != "" {
+				dir = withPooling(t, dir, tc.pooling)
+			}
+			e, err := embed.New(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
 			r, err := e.EmbedDetailed(context.Background(), texts, embed.EmbedOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -84,6 +99,30 @@ func TestGoldenLlamaCpp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withPooling is a copy of model dir (big files linked) whose pooling
+// module sets only the given pooling_mode_* field.
+func withPooling(t *testing.T, dir, mode string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.Name() != "1_Pooling" {
+			if err := os.Symlink(filepath.Join(dir, en.Name()), filepath.Join(out, en.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	os.Mkdir(filepath.Join(out, "1_Pooling"), 0o755)
+	cfg := `{"word_embedding_dimension": 64, "` + mode + `": true}`
+	if err := os.WriteFile(filepath.Join(out, "1_Pooling", "config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestBatchEqualsAlone(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -413,4 +414,59 @@ func FuzzParseTEI(f *testing.F) {
 			t.Fatalf("accepted %q as %+v", body, p)
 		}
 	})
+}
+
+func TestRequestTimeout(t *testing.T) {
+	f := &fakeEmbedder{block: make(chan struct{})}
+	defer close(f.block)
+	_, ts := newTestServer(t, f, Options{RequestTimeout: 50 * time.Millisecond})
+	c, body := post(t, ts.URL+"/v1/embeddings", `{"input":"a"}`)
+	if c != 503 || !strings.Contains(body, "timed out") {
+		t.Fatalf("%d %s", c, body)
+	}
+}
+
+// Inputs of a request whose client went away are dropped, not computed.
+func TestCanceledRequestDropped(t *testing.T) {
+	f := &fakeEmbedder{block: make(chan struct{}), started: make(chan struct{}, 100)}
+	s, ts := newTestServer(t, f, Options{})
+	first := make(chan int)
+	go func() { c, _ := post(t, ts.URL+"/embed", `{"inputs":"a"}`); first <- c }()
+	<-f.started
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/embed", strings.NewReader(`{"inputs":["b","c"]}`))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitQueued(t, s, 2)
+	cancel()
+	<-gone
+	// Wait for the handler to notice, then let the model go.
+	deadline := time.Now().Add(5 * time.Second)
+	for testutilGauge(s) != 1 && time.Now().Before(deadline) { // only the first is left
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(f.block)
+	if c := <-first; c != 200 {
+		t.Fatalf("first request: %d", c)
+	}
+	if c, _ := post(t, ts.URL+"/embed", `{"inputs":"d"}`); c != 200 {
+		t.Fatalf("later request: %d", c)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fmt.Sprint(f.batches) != "[1 1]" {
+		t.Fatalf("model calls %v, want [1 1] (the canceled inputs skipped)", f.batches)
+	}
+}
+
+// testutilGauge is the number of requests being handled.
+func testutilGauge(s *Server) float64 {
+	var m dto.Metric
+	s.metrics.inflight.Write(&m)
+	return m.GetGauge().GetValue()
 }
