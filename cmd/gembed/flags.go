@@ -23,7 +23,7 @@ func modelFlag() cli.Flag {
 // hubFlags select and fetch a model from the Hub.
 func hubFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "revision", EnvVars: env("revision"), Usage: "Hub revision: branch, tag or commit (default main)"},
+		&cli.StringFlag{Name: "revision", EnvVars: env("revision"), DefaultText: "main", Usage: "Hub revision: branch, tag or commit"},
 		&cli.StringFlag{Name: "cache-dir", EnvVars: env("cache-dir"), Usage: "Hugging Face cache folder (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)"},
 		&cli.StringFlag{Name: "token", EnvVars: env("token"), Usage: "Hub access token (default $HF_TOKEN or the token file)"},
 		&cli.BoolFlag{Name: "offline", EnvVars: env("offline"), Usage: "no network: use the cache only (also HF_HUB_OFFLINE=1)"},
@@ -55,12 +55,12 @@ func resolveModel(c *cli.Context, id string) (string, error) {
 // modelOptionFlags tune how texts become vectors.
 func modelOptionFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "dimensions", EnvVars: env("dimensions"), Usage: "keep the first N values of each vector, renormalized (Matryoshka)"},
-		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), Usage: "maximum tokens per input, prompt included (default 8192)"},
+		&cli.IntFlag{Name: "dimensions", EnvVars: env("dimensions"), DefaultText: "all", Usage: "keep the first N values of each vector, renormalized (Matryoshka)"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "8192", Usage: "maximum tokens per input, prompt included"},
 		&cli.BoolFlag{Name: "no-truncate", EnvVars: env("no-truncate"), Usage: "fail on an input longer than --max-length instead of truncating it"},
 		&cli.BoolFlag{Name: "no-normalize", EnvVars: env("no-normalize"), Usage: "do not L2-normalize the vectors"},
-		&cli.IntFlag{Name: "batch-tokens", EnvVars: env("batch-tokens"), Usage: "padded tokens per forward sub-batch (memory bound; default 8192)"},
-		&cli.IntFlag{Name: "threads", EnvVars: env("threads"), Usage: "cores to use (default all)"},
+		&cli.IntFlag{Name: "batch-tokens", EnvVars: env("batch-tokens"), DefaultText: "8192", Usage: "padded tokens per forward sub-batch (bounds memory)"},
+		&cli.IntFlag{Name: "threads", EnvVars: env("threads"), DefaultText: "all", Usage: "cores to use"},
 	}
 }
 

@@ -18,7 +18,7 @@ func tokenizeCommand() *cli.Command {
 		&cli.StringFlag{Name: "tokenizer", Aliases: []string{"t"}, EnvVars: env("tokenizer"), Usage: "path of a tokenizer.json (instead of --model)"},
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: env("model"), Usage: "model id or folder whose tokenizer.json to use (default " + defaultModelName + ")"},
 		&cli.BoolFlag{Name: "no-special", EnvVars: env("no-special"), Usage: "do not add special tokens (the final <|endoftext|>)"},
-		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), Usage: "truncate to N tokens (0: no truncation)"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens, special tokens included"},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, EnvVars: env("format"),
 			Usage: `"jsonl" ({"text"} lines on stdin → {"ids"} lines; the default without arguments) or "text"`},
 	}
