@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -231,7 +232,7 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		s.metrics.requests.WithLabelValues(route, http.StatusText(code)).Inc()
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
 		attrs := []any{"route", route, "status", code, "duration_ms", float64(d.Microseconds()) / 1000,
 			"remote", r.RemoteAddr, "inputs", lg.inputs, "tokens", lg.tokens}
