@@ -275,6 +275,9 @@ func (m *Model) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) 
 	if len(seqs) == 0 {
 		return nil, nil
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	for i, s := range seqs {
 		if len(s) == 0 {
 			return nil, fmt.Errorf("graph: sequence %d is empty", i)
