@@ -20,7 +20,7 @@ type mergeTable struct {
 
 func newMergeTable(n int) *mergeTable {
 	size := 1
-	for size < 2*n {
+	for size < n+n/2+1 { // load factor < 2/3 (a smaller table misses the cache less), never full
 		size <<= 1
 	}
 	return &mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1)}

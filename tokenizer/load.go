@@ -123,7 +123,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 	err := j.object(func(key string) error {
 		switch key {
 		case "vocab":
-			entries = make([]vocabEntry, 0, 1<<17)
+			entries = make([]vocabEntry, 0, max(len(j.s)/40, 1024)) // ~38 bytes per entry in real files
 			err := j.objectAt(func(tok string, at int) error {
 				id, err := j.integer()
 				if err != nil {
@@ -137,7 +137,7 @@ func parseModel(j *jsonScanner) (*bpeModel, error) {
 			}
 			return nil
 		case "merges":
-			merges = make([]mergeRef, 0, 1<<17)
+			merges = make([]mergeRef, 0, max(len(j.s)/40, 1024))
 			return j.array(func() error {
 				b, err := j.peek()
 				if err != nil {

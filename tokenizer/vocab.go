@@ -56,6 +56,13 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 		refOfID[e.id], has[e.id] = e.tok, true
 	}
 	var sb strings.Builder
+	total := 0
+	for id := range refOfID {
+		if has[id] {
+			total += len(pool.get(refOfID[id]))
+		}
+	}
+	sb.Grow(total)
 	v.spans = make([]uint32, 2*(maxID+1))
 	for id := range refOfID {
 		if !has[id] {
