@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -93,12 +94,17 @@ func runBenchWarm(b *testing.B, seqs [][]int, warm bool) {
 	flops := forwardFLOPs(m.Config(), seqs)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, err := m.Forward(ctx, seqs); err != nil {
 			b.Fatal(err)
 		}
 	}
 	sec := b.Elapsed().Seconds() / float64(b.N)
+	// CPU time per forward: on a shared machine wall time depends on the
+	// neighbours; cpu-s/forward divided by the thread count estimates an
+	// undisturbed run.
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/forward")
 	b.ReportMetric(float64(tokens)/sec, "tokens/s")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(sec, "s/forward")
@@ -131,6 +137,15 @@ func BenchmarkForward8192Tokens(b *testing.B) {
 	}
 	runBenchWarm(b, benchSeqs(1, 8192, 151669), false) // minutes per pass: no warm-up
 	b.ReportMetric(float64(vmHWM(b)), "peak-RSS-MB")
+}
+
+// cpuSeconds is this process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // vmHWM reads this process's peak resident set size in MB.
