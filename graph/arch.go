@@ -12,6 +12,7 @@ import (
 type architecture struct {
 	defaultRopeTheta float64
 	readsHeadDim     bool // config.json's head_dim is honoured (Qwen3); else hidden/heads
+	defaultHeadDim   int  // head_dim when config.json has none (0 = hidden/heads)
 	alwaysBias       bool // q/k/v biases regardless of attention_bias (Qwen2)
 
 	embedding string       // [vocab, hidden], looked up outside the graph

@@ -106,6 +106,9 @@ func ParseConfig(data []byte) (Config, error) {
 	if c.Heads > 0 {
 		c.HeadDim = c.Hidden / c.Heads
 	}
+	if arch.defaultHeadDim > 0 {
+		c.HeadDim = arch.defaultHeadDim
+	}
 	if r.HeadDim != nil && arch.readsHeadDim {
 		c.HeadDim = *r.HeadDim
 	}

@@ -4,7 +4,7 @@ package graph
 // q/k/v biases always present, no q/k norm, head_dim = hidden/heads.
 func init() {
 	register("qwen2", &architecture{
-		defaultRopeTheta: 10000,
+		defaultRopeTheta: 10000, // transformers' Qwen2Config default
 		alwaysBias:       true,
 		embedding:        "embed_tokens.weight",
 		finalNorm:        "norm.weight",

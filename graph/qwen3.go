@@ -12,8 +12,9 @@ import (
 // attention_bias says so.
 func init() {
 	register("qwen3", &architecture{
-		defaultRopeTheta: 1e6,
+		defaultRopeTheta: 10000, // transformers' Qwen3Config defaults
 		readsHeadDim:     true,
+		defaultHeadDim:   128,
 		embedding:        "embed_tokens.weight",
 		finalNorm:        "norm.weight",
 		layer: append(append([]tensorSlot(nil), decoderTensors...),

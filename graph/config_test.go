@@ -1,0 +1,55 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, json string
+		want       Config
+		err        string
+	}{
+		{
+			name: "qwen3-embedding-0.6b",
+			json: `{"architectures":["Qwen3ForCausalLM"],"attention_bias":false,"head_dim":128,"hidden_size":1024,
+				"intermediate_size":3072,"max_position_embeddings":32768,"model_type":"qwen3","num_attention_heads":16,
+				"num_hidden_layers":28,"num_key_value_heads":8,"rms_norm_eps":1e-06,"rope_scaling":null,"rope_theta":1000000,
+				"tie_word_embeddings":true,"torch_dtype":"bfloat16","use_sliding_window":false,"vocab_size":151669}`,
+			want: Config{ModelType: "qwen3", Hidden: 1024, Intermediate: 3072, Layers: 28, Heads: 16, KVHeads: 8, HeadDim: 128,
+				Vocab: 151669, MaxPositions: 32768, RMSEps: 1e-6, RopeTheta: 1e6, TieEmbeddings: true, TorchDType: "bfloat16"},
+		},
+		{
+			name: "qwen2 without head_dim has biases",
+			json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":3,"num_attention_heads":4,
+				"num_key_value_heads":2,"vocab_size":100,"rope_theta":1000000.0,"max_position_embeddings":4096}`,
+			want: Config{ModelType: "qwen2", Hidden: 64, Intermediate: 128, Layers: 3, Heads: 4, KVHeads: 2, HeadDim: 16,
+				Vocab: 100, MaxPositions: 4096, RMSEps: 1e-6, RopeTheta: 1e6, AttentionBias: true},
+		},
+		{name: "unknown model_type", json: `{"model_type":"llama"}`, err: `unsupported model_type "llama"`},
+		{name: "missing model_type", json: `{"hidden_size":3}`, err: `"model_type" is missing`},
+		{name: "missing field", json: `{"model_type":"qwen3","hidden_size":64}`, err: "intermediate_size"},
+		{name: "gqa mismatch", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
+			"num_attention_heads":4,"num_key_value_heads":3,"vocab_size":10}`, err: "num_key_value_heads"},
+		{name: "rope scaling", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
+			"num_attention_heads":4,"vocab_size":10,"rope_scaling":{"type":"yarn","factor":4}}`, err: "rope_scaling"},
+		{name: "bad json", json: `{`, err: "invalid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseConfig([]byte(tc.json))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
