@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -316,6 +317,11 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 			return nil, fmt.Errorf("model returned %d vectors for %d inputs", len(vecs), len(in))
 		}
 		for j, i := range batch {
+			if k := nonFinite(vecs[j]); k >= 0 {
+				// NaN or Inf cannot be normalized or written as JSON; say so
+				// rather than hand out a vector that is garbage.
+				return nil, fmt.Errorf("input %d: the model produced a non-finite value (%v at dimension %d); are the weights in %s corrupt?", i, vecs[j][k], k, e.info.Dir)
+			}
 			out[i] = vecs[j]
 			p.Done++
 			p.DoneTokens += lengths[i]
@@ -325,6 +331,16 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 		}
 	}
 	return out, nil
+}
+
+// nonFinite returns the index of the first NaN or ±Inf in v, or -1.
+func nonFinite(v []float32) int {
+	for k, x := range v {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return k
+		}
+	}
+	return -1
 }
 
 // callWidth is how many sub-batches one model call should carry: one per

@@ -426,3 +426,19 @@ func TestReadSentenceTransformers(t *testing.T) {
 		})
 	}
 }
+
+// A model that yields NaN (corrupt weights) is an error naming the input,
+// not a NaN vector that JSON output would turn into an empty line.
+func TestNonFiniteVectorIsError(t *testing.T) {
+	e := newFake(t, &fakeModel{nanFor: 'x'})
+	_, err := e.Embed(context.Background(), []string{"ok", "bad x", "fine"})
+	if err == nil || !strings.Contains(err.Error(), "input 1") || !strings.Contains(err.Error(), "non-finite") {
+		t.Fatalf("err = %v, want a non-finite error naming input 1", err)
+	}
+	if _, err := e.EmbedTokens(context.Background(), [][]int{{'x', fakeEOS}}); err == nil {
+		t.Fatal("EmbedTokens: NaN vector without an error")
+	}
+	if _, err := e.Embed(context.Background(), []string{"ok"}); err != nil {
+		t.Fatalf("finite input: %v", err)
+	}
+}

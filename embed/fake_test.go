@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -43,6 +44,7 @@ type fakeModel struct {
 	calls   atomic.Int64
 	closed  atomic.Bool
 	block   chan struct{} // when set, Forward waits on it or the context
+	nanFor  int           // when > 0, a sequence holding this id gets a NaN
 }
 
 func (m *fakeModel) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
@@ -59,6 +61,9 @@ func (m *fakeModel) Forward(ctx context.Context, seqs [][]int) ([][]float32, err
 	for i, s := range seqs {
 		lens[i] = len(s)
 		out[i] = fakeVector(s)
+		if m.nanFor > 0 && slices.Contains(s, m.nanFor) {
+			out[i][fakeHidden-1] = float32(math.NaN())
+		}
 	}
 	m.mu.Lock()
 	m.batches = append(m.batches, lens)
