@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 
@@ -66,6 +67,16 @@ func modelOptionFlags() []cli.Flag {
 
 // loadEmbedder builds an Embedder from the model and option flags.
 func loadEmbedder(c *cli.Context, extra ...embed.Option) (*embed.Embedder, error) {
+	// An explicit 0 (or less) is a mistake, not "the default": say so
+	// instead of silently keeping all dimensions or the default length.
+	for _, name := range []string{"dimensions", "max-length"} {
+		if c.IsSet(name) && c.Int(name) < 1 {
+			return nil, fmt.Errorf("--%s %d: want a positive number (leave the flag out for the default)", name, c.Int(name))
+		}
+	}
+	if c.IsSet("threads") && c.Int("threads") < 0 {
+		return nil, fmt.Errorf("--threads %d: want 0 (all cores) or more", c.Int("threads"))
+	}
 	opts := []embed.Option{embed.WithHubClient(hubClient(c)), embed.WithRevision(c.String("revision"))}
 	if c.IsSet("dimensions") {
 		opts = append(opts, embed.WithDimensions(c.Int("dimensions")))

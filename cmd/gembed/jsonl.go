@@ -57,6 +57,10 @@ func parseTextLine(b []byte) (text string, ok bool, err error) {
 	}
 	var tl textLine
 	if err := json.Unmarshal(b, &tl); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return "", false, fmt.Errorf(`field "text" must be a string, not a JSON %s`, te.Value)
+		}
 		return "", false, fmt.Errorf(`field "text": %v`, err)
 	}
 	if tl.Text == nil {
