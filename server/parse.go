@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -39,10 +40,37 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) *api
 		return &apiError{status: http.StatusRequestEntityTooLarge, teiType: "Validation",
 			msg: fmt.Sprintf("request body is larger than the limit of %d bytes", limit)}
 	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return typeError(typeErr)
+	}
 	if err != nil {
 		return validation(http.StatusBadRequest, "", "invalid JSON body: %v", err)
 	}
 	return nil
+}
+
+// typeError names the field and what it should hold, without Go type names.
+func typeError(e *json.UnmarshalTypeError) *apiError {
+	want := e.Type.Kind().String()
+	switch e.Type.Kind() {
+	case reflect.Int, reflect.Int64:
+		want = "an integer"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Pointer:
+		switch e.Type.Elem().Kind() {
+		case reflect.Int:
+			want = "an integer"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.String:
+			want = "a string"
+		}
+	}
+	return validation(http.StatusBadRequest, e.Field, "%q must be %s, not %s", e.Field, want, e.Value)
 }
 
 // decodeJSON reads exactly one JSON value from r into v.

@@ -106,6 +106,7 @@ func New(e Embedder, opt Options) *Server {
 	s.mux.HandleFunc("/info", s.handleInfo)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.Handle("/metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/", s.handleNotFound)
 	if e != nil {
 		s.SetEmbedder(e)
 	}
@@ -152,7 +153,7 @@ func (s *Server) modelName() string {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
 		return
 	}
 	if s.embedder() == nil || s.queue.isClosed() {
@@ -177,6 +178,13 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		"max_client_batch_size": s.opt.MaxInputs, "max_batch_tokens": s.opt.MaxBatchTokens,
 		"max_queue_tokens": s.opt.MaxQueueTokens, "auto_truncate": !s.opt.NoTruncate,
 	})
+}
+
+// handleNotFound answers unknown paths with a JSON body too, so clients
+// that always parse the body get a readable error.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, map[string]string{
+		"error": "no route " + r.URL.Path + " (routes: POST /v1/embeddings, POST /embed, GET /health, GET /info, GET /v1/models, GET /metrics)"})
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
@@ -248,10 +256,17 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// writeJSON encodes v before writing the status, so a value JSON cannot
+// hold (NaN) gives a 500 with a JSON error instead of an empty 200.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(map[string]string{"error": "encoding the response: " + err.Error()})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(append(b, '\n'))
 }
 
 // Errors of the shared path, mapped to each API's format by the handlers.

@@ -170,6 +170,13 @@ func TestRoutes(t *testing.T) {
 		{"openai trailing data", "/v1/embeddings", `{"input":"a"} {}`, 400, `~unexpected data after the JSON object`},
 		{"openai number input", "/v1/embeddings", `{"input":5}`, 400, `~must be a string or an array of strings`},
 		{"openai zero dims", "/v1/embeddings", `{"input":"a","dimensions":0}`, 400, `~dimensions 0 must be at least 1`},
+		{"openai huge dims", "/v1/embeddings", `{"input":"a","dimensions":1e30}`, 400,
+			`{"error":{"message":"\"dimensions\" must be an integer, not number 1e30","type":"invalid_request_error","param":"dimensions","code":null}}`},
+		{"openai string dims", "/v1/embeddings", `{"input":"a","dimensions":"8"}`, 400, `~"dimensions\" must be an integer, not string`},
+		{"openai model not a string", "/v1/embeddings", `{"input":"a","model":5}`, 400, `~"model\" must be a string, not number`},
+		{"tei normalize not a bool", "/embed", `{"inputs":"a","normalize":"yes"}`, 422,
+			`{"error":"\"normalize\" must be true or false, not string","error_type":"Validation"}`},
+		{"unknown route", "/v2/embed", `{}`, 404, `~{"error":"no route /v2/embed`},
 		{"body too large", "/v1/embeddings", `{"input":"` + strings.Repeat("y", 2000) + `"}`, 413, `~larger than the limit of 1000 bytes`},
 	}
 	for _, tt := range tests {
@@ -469,4 +476,52 @@ func testutilGauge(s *Server) float64 {
 	var m dto.Metric
 	s.metrics.inflight.Write(&m)
 	return m.GetGauge().GetValue()
+}
+
+// nanEmbedder is a backend whose vectors hold NaN (corrupt weights).
+type nanEmbedder struct{ fakeEmbedder }
+
+func (n *nanEmbedder) EmbedTokens(ctx context.Context, seqs [][]int) ([][]float32, error) {
+	out, err := n.fakeEmbedder.EmbedTokens(ctx, seqs)
+	for _, v := range out {
+		v[0] = float32(math.NaN())
+	}
+	return out, err
+}
+
+// A response JSON cannot encode is a 500 with a JSON error, never an empty 200.
+func TestUnencodableResponse(t *testing.T) {
+	s := New(&nanEmbedder{}, Options{Logger: quietLogger()})
+	defer s.Shutdown(context.Background())
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, tt := range []struct{ path, body string }{
+		{"/v1/embeddings", `{"input":"a"}`},
+		{"/embed", `{"inputs":"a","normalize":false}`},
+	} {
+		resp, err := http.Post(ts.URL+tt.path, "application/json", strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		derr := json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusInternalServerError || derr != nil || body["error"] == nil {
+			t.Fatalf("%s: status %d, body %v (%v)", tt.path, resp.StatusCode, body, derr)
+		}
+	}
+}
+
+func TestHealthWrongMethodIsJSON(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{})
+	resp, err := http.Post(ts.URL+"/health", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]string
+	derr := json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || derr != nil || body["error"] == "" {
+		t.Fatalf("status %d, body %v (%v)", resp.StatusCode, body, derr)
+	}
 }
