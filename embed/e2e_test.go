@@ -242,3 +242,58 @@ func TestNewErrors(t *testing.T) {
 		t.Fatalf("offline unknown repo: %v", err)
 	}
 }
+
+// Close while many goroutines embed with the real model: every call either
+// returns the right vectors or ErrClosed; nothing races, panics or hangs.
+func TestCloseWhileEmbeddingRealModel(t *testing.T) {
+	e, err := embed.New(modelgen.TestModel(t, "qwen3-f32"), embed.WithBatchTokens(64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"alpha", "beta gamma", strings.Repeat("delta ", 40), ""}
+	want, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 6)
+	errs := make(chan error, 6*20)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 20 {
+				in := texts[(g+k)%4:]
+				got, err := e.Embed(context.Background(), in)
+				if k == 0 {
+					started <- struct{}{}
+				}
+				if errors.Is(err, embed.ErrClosed) {
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i := range in {
+					if embed.Cosine(got[i], want[(g+k)%4+i]) < 0.99999 {
+						errs <- errors.New("wrong vector while closing")
+						return
+					}
+				}
+			}
+		}()
+	}
+	<-started
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if _, err := e.EmbedQueries(context.Background(), texts); !errors.Is(err, embed.ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+}

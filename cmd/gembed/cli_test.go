@@ -429,3 +429,20 @@ func TestServeAndSIGTERM(t *testing.T) {
 func TestServeBadAddr(t *testing.T) {
 	wantError(t, gembed(t, "", nil, "serve", "--model", "x", "--addr", "256.1.1.1:99999"), "256.1.1.1:99999")
 }
+
+// Limits of 0 or less would silently become the defaults; they are errors,
+// reported before listening.
+func TestServeBadLimits(t *testing.T) {
+	for _, args := range [][]string{
+		{"--max-body-bytes", "-1"}, {"--max-inputs", "0"}, {"--max-batch-tokens", "-5"},
+		{"--max-queue-tokens", "0"}, {"--request-timeout", "0s"}, {"--shutdown-timeout", "-1s"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := gembed(t, "", nil, append([]string{"serve", "--model", "x", "--addr", "127.0.0.1:0"}, args...)...)
+			wantError(t, r, args[0])
+			if strings.Contains(r.stderr, "listening") {
+				t.Fatalf("listened before rejecting %v: %s", args, r.stderr)
+			}
+		})
+	}
+}

@@ -59,6 +59,21 @@ func runServe(c *cli.Context) error {
 	}
 	log := slog.New(handler)
 
+	// Zero or negative limits would silently become the defaults.
+	if c.Int64("max-body-bytes") < 1 {
+		return fmt.Errorf("--max-body-bytes %d: want a positive number", c.Int64("max-body-bytes"))
+	}
+	for _, name := range []string{"max-inputs", "max-batch-tokens", "max-queue-tokens"} {
+		if c.Int(name) < 1 {
+			return fmt.Errorf("--%s %d: want a positive number", name, c.Int(name))
+		}
+	}
+	for _, name := range []string{"request-timeout", "shutdown-timeout"} {
+		if c.Duration(name) <= 0 {
+			return fmt.Errorf("--%s %v: want a positive duration", name, c.Duration(name))
+		}
+	}
+
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
