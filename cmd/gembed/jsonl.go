@@ -29,6 +29,10 @@ func (l *lineReader) next() ([]byte, error) {
 		return nil, err
 	}
 	l.line++
+	if l.line == 1 {
+		// Editors on Windows start UTF-8 files with a byte order mark.
+		b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	}
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	b = bytes.TrimSuffix(b, []byte("\r"))
 	return b, nil

@@ -45,6 +45,18 @@ func TestParseTextLine(t *testing.T) {
 	}
 }
 
+// A UTF-8 byte order mark starts the first line only; JSONL from Windows
+// tools then parses.
+func TestLineReaderBOM(t *testing.T) {
+	texts, lines, err := readTexts(strings.NewReader("\uFEFF{\"text\":\"a\"}\r\n{\"text\":\"\uFEFFb\"}\n"))
+	if err != nil || len(texts) != 2 || texts[0] != "a" || texts[1] != "\uFEFFb" || lines[1] != 2 {
+		t.Fatalf("texts %q lines %v err %v", texts, lines, err)
+	}
+	if _, _, err := readTexts(strings.NewReader("{\"text\":\"a\"}\n\uFEFF{\"text\":\"b\"}\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("BOM on line 2: err = %v", err)
+	}
+}
+
 func TestLineReaderLongLinesAndCRLF(t *testing.T) {
 	long := strings.Repeat("x", 200<<10)
 	lr := newLineReader(strings.NewReader("a\r\n" + long + "\n\nlast"))
