@@ -330,7 +330,8 @@ func TestSimilarityAndInfo(t *testing.T) {
 		info.DTypes["F32"] == 0 || info.SizeBytes == 0 || info.MaxLength != 8192 || info.Prompts["query"] == "" {
 		t.Fatalf("info %+v", info)
 	}
-	r = gembed(t, "", nil, "info", model)
+	// The argument names the model even with GEMBED_MODEL exported.
+	r = gembed(t, "", []string{"GEMBED_MODEL=nobody/nothing"}, "info", model)
 	for _, s := range []string{"architecture:   qwen3", "dimensions:     64", "pooling:", "size on disk:", "dtype:          F32"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Fatalf("info text lacks %q:\n%s", s, r.stdout)

@@ -58,10 +58,12 @@ type modelInfo struct {
 
 func runInfo(c *cli.Context) error {
 	id := c.String("model")
-	if c.NArg() > 1 || (c.NArg() == 1 && id != "") {
+	if c.NArg() > 1 {
 		return errors.New("give one model, as the argument or --model")
 	}
 	if c.NArg() == 1 {
+		// The argument wins over --model, which may come from GEMBED_MODEL
+		// exported for the other commands.
 		id = c.Args().First()
 	}
 	if id == "" {
