@@ -282,6 +282,7 @@ func TestTokenize(t *testing.T) {
 		{[]string{"tokenize", "--tokenizer", tokPath}, true},
 		{[]string{"tokenize", "--tokenizer", tokPath, "--no-special"}, false},
 		{[]string{"tokenize", "--model", model}, true},
+		{[]string{"tokenize", "--model", model, "--format", "json"}, true},
 	} {
 		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
 			r := gembed(t, in.String(), nil, tt.args...)

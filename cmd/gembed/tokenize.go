@@ -65,6 +65,9 @@ func runTokenize(c *cli.Context) error {
 			format = "text"
 		}
 	}
+	if format == "json" { // GEMBED_FORMAT may be set for embed; JSON lines are JSON too
+		format = "jsonl"
+	}
 	if format != "jsonl" && format != "text" {
 		return fmt.Errorf("--format %q: want jsonl or text", format)
 	}
