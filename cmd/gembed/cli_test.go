@@ -428,6 +428,19 @@ func TestServeAndSIGTERM(t *testing.T) {
 	}
 }
 
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"help", "embed"}, {"embed", "--help"}} {
+		r := gembed(t, "", nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "USAGE") {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := gembed(t, "", nil, "help", "embed"); !strings.Contains(r.stdout, "--format") {
+		t.Fatalf("help embed: %q", r.stdout)
+	}
+	wantError(t, gembed(t, "", nil, "help", "frobnicate"), "frobnicate")
+}
+
 func TestServeBadAddr(t *testing.T) {
 	wantError(t, gembed(t, "", nil, "serve", "--model", "x", "--addr", "256.1.1.1:99999"), "256.1.1.1:99999")
 }

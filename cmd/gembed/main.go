@@ -77,6 +77,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			infoCommand(), serveCommand(), benchCommand(),
 		},
 		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 && c.Args().First() == "help" { // the help command is hidden, not gone
+				if c.NArg() > 1 {
+					return cli.ShowCommandHelp(c, c.Args().Get(1))
+				}
+				return cli.ShowAppHelp(c)
+			}
 			if c.NArg() > 0 {
 				return fmt.Errorf("unknown command %q (try gembed --help)", c.Args().First())
 			}
