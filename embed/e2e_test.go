@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gembed-dev/gembed/embed"
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
@@ -295,5 +296,43 @@ func TestCloseWhileEmbeddingRealModel(t *testing.T) {
 	}
 	if _, err := e.EmbedQueries(context.Background(), texts); !errors.Is(err, embed.ErrClosed) {
 		t.Fatalf("after Close: %v", err)
+	}
+}
+
+// A call canceled part-way leaves the model usable: later calls give the
+// same vectors as before.
+func TestCancelThenReuseRealModel(t *testing.T) {
+	e := load(t, "qwen3-f32", embed.WithBatchTokens(256))
+	texts := make([]string, 48)
+	for i := range texts {
+		texts[i] = strings.Repeat("word ", 10+7*i)
+	}
+	want, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled := 0
+	for _, after := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), after)
+		_, err := e.Embed(ctx, texts)
+		cancel()
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("after %v: %v, want context.DeadlineExceeded", after, err)
+			}
+			canceled++
+		}
+		got, err := e.Embed(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if c := embed.Cosine(got[i], want[i]); c < 0.99999 {
+				t.Fatalf("after a canceled call (%v): vector %d cosine %v", after, i, c)
+			}
+		}
+	}
+	if canceled == 0 {
+		t.Fatal("no call was canceled")
 	}
 }
