@@ -397,6 +397,21 @@ func TestReadSentenceTransformers(t *testing.T) {
 			wantErr: "more than one pooling_mode_* is true"},
 		{name: "broken json", files: map[string]string{"modules.json": `[{`},
 			wantErr: "modules.json: unexpected end of JSON input"},
+		{name: "full class paths", files: map[string]string{"modules.json": `[
+				{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer.Transformer"},
+				{"idx":1,"name":"1","path":"p","type":"sentence_transformers.models.Pooling.Pooling"},
+				{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize.Normalize"}]`,
+			"p/config.json": `{"pooling_mode_mean_tokens":true}`},
+			want: SentenceTransformers{Pooling: PoolMean, Normalize: true, Prompts: map[string]string{}}},
+		{name: "dense module", files: map[string]string{"modules.json": `[
+				{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
+				{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
+				{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]`},
+			wantErr: `modules.json: module "sentence_transformers.models.Dense" (2_Dense) is not supported`},
+		{name: "prompt not a string", files: map[string]string{"config_sentence_transformers.json": `{"prompts":{"query":5}}`},
+			wantErr: `config_sentence_transformers.json: field "prompts": number where string was expected`},
+		{name: "pooling flag not a bool", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_lasttoken":"yes"}`},
+			wantErr: `config.json: field "pooling_mode_lasttoken": string where bool was expected`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Pooling names how token states become one vector.
@@ -78,13 +79,21 @@ func ReadSentenceTransformers(dir string) (SentenceTransformers, error) {
 	if found {
 		st.Normalize = false
 		for _, m := range modules {
-			switch m.Type {
-			case "sentence_transformers.models.Normalize":
+			// "sentence_transformers.models.Pooling", or the class's full
+			// module path ("sentence_transformers.models.Pooling.Pooling")
+			switch m.Type[strings.LastIndex(m.Type, ".")+1:] {
+			case "Normalize":
 				st.Normalize = true
-			case "sentence_transformers.models.Pooling":
+			case "Pooling":
 				if m.Path != "" {
 					poolingPath = m.Path
 				}
+			case "Transformer":
+			default:
+				// A Dense projection or any other module changes the vectors;
+				// skipping it would give wrong embeddings without a word.
+				return st, fmt.Errorf("%s: module %q (%s) is not supported (gembed runs Transformer, Pooling and Normalize)",
+					filepath.Join(dir, "modules.json"), m.Type, m.Path)
 			}
 		}
 	}
@@ -153,6 +162,10 @@ func readJSON(file string, v any) (bool, error) {
 		return false, fmt.Errorf("reading %s: %w", file, err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return false, fmt.Errorf("%s: field %q: %s where %s was expected", file, te.Field, te.Value, te.Type)
+		}
 		return false, fmt.Errorf("%s: %w", file, err)
 	}
 	return true, nil
