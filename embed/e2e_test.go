@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -334,5 +335,36 @@ func TestCancelThenReuseRealModel(t *testing.T) {
 	}
 	if canceled == 0 {
 		t.Fatal("no call was canceled")
+	}
+}
+
+// The query prompt is exactly "Instruct: " + task + "\nQuery:" + text, no
+// space after "Query:", down to the token ids the model sees.
+func TestQueryPromptLiteral(t *testing.T) {
+	ctx := context.Background()
+	e := load(t, "qwen3-f32")
+	const card = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:"
+	if got := e.Info().Prompts["query"]; got != card {
+		t.Fatalf("query prompt %q", got)
+	}
+	for _, tt := range []struct {
+		opt  embed.EmbedOptions
+		text string
+	}{
+		{embed.EmbedOptions{Query: true}, card + "What is the capital of China?"},
+		{embed.EmbedOptions{PromptName: "query"}, card + "What is the capital of China?"},
+		{embed.EmbedOptions{Instruction: "Find it"}, "Instruct: Find it\nQuery:What is the capital of China?"},
+	} {
+		got, err := e.Tokenize(ctx, []string{"What is the capital of China?"}, tt.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := e.Tokenize(ctx, []string{tt.text}, embed.EmbedOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got[0].IDs, want[0].IDs) {
+			t.Fatalf("%+v: ids %v, want %v", tt.opt, got[0].IDs, want[0].IDs)
+		}
 	}
 }
