@@ -322,6 +322,11 @@ func TestSimilarityAndInfo(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || len(m) != 3 || len(m[0]) != 2 {
 		t.Fatalf("json matrix %q: %v", r.stdout, err)
 	}
+	// Commas belong to the texts: one query, two documents.
+	r = gembed(t, "", nil, "similarity", "--model", model, "--format", "json", "-q", "Hello, world", "-d", "one, two", "-d", "x")
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || len(m) != 1 || len(m[0]) != 2 {
+		t.Fatalf("texts with commas: matrix %q: %v %s", r.stdout, err, r.stderr)
+	}
 	r = gembed(t, "", nil, "info", "--format", "json", model)
 	var info modelInfo
 	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil {

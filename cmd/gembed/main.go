@@ -70,8 +70,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Version: version,
 		Reader:  stdin, Writer: stdout, ErrWriter: stderr,
 		HideHelpCommand: true,
-		OnUsageError:    usageError,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		// --query "Hello, world" is one query: texts hold commas.
+		DisableSliceFlagSeparator: true,
+		OnUsageError:              usageError,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			embedCommand(), similarityCommand(), tokenizeCommand(), downloadCommand(),
 			infoCommand(), serveCommand(), benchCommand(),
