@@ -45,6 +45,7 @@ type rawConfig struct {
 	TorchDType       string          `json:"torch_dtype"`
 	RopeScaling      json.RawMessage `json:"rope_scaling"`
 	UseSlidingWindow bool            `json:"use_sliding_window"`
+	HiddenAct        string          `json:"hidden_act"`
 }
 
 // ReadConfig reads dir/config.json.
@@ -134,6 +135,10 @@ func ParseConfig(data []byte) (Config, error) {
 		if t := s.Type + s.RopeType; t != "" && t != "default" && t != "defaultdefault" {
 			return Config{}, fmt.Errorf("field \"rope_scaling\": type %q is not supported", t)
 		}
+	}
+	// The MLP kernel is SwiGLU; any other activation would give wrong vectors silently.
+	if a := r.HiddenAct; a != "" && a != "silu" && a != "swish" {
+		return Config{}, fmt.Errorf("field \"hidden_act\": activation %q is not supported (only silu)", a)
 	}
 	if r.UseSlidingWindow {
 		return Config{}, errors.New(`field "use_sliding_window": sliding-window attention is not supported`)

@@ -34,6 +34,8 @@ func TestParseConfig(t *testing.T) {
 			"num_attention_heads":4,"num_key_value_heads":3,"vocab_size":10}`, err: "num_key_value_heads"},
 		{name: "rope scaling", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
 			"num_attention_heads":4,"vocab_size":10,"rope_scaling":{"type":"yarn","factor":4}}`, err: "rope_scaling"},
+		{name: "hidden_act gelu", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
+			"num_attention_heads":4,"vocab_size":10,"hidden_act":"gelu"}`, err: `"hidden_act": activation "gelu"`},
 		{name: "bad json", json: `{`, err: "invalid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

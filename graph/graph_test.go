@@ -12,6 +12,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -424,16 +425,27 @@ func (c *cancelAfter) Err() error {
 	return nil
 }
 
-func TestCancelBetweenLayers(t *testing.T) {
+func TestCancelMidForward(t *testing.T) {
 	m := loadModel(t, "qwen3-f32", Options{Threads: 1})
-	ctx := &cancelAfter{Context: context.Background()}
-	ctx.n.Store(2) // Forward's own check + layer 0; layer 1 sees the cancellation
-	_, err := m.Forward(ctx, [][]int{{1, 2, 3}})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want context.Canceled", err)
+	// The context is checked by Forward, at both norms of each layer and
+	// before every attention query block: cancelling after each of the first
+	// n checks stops the pass at every kind of check point.
+	for n := int32(0); n < 8; n++ {
+		ctx := &cancelAfter{Context: context.Background()}
+		ctx.n.Store(n)
+		if _, err := m.Forward(ctx, [][]int{{1, 2, 3}}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancel after %d checks: got %v, want context.Canceled", n, err)
+		}
 	}
 	// The model still works afterwards.
 	if _, err := m.Forward(context.Background(), [][]int{{1, 2, 3}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestThreadsCappedAtCores(t *testing.T) {
+	m := loadModel(t, "qwen3-f32", Options{Threads: 1000})
+	if got := m.Threads(); got > runtime.NumCPU() {
+		t.Fatalf("Threads() = %d with %d cores; extra threads only add activation buffers", got, runtime.NumCPU())
 	}
 }

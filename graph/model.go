@@ -56,7 +56,7 @@ func (p Pooling) layers() layers.Pooling {
 // Options tune Load.
 type Options struct {
 	Pooling Pooling
-	Threads int // 0 = all cores (GOMAXPROCS)
+	Threads int // 0 = all cores (GOMAXPROCS); more than the machine has is capped
 	// MaxBatchTokens caps the padded tokens (batch × padded length) run in one
 	// graph; larger requests are split. 0 = 8192. It bounds activation memory.
 	MaxBatchTokens int
@@ -132,8 +132,9 @@ func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model
 		return nil, fmt.Errorf("graph: unsupported model_type %q", cfg.ModelType)
 	}
 	threads := opt.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
+	// More threads than cores only adds per-worker activation buffers.
+	if threads <= 0 || threads > runtime.NumCPU() {
+		threads = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
 	m := &Model{cfg: cfg, arch: arch, pooling: opt.Pooling, threads: threads, maxTokens: opt.MaxBatchTokens, store: store}
 	if m.maxTokens <= 0 {

@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -88,7 +89,17 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	group := o.heads / o.kvHeads
 	scale := float32(1 / math.Sqrt(float64(o.dim)))
 	D := o.dim
+	// Attention over a long input is the longest step of a layer, so a
+	// cancelled context stops it between query blocks, not only between layers.
+	var cancelled atomic.Bool
 	parallel(threads, blocks[bt.Size], func(worker, task int) {
+		if cancelled.Load() {
+			return
+		}
+		if o.rt.checkCancel() != nil {
+			cancelled.Store(true)
+			return
+		}
 		b := 0
 		for blocks[b+1] <= task {
 			b++
@@ -108,5 +119,8 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 		// O_blk = P · V_seq, written straight into the head's columns.
 		sgemm(false, m, D, nk, 1, s, nk, v[base*kw+kvh*D:], kw, 0, out[(base+i0)*qw+h*D:], qw)
 	})
+	if cancelled.Load() {
+		return nil, o.rt.checkCancel()
+	}
 	return outT, nil
 }

@@ -65,7 +65,7 @@ func DecoderBlock(rt *Runtime, h *G.Node, w BlockWeights, c BlockConfig) (*G.Nod
 	if h, err = Linear(rt, a, w.O, nil, h, ""); err != nil {
 		return nil, err
 	}
-	if x, err = RMSNorm(rt, h, w.PostNorm, c.RMSEps, "x", false); err != nil {
+	if x, err = RMSNorm(rt, h, w.PostNorm, c.RMSEps, "x", true); err != nil {
 		return nil, err
 	}
 	return MLP(rt, x, w.Gate, w.Up, w.Down, h)
