@@ -135,6 +135,7 @@ function runChild(name, gguf, threads) {
   if (r.status !== 0) throw new Error(`scenario ${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const res = JSON.parse(r.stdout.trim().split("\n").at(-1));
   res.loadavg_before = la;
+  res.at = new Date().toISOString();
   console.error(`  ${name}: ${JSON.stringify(res)}`);
   return res;
 }
@@ -160,6 +161,12 @@ async function driver() {
   }
 
   const nlc = await loadNodeLlamaCpp();
+  const prev = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : {};
+  if (args.includes("--append")) { // add earlier runs of the same scenarios (same settings) to the medians
+    for (const [n, rs] of Object.entries(runs)) {
+      for (const a of prev.scenarios?.[n]?.all ?? []) rs.unshift({ ...a, vm_hwm_mb: a.peak_rss_mb, context: rs[0].context });
+    }
+  }
   const summary = {};
   for (const [n, rs] of Object.entries(runs)) {
     const s = { runs: rs.length, context: rs[0].context, description: describe(n) };
@@ -168,10 +175,10 @@ async function driver() {
     if (rs[0].first_call_seconds !== undefined) s.first_call_seconds_median = median(rs.map((x) => x.first_call_seconds));
     s.peak_rss_mb_median = median(rs.map((x) => x.vm_hwm_mb));
     s.load_seconds_median = median(rs.map((x) => x.load_seconds));
-    s.all = rs.map((x) => ({ seconds: x.seconds, tokens_per_second: x.tokens_per_second, peak_rss_mb: x.vm_hwm_mb, loadavg_before: x.loadavg_before }));
+    s.all = rs.map((x) => ({ seconds: x.seconds, tokens_per_second: x.tokens_per_second, first_call_seconds: x.first_call_seconds,
+      load_seconds: x.load_seconds, peak_rss_mb: x.vm_hwm_mb, loadavg_before: x.loadavg_before, at: x.at }));
     summary[n] = s;
   }
-  const prev = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : {};
   const result = {
     what: "llama.cpp speed/memory on the random full-size Qwen3-Embedding-0.6B-shaped model (F32 GGUF), for comparison with gembed",
     generator: `node-llama-cpp@${nlc.version}, scripts/llamacpp/bench.mjs`,
