@@ -42,8 +42,12 @@ func TestConcurrentProcesses(t *testing.T) {
 	fh := newFakeHub(t)
 	files := embeddingRepo(256 << 10)
 	fh.addRepo(testRepo, files)
+	// Under the lock: the server's handlers read these, and the race
+	// detector sees no ordering through the children's connections.
+	fh.mu.Lock()
 	fh.holdUntilHeads = 2 // both processes have looked before the bytes flow
 	fh.chunkDelay = time.Millisecond
+	fh.mu.Unlock()
 	cache := t.TempDir()
 
 	var cmds []*exec.Cmd
