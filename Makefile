@@ -6,7 +6,7 @@ FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build install deps test test-cgo test-purego race vet fmt-check fuzz testdata bench clean
+.PHONY: all build install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean
 
 all: build
 
@@ -38,6 +38,15 @@ test-cgo:
 # The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
 test-purego:
 	CGO_ENABLED=0 $(GO) test -tags purego ./layers/... ./graph/... ./weights/... ./tokenizer/... ./embed/...
+
+# llama.cpp's vectors on the Qwen3-Embedding-0.6B-shaped random model (1.19 GB,
+# generated deterministically in seconds), in both builds.
+FULLMODEL ?= $(or $(GEMBED_BENCH_MODEL),$(TMPDIR)/gembed-qwen3-0.6b)
+TMPDIR    ?= /tmp
+test-fullsize:
+	@[ -f $(FULLMODEL)/config.json ] || $(GO) run ./testdata/genmodel -full $(FULLMODEL)
+	GEMBED_BENCH_MODEL=$(FULLMODEL) $(GO) test -count=1 -run '^TestGoldenFullSize$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^TestGoldenFullSize$$' -v ./graph/
 
 # Packages with state shared between goroutines.
 race:
