@@ -195,40 +195,7 @@ func (j *jsonScanner) integer() (int, error) {
 
 // object calls fn for each key; fn must consume the value.
 func (j *jsonScanner) object(fn func(key string) error) error {
-	if err := j.expect('{'); err != nil {
-		return err
-	}
-	if b, err := j.peek(); err != nil {
-		return err
-	} else if b == '}' {
-		j.pos++
-		return nil
-	}
-	for {
-		k, err := j.str()
-		if err != nil {
-			return err
-		}
-		if err := j.expect(':'); err != nil {
-			return err
-		}
-		if err := fn(k); err != nil {
-			return err
-		}
-		b, err := j.peek()
-		if err != nil {
-			return err
-		}
-		j.pos++
-		switch b {
-		case ',':
-		case '}':
-			return nil
-		default:
-			j.pos--
-			return j.errorf("expected ',' or '}' in object")
-		}
-	}
+	return j.objectAt(func(key string, _ int) error { return fn(key) })
 }
 
 // objectAt is object that also passes where the key's text starts (see strAt).
