@@ -150,6 +150,57 @@ static void gembed_sgemm_nt_small(long m, long n, long k, const float *x, const 
 		}
 	}
 }
+
+static int gembed_has_avx512(void) {
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f");
+}
+
+// The AVX-512 version of gembed_sgemm_nt_small for 4×4 tiles: 16 zmm
+// accumulators, and 8 loads per 16 FMAs instead of 6 per 8, so the FMA units
+// rather than the load ports set the pace. Rows and columns left over from
+// the tiles go through the AVX2 kernel. Requires k % 16 == 0.
+__attribute__((target("avx512f,avx2,fma")))
+static void gembed_sgemm_nt_small512(long m, long n, long k, const float *x, const float *w,
+                                     float *y, long ldy, float beta) {
+	long m4 = m / 4 * 4, n4 = n / 4 * 4;
+	for (long j = 0; j < n4; j += 4) {
+		const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+		for (long i = 0; i < m4; i += 4) {
+			const float *x0 = x + i * k, *x1 = x0 + k, *x2 = x1 + k, *x3 = x2 + k;
+			__m512 a[4][4];
+			for (int r = 0; r < 4; r++)
+				for (int c = 0; c < 4; c++) a[r][c] = _mm512_setzero_ps();
+			for (long l = 0; l < k; l += 16) {
+				__m512 b0 = _mm512_loadu_ps(w0 + l), b1 = _mm512_loadu_ps(w1 + l);
+				__m512 b2 = _mm512_loadu_ps(w2 + l), b3 = _mm512_loadu_ps(w3 + l);
+				__m512 v = _mm512_loadu_ps(x0 + l);
+				a[0][0] = _mm512_fmadd_ps(v, b0, a[0][0]); a[0][1] = _mm512_fmadd_ps(v, b1, a[0][1]);
+				a[0][2] = _mm512_fmadd_ps(v, b2, a[0][2]); a[0][3] = _mm512_fmadd_ps(v, b3, a[0][3]);
+				v = _mm512_loadu_ps(x1 + l);
+				a[1][0] = _mm512_fmadd_ps(v, b0, a[1][0]); a[1][1] = _mm512_fmadd_ps(v, b1, a[1][1]);
+				a[1][2] = _mm512_fmadd_ps(v, b2, a[1][2]); a[1][3] = _mm512_fmadd_ps(v, b3, a[1][3]);
+				v = _mm512_loadu_ps(x2 + l);
+				a[2][0] = _mm512_fmadd_ps(v, b0, a[2][0]); a[2][1] = _mm512_fmadd_ps(v, b1, a[2][1]);
+				a[2][2] = _mm512_fmadd_ps(v, b2, a[2][2]); a[2][3] = _mm512_fmadd_ps(v, b3, a[2][3]);
+				v = _mm512_loadu_ps(x3 + l);
+				a[3][0] = _mm512_fmadd_ps(v, b0, a[3][0]); a[3][1] = _mm512_fmadd_ps(v, b1, a[3][1]);
+				a[3][2] = _mm512_fmadd_ps(v, b2, a[3][2]); a[3][3] = _mm512_fmadd_ps(v, b3, a[3][3]);
+			}
+			for (int r = 0; r < 4; r++) {
+				float *yr = y + (i + r) * ldy + j;
+				for (int c = 0; c < 4; c++) {
+					float s = _mm512_reduce_add_ps(a[r][c]);
+					yr[c] = beta == 0 ? s : beta * yr[c] + s;
+				}
+			}
+		}
+	}
+	if (m4 < m && n4 > 0)
+		gembed_sgemm_nt_small(m - m4, n4, k, x + m4 * k, w, y + m4 * ldy, ldy, beta);
+	if (n4 < n)
+		gembed_sgemm_nt_small(m, n - n4, k, x, w + n4 * k, y + n4, ldy, beta);
+}
 */
 import "C"
 
@@ -182,12 +233,24 @@ func causalSoftmax(s []float32, m, nk, first int) {
 // multiplication itself when x has few rows).
 var smallRows = 0
 
+// smallKernel512 selects the AVX-512 small-row kernel where the CPU has it.
+var smallKernel512 = false
+
+// setSmallKernel512 switches the AVX-512 small-row kernel on or off (benchmarks;
+// only on where the CPU has it) and returns the old setting.
+func setSmallKernel512(on bool) bool {
+	old := smallKernel512
+	smallKernel512 = on && C.gembed_has_avx512() != 0
+	return old
+}
+
 // setSmallRows changes the threshold (benchmarks) and returns the old one.
 func setSmallRows(n int) int { old := smallRows; smallRows = n; return old }
 
 func init() {
 	if C.gembed_has_avx2_fma() != 0 {
 		smallRows = 48
+		smallKernel512 = C.gembed_has_avx512() != 0
 	}
 	// Parallelism is ours: every op splits its work across goroutines and
 	// calls sgemm on disjoint blocks, so OpenBLAS's own thread pool would only
@@ -206,6 +269,11 @@ const (
 func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 	if m <= smallRows && k%8 == 0 && m > 0 && n > 0 && k > 0 {
 		_, _, _ = x[m*k-1], w[n*k-1], y[(m-1)*ldy+n-1]
+		if smallKernel512 && k%16 == 0 {
+			C.gembed_sgemm_nt_small512(C.long(m), C.long(n), C.long(k), (*C.float)(unsafe.Pointer(&x[0])),
+				(*C.float)(unsafe.Pointer(&w[0])), (*C.float)(unsafe.Pointer(&y[0])), C.long(ldy), C.float(beta))
+			return
+		}
 		C.gembed_sgemm_nt_small(C.long(m), C.long(n), C.long(k), (*C.float)(unsafe.Pointer(&x[0])),
 			(*C.float)(unsafe.Pointer(&w[0])), (*C.float)(unsafe.Pointer(&y[0])), C.long(ldy), C.float(beta))
 		return

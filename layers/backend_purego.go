@@ -20,6 +20,8 @@ func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 
 func setSmallRows(int) int { return 0 }
 
+func setSmallKernel512(bool) bool { return false }
+
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { swigluRow(g, u) }
 

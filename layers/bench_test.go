@@ -8,10 +8,15 @@ import (
 // BenchmarkSgemmNT measures the backend's x·Wᵀ throughput on the shapes of a
 // Qwen3-0.6B layer (M rows of tokens), one thread and split across two.
 func BenchmarkSgemmNT(b *testing.B) {
-	for _, s := range []struct{ m, n, k, small int }{{2048, 3072, 1024, 0}, {2048, 1024, 3072, 0},
-		{32, 3072, 1024, 0}, {32, 3072, 1024, 1 << 20}, {64, 3072, 1024, 0}, {64, 3072, 1024, 1 << 20}} {
+	for _, s := range []struct {
+		m, n, k, small int
+		avx512         bool
+	}{{2048, 3072, 1024, 0, false}, {2048, 1024, 3072, 0, false},
+		{32, 3072, 1024, 0, false}, {32, 3072, 1024, 1 << 20, false}, {32, 3072, 1024, 1 << 20, true},
+		{64, 3072, 1024, 0, false}, {64, 3072, 1024, 1 << 20, false}, {64, 3072, 1024, 1 << 20, true}} {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%dx%dx%d/small=%v/threads=%d", s.m, s.n, s.k, s.small > 0, threads), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%dx%dx%d/small=%v/avx512=%v/threads=%d", s.m, s.n, s.k, s.small > 0, s.avx512, threads), func(b *testing.B) {
+				defer setSmallKernel512(setSmallKernel512(s.avx512))
 				if s.small > 0 {
 					defer setSmallRows(setSmallRows(s.small))
 				} else {

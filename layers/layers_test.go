@@ -388,35 +388,39 @@ func TestBackendKernels(t *testing.T) {
 // against float64 for row counts around its thresholds, with beta 0 and 1.
 func TestSgemmNTShapes(t *testing.T) {
 	r := rand.New(rand.NewSource(8))
-	for _, m := range []int{1, 2, 3, 31, 48, 49, 70} {
-		for _, n := range []int{4, 7, 16} {
+	// k = 40 takes the AVX2 small-row kernel, k = 64 the AVX-512 one where
+	// the CPU has it; m and n cover the tile remainders.
+	for _, m := range []int{1, 2, 3, 5, 31, 48, 49, 70} {
+		for _, n := range []int{4, 7, 16, 17} {
 			for _, beta := range []float32{0, 1} {
-				k, ldy := 40, n+3
-				x, w := make([]float32, m*k), make([]float32, n*k)
-				y := make([]float32, m*ldy)
-				for i := range x {
-					x[i] = float32(r.NormFloat64())
-				}
-				for i := range w {
-					w[i] = float32(r.NormFloat64())
-				}
-				for i := range y {
-					y[i] = float32(r.NormFloat64())
-				}
-				y0 := append([]float32(nil), y...)
-				sgemmNT(m, n, k, x, w, beta, y, ldy)
-				for i := range m {
-					for j := range ldy {
-						want := float64(y0[i*ldy+j])
-						if j < n {
-							s := 0.0
-							for l := range k {
-								s += float64(x[i*k+l]) * float64(w[j*k+l])
+				for _, k := range []int{40, 64} {
+					ldy := n + 3
+					x, w := make([]float32, m*k), make([]float32, n*k)
+					y := make([]float32, m*ldy)
+					for i := range x {
+						x[i] = float32(r.NormFloat64())
+					}
+					for i := range w {
+						w[i] = float32(r.NormFloat64())
+					}
+					for i := range y {
+						y[i] = float32(r.NormFloat64())
+					}
+					y0 := append([]float32(nil), y...)
+					sgemmNT(m, n, k, x, w, beta, y, ldy)
+					for i := range m {
+						for j := range ldy {
+							want := float64(y0[i*ldy+j])
+							if j < n {
+								s := 0.0
+								for l := range k {
+									s += float64(x[i*k+l]) * float64(w[j*k+l])
+								}
+								want = float64(beta)*want + s
 							}
-							want = float64(beta)*want + s
-						}
-						if d := math.Abs(float64(y[i*ldy+j]) - want); d > 1e-4 {
-							t.Fatalf("m=%d n=%d beta=%v: y[%d,%d] = %v, want %v", m, n, beta, i, j, y[i*ldy+j], want)
+							if d := math.Abs(float64(y[i*ldy+j]) - want); d > 1e-4 {
+								t.Fatalf("m=%d n=%d k=%d beta=%v: y[%d,%d] = %v, want %v", m, n, k, beta, i, j, y[i*ldy+j], want)
+							}
 						}
 					}
 				}
