@@ -143,6 +143,7 @@ func TestDownloadSharded(t *testing.T) {
 	fh := newFakeHub(t)
 	s1, s2 := bytes.Repeat([]byte{1}, 70<<10), bytes.Repeat([]byte{2}, 50<<10)
 	fh.holdUntilHeads = 0
+	fh.holdUntilInflight = 2 // the two shards are fetched at the same time
 	fh.chunkDelay = 5 * time.Millisecond
 	files := map[string]fakeFile{
 		"config.json":    {data: []byte(`{}`)},

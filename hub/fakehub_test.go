@@ -30,14 +30,15 @@ type fakeHub struct {
 	repos map[string]*fakeRepo
 	blobs map[string][]byte // sha256 → bytes, served by the CDN
 
-	relativeRedirect bool             // resolve answers 307 to a relative /api/resolve-cache URL first
-	cutOnce          map[string]int64 // LFS file → cut the connection after N bytes, once
-	stallOnce        map[string]int64 // LFS file → stop sending after N bytes (connection kept open), once
-	corrupt          map[string]bool  // LFS file → flip a byte, always
-	ignoreRange      bool             // the CDN answers 200 to Range requests
-	status           int              // every Hub request answers this status (0: normal)
-	chunkDelay       time.Duration    // CDN pause per 32 KiB
-	holdUntilHeads   int              // the CDN waits until the model file has had this many HEADs
+	relativeRedirect  bool             // resolve answers 307 to a relative /api/resolve-cache URL first
+	cutOnce           map[string]int64 // LFS file → cut the connection after N bytes, once
+	stallOnce         map[string]int64 // LFS file → stop sending after N bytes (connection kept open), once
+	corrupt           map[string]bool  // LFS file → flip a byte, always
+	ignoreRange       bool             // the CDN answers 200 to Range requests
+	status            int              // every Hub request answers this status (0: normal)
+	chunkDelay        time.Duration    // CDN pause per 32 KiB
+	holdUntilHeads    int              // the CDN waits until the model file has had this many HEADs
+	holdUntilInflight int              // each CDN response waits (≤ 5 s) until this many are in flight
 
 	// what the servers saw
 	listings, heads int
@@ -337,8 +338,23 @@ func (fh *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 		data = append([]byte(nil), data...)
 		data[len(data)/2] ^= 0xff
 	}
-	ignoreRange, delay, hold := fh.ignoreRange, fh.chunkDelay, fh.holdUntilHeads
+	ignoreRange, delay, hold, holdInflight := fh.ignoreRange, fh.chunkDelay, fh.holdUntilHeads, fh.holdUntilInflight
 	fh.mu.Unlock()
+
+	// Overlap made certain rather than left to the scheduler: on a loaded
+	// machine one short download can finish before the next one starts.
+	if holdInflight > 0 {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			fh.mu.Lock()
+			n := fh.inflight
+			fh.mu.Unlock()
+			if n >= holdInflight {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 
 	if hold > 0 && name == "model.safetensors" {
 		deadline := time.Now().Add(5 * time.Second)
