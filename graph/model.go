@@ -17,41 +17,18 @@ import (
 	"github.com/gembed-dev/gembed/weights"
 )
 
-// Pooling selects how a sequence's hidden states become its vector.
-type Pooling int
+// Pooling selects how a sequence's hidden states become its vector; it is
+// the pooling node's own mode type.
+type Pooling = layers.Pooling
 
 // Pooling modes. PoolAuto (the zero value) reads the folder's
 // 1_Pooling/config.json and falls back to PoolLastToken.
 const (
-	PoolAuto      Pooling = iota
-	PoolLastToken         // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
-	PoolMean              // mean over the real tokens
-	PoolCLS               // hidden state of the first token
+	PoolAuto      Pooling = 0
+	PoolLastToken         = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
+	PoolMean              = layers.PoolMean      // mean over the real tokens
+	PoolCLS               = layers.PoolCLS       // hidden state of the first token
 )
-
-func (p Pooling) String() string {
-	switch p {
-	case PoolAuto:
-		return "auto"
-	case PoolLastToken:
-		return "last-token"
-	case PoolMean:
-		return "mean"
-	case PoolCLS:
-		return "cls"
-	}
-	return fmt.Sprintf("Pooling(%d)", int(p))
-}
-
-func (p Pooling) layers() layers.Pooling {
-	switch p {
-	case PoolMean:
-		return layers.PoolMean
-	case PoolCLS:
-		return layers.PoolCLS
-	}
-	return layers.PoolLastToken
-}
 
 // Options tune Load.
 type Options struct {
@@ -522,7 +499,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 			return nil, fmt.Errorf("graph: building layer %d: %w", l, err)
 		}
 	}
-	pooled, err := layers.FinalNormPool(rt, h, param(m.arch.finalNorm, m.final), cfg.RMSEps, m.pooling.layers(), key.batch, "pooled")
+	pooled, err := layers.FinalNormPool(rt, h, param(m.arch.finalNorm, m.final), cfg.RMSEps, m.pooling, key.batch, "pooled")
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}

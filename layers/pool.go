@@ -10,15 +10,19 @@ import (
 // Pooling selects how a sequence's hidden states become one vector.
 type Pooling int
 
-// Pooling modes, as in sentence-transformers' 1_Pooling/config.json.
+// Pooling modes, as in sentence-transformers' 1_Pooling/config.json. The zero
+// value is no mode: FinalNormPool refuses it, and package graph uses it for
+// "read the mode from the model folder".
 const (
-	PoolLastToken Pooling = iota // hidden state of the last real token
-	PoolMean                     // mean over the real tokens
-	PoolCLS                      // hidden state of the first real token
+	PoolLastToken Pooling = iota + 1 // hidden state of the last real token
+	PoolMean                         // mean over the real tokens
+	PoolCLS                          // hidden state of the first real token
 )
 
 func (p Pooling) String() string {
 	switch p {
+	case 0:
+		return "auto"
 	case PoolLastToken:
 		return "last-token"
 	case PoolMean:
