@@ -23,11 +23,19 @@ var (
 	}
 )
 
+// The PyTorch weights, downloaded only when a repo has no safetensors.
+const (
+	torchFile      = "pytorch_model.bin"
+	torchIndexFile = "pytorch_model.bin.index.json"
+)
+
 // SelectFiles picks from a repo listing the files an embedding model needs:
 // config.json and tokenizer.json (required), the other tokenizer and
 // sentence-transformers files that exist, and the weights: model.safetensors,
-// or else model.safetensors.index.json (whose shards are only known once it is
-// read; sharded reports that case).
+// or else model.safetensors.index.json, or else (no safetensors at all)
+// pytorch_model.bin, or else pytorch_model.bin.index.json. An index's shards
+// are only known once it is read; sharded reports that case, and the index
+// is then the last file selected.
 func SelectFiles(repoID string, files []string) (selected []string, sharded bool, err error) {
 	have := make(map[string]bool, len(files))
 	for _, f := range files {
@@ -50,8 +58,14 @@ func SelectFiles(repoID string, files []string) (selected []string, sharded bool
 	case have[indexFile]:
 		selected = append(selected, indexFile)
 		sharded = true
+	case have[torchFile]:
+		selected = append(selected, torchFile)
+	case have[torchIndexFile]:
+		selected = append(selected, torchIndexFile)
+		sharded = true
 	default:
-		return nil, false, fmt.Errorf("hub: %q has no model.safetensors or %s (only safetensors weights are supported): %w", repoID, indexFile, ErrEntryNotFound)
+		return nil, false, fmt.Errorf("hub: %q has no model.safetensors, %s, %s or %s: %w",
+			repoID, indexFile, torchFile, torchIndexFile, ErrEntryNotFound)
 	}
 	return selected, sharded, nil
 }
@@ -99,10 +113,11 @@ func (c *Client) Download(ctx context.Context, repoID, revision string) (string,
 	commit := listing.Commit
 	if sharded {
 		// The index names the shards; fetch it first.
-		if err := c.getFile(ctx, rc, repoID, commit, indexFile); err != nil {
+		index := files[len(files)-1]
+		if err := c.getFile(ctx, rc, repoID, commit, index); err != nil {
 			return "", err
 		}
-		data, err := os.ReadFile(rc.snapshotFile(commit, indexFile))
+		data, err := os.ReadFile(rc.snapshotFile(commit, index))
 		if err != nil {
 			return "", fmt.Errorf("hub: %w", err)
 		}
@@ -116,7 +131,7 @@ func (c *Client) Download(ctx context.Context, repoID, revision string) (string,
 		}
 		for _, s := range shards {
 			if !inRepo[s] {
-				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, indexFile, s, ErrEntryNotFound)
+				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, index, s, ErrEntryNotFound)
 			}
 		}
 		files = append(files, shards...)
@@ -142,7 +157,7 @@ func (c *Client) getFiles(ctx context.Context, rc repoCache, repoID, commit stri
 		firstErr error
 	)
 	for _, f := range files {
-		if f == indexFile && exists(rc.snapshotFile(commit, f)) {
+		if (f == indexFile || f == torchIndexFile) && exists(rc.snapshotFile(commit, f)) {
 			continue // fetched already
 		}
 		select {
