@@ -597,7 +597,11 @@ func typeName(v any) string {
 }
 
 // describe renders small values for error messages.
-func describe(v any) string {
+func describe(v any) string { return describeDepth(v, 3) }
+
+// describeDepth stops at depth: a hostile pickle can nest tuples as deep as
+// it is long.
+func describeDepth(v any, depth int) string {
 	switch x := v.(type) {
 	case string:
 		if len(x) > 40 {
@@ -607,7 +611,7 @@ func describe(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case pyTuple:
-		if len(x) > 6 {
+		if len(x) > 6 || depth == 0 {
 			return fmt.Sprintf("tuple of %d", len(x))
 		}
 		s := "("
@@ -615,7 +619,7 @@ func describe(v any) string {
 			if i > 0 {
 				s += ", "
 			}
-			s += describe(e)
+			s += describeDepth(e, depth-1)
 		}
 		return s + ")"
 	}

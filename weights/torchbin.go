@@ -235,6 +235,13 @@ func viewOf(name string, t *torchTensor, st *storageRange) (rawTensor, error) {
 		return rawTensor{}, fmt.Errorf("storage offset %d, shape %v, stride %v reach element %d of storage %q, which holds %d × %s",
 			t.offset, t.size, t.stride, last, st.ref.key, st.ref.numel, st.ref.dtype)
 	}
+	// Only overlapping views (stride 0, expand) have more elements than
+	// their storage; refusing them bounds what a caller allocates by the
+	// file's size.
+	if elems := nbytes / uint64(es); elems > uint64(st.ref.numel) {
+		return rawTensor{}, fmt.Errorf("shape %v, stride %v: a view of %d elements over storage %q of %d overlaps itself (not supported)",
+			t.size, t.stride, elems, st.ref.key, st.ref.numel)
+	}
 	if rowMajor(shape, strides) {
 		raw.begin = st.begin + t.offset*int64(es)
 		raw.end = raw.begin + int64(nbytes)

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -137,6 +138,8 @@ func TestMalformedTorchFiles(t *testing.T) {
 			want: []string{`tensor "w"`, "overflows"}},
 		{name: "huge broadcast shape", data: withTop(statePickle([]testTensor{f32("w", "0", 4, 0, []int64{1 << 30, 1 << 30}, []int64{1, 1})})),
 			want: []string{`tensor "w"`, "reach element"}},
+		{name: "expanded view", data: withTop(statePickle([]testTensor{f32("w", "0", 4, 0, []int64{1 << 40}, []int64{0})})),
+			want: []string{`tensor "w"`, "a view of 1099511627776 elements over storage \"0\" of 4 overlaps itself"}},
 		{name: "negative shape", data: withTop(statePickle([]testTensor{f32("w", "0", 4, 0, []int64{-2}, []int64{1})})),
 			want: []string{`tensor "w"`, "negative"}},
 		{name: "negative offset", data: withTop(statePickle([]testTensor{f32("w", "0", 4, -1, []int64{2}, []int64{1})})),
@@ -154,6 +157,8 @@ func TestMalformedTorchFiles(t *testing.T) {
 			want: []string{`"builtins.eval"`, "not allowed"}, is: ErrForbiddenGlobal},
 		{name: "hostile global inside the dict", data: withTop(nested),
 			want: []string{`"subprocess.Popen"`}, is: ErrForbiddenGlobal},
+		{name: "deeply nested persistent id", data: withTop(append(append([]byte{0x80, 2, ')'}, bytes.Repeat([]byte{0x85}, 1<<20)...), 'Q', '.')),
+			want: []string{"persistent id (((tuple of 1)))", "is not a torch storage reference"}},
 		{name: "not a dict", data: withTop(listTop), want: []string{"archive/data.pkl holds a list, not a state dict"}},
 		{name: "value not a tensor", data: withTop(intValue), want: []string{`state dict entry "w" is a int, not a tensor`}},
 		{name: "key not a string", data: withTop(intKey), want: []string{"state dict key 3 is not a string"}},
