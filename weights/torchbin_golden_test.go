@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -223,4 +224,39 @@ func zipRecordData(data []byte, suffix string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("no record */%s", suffix)
+}
+
+// TestTorchConcurrentReaders reads views of shared storages from several
+// goroutines (run with -race).
+func TestTorchConcurrentReaders(t *testing.T) {
+	s, err := Open(filepath.Join(torchGoldenDir, "single"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	names := []string{"views.transposed", "views.sliced", "tied.embed.weight", "tied.row", "encoder.special.f16"}
+	want := map[string][]float32{}
+	for _, name := range names {
+		if want[name], err = s.Float32(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, name := range names {
+				got, err := s.Float32(name)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if i := firstBitDifference(got, want[name]); i >= 0 {
+					t.Errorf("%s: concurrent read differs at %d", name, i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -38,6 +38,9 @@ func TestTorchViews(t *testing.T) {
 		fs("stepped", 1, []int64{3, 2}, []int64{4, 2}),
 		fs("scalar", 7, nil, nil),
 		fs("broadcast", 2, []int64{2, 3}, []int64{0, 1}),
+		fs("stepped1d", 1, []int64{4}, []int64{3}),
+		fs("permuted3d", 0, []int64{2, 2, 3}, []int64{1, 6, 2}),
+		fs("gapped3d", 0, []int64{2, 2, 2}, []int64{6, 3, 1}),
 	}
 	data := torchArchive(t, "some_folder-name", statePickle(tensors), map[string][]byte{"0": f32Bytes(vals...)})
 	s, path, err := openTorchBytes(t, data)
@@ -55,8 +58,11 @@ func TestTorchViews(t *testing.T) {
 		"stepped":    {[]int{3, 2}, []float32{1, 3, 5, 7, 9, 11}},
 		"scalar":     {nil, []float32{7}}, // Info gives a nil shape for a scalar, as for safetensors
 		"broadcast":  {[]int{2, 3}, []float32{2, 3, 4, 2, 3, 4}},
+		"stepped1d":  {[]int{4}, []float32{1, 4, 7, 10}},
+		"permuted3d": {[]int{2, 2, 3}, []float32{0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11}},
+		"gapped3d":   {[]int{2, 2, 2}, []float32{0, 1, 3, 4, 6, 7, 9, 10}},
 	}
-	if names := s.Names(); !reflect.DeepEqual(names, []string{"broadcast", "rows", "scalar", "stepped", "transposed", "whole"}) {
+	if names := s.Names(); !reflect.DeepEqual(names, []string{"broadcast", "gapped3d", "permuted3d", "rows", "scalar", "stepped", "stepped1d", "transposed", "whole"}) {
 		t.Errorf("Names() = %v", names)
 	}
 	for name, w := range want {
@@ -223,5 +229,51 @@ func TestOpenPrefersSafetensors(t *testing.T) {
 	writeSafetensors(t, filepath.Join(dir, SafetensorsFile), `{"from_st":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4))
 	if got := names(); !reflect.DeepEqual(got, []string{"from_st"}) {
 		t.Errorf("both: Names() = %v, want the safetensors tensors", got)
+	}
+}
+
+// TestConvertStridedMatchesNaive compares the tiled gather with computing
+// each element's storage index directly, for shapes that are not multiples
+// of the tile and for every float dtype.
+func TestConvertStridedMatchesNaive(t *testing.T) {
+	src := make([]byte, 4*2000)
+	for i := range src {
+		src[i] = byte(i*7 + i/5)
+	}
+	cases := []struct {
+		offset         int
+		shape, strides []int
+	}{
+		{0, []int{13, 19}, []int{1, 13}},
+		{3, []int{19, 13}, []int{20, 1}},
+		{5, []int{9, 17}, []int{2, 30}},
+		{1, []int{3, 5, 11}, []int{1, 3, 15}},
+		{0, []int{4, 3, 2, 5}, []int{1, 100, 300, 4}},
+		{7, []int{29}, []int{3}},
+	}
+	for _, dt := range []DType{F32, F16, BF16} {
+		es := dtypeBytes(dt)
+		for _, c := range cases {
+			n := 1
+			for _, d := range c.shape {
+				n *= d
+			}
+			want := make([]float32, n)
+			idx := make([]int, len(c.shape))
+			for out := range want {
+				rem, at := out, c.offset
+				for k := len(c.shape) - 1; k >= 0; k-- {
+					idx[k] = rem % c.shape[k]
+					rem /= c.shape[k]
+					at += idx[k] * c.strides[k]
+				}
+				convertPortable(want[out:out+1], src[at*es:], dt)
+			}
+			got := make([]float32, n)
+			convertStrided(got, src, dt, es, c.offset, c.shape, c.strides)
+			if i := firstBitDifference(got, want); i >= 0 {
+				t.Errorf("%s shape %v strides %v offset %d: element %d = %#x, want %#x", dt, c.shape, c.strides, c.offset, i, got[i], want[i])
+			}
+		}
 	}
 }
