@@ -52,22 +52,36 @@ func SelectFiles(repoID string, files []string) (selected []string, sharded bool
 			selected = append(selected, f)
 		}
 	}
-	switch {
-	case have["model.safetensors"]:
-		selected = append(selected, "model.safetensors")
-	case have[indexFile]:
-		selected = append(selected, indexFile)
-		sharded = true
-	case have[torchFile]:
-		selected = append(selected, torchFile)
-	case have[torchIndexFile]:
-		selected = append(selected, torchIndexFile)
-		sharded = true
-	default:
+	weights, sharded, ok := SelectWeights(files, "")
+	if !ok {
 		return nil, false, fmt.Errorf("hub: %q has no model.safetensors, %s, %s or %s: %w",
 			repoID, indexFile, torchFile, torchIndexFile, ErrEntryNotFound)
 	}
+	selected = append(selected, weights)
 	return selected, sharded, nil
+}
+
+// SelectWeights picks the weights file of folder ("" for the repo's root,
+// or a sentence-transformers module folder such as "2_Dense") from a repo
+// listing, in the order weights.Open reads them: model.safetensors,
+// model.safetensors.index.json, then — only when there are no safetensors —
+// pytorch_model.bin, pytorch_model.bin.index.json. sharded reports an index,
+// whose shards are known once it is read; ok is false when there is none.
+func SelectWeights(files []string, folder string) (file string, sharded, ok bool) {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	prefix := ""
+	if folder != "" {
+		prefix = strings.TrimSuffix(folder, "/") + "/"
+	}
+	for _, name := range []string{"model.safetensors", indexFile, torchFile, torchIndexFile} {
+		if have[prefix+name] {
+			return prefix + name, strings.HasSuffix(name, ".index.json"), true
+		}
+	}
+	return "", false, false
 }
 
 // Download fetches what an embedding model needs from repoID at revision

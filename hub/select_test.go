@@ -66,3 +66,27 @@ func TestDownloadShardedBin(t *testing.T) {
 		t.Errorf("snapshot holds %s, want %s", got, want)
 	}
 }
+
+// TestSelectModuleWeights: a sentence-transformers module folder's weights
+// follow the same order, and the root's files do not count for it.
+func TestSelectModuleWeights(t *testing.T) {
+	cases := []struct {
+		files   []string
+		want    string
+		sharded bool
+		ok      bool
+	}{
+		{[]string{"2_Dense/config.json", "2_Dense/pytorch_model.bin"}, "2_Dense/pytorch_model.bin", false, true},
+		{[]string{"2_Dense/pytorch_model.bin", "2_Dense/model.safetensors"}, "2_Dense/model.safetensors", false, true},
+		{[]string{"2_Dense/pytorch_model.bin.index.json"}, "2_Dense/pytorch_model.bin.index.json", true, true},
+		{[]string{"model.safetensors", "2_Dense/config.json", "3_Dense/pytorch_model.bin"}, "", false, false},
+	}
+	for _, c := range cases {
+		for _, folder := range []string{"2_Dense", "2_Dense/"} {
+			got, sharded, ok := SelectWeights(c.files, folder)
+			if got != c.want || sharded != c.sharded || ok != c.ok {
+				t.Errorf("SelectWeights(%v, %q) = %q, %v, %v; want %q, %v, %v", c.files, folder, got, sharded, ok, c.want, c.sharded, c.ok)
+			}
+		}
+	}
+}
