@@ -104,7 +104,7 @@ func parseTorchArchive(file string, data []byte) ([]rawTensor, error) {
 		seen[name] = true
 		t, ok := dict.values[i].(*torchTensor)
 		if !ok {
-			return nil, fmt.Errorf("weights: %s: state dict entry %q is a %s, not a tensor", file, name, typeName(dict.values[i]))
+			return nil, fmt.Errorf("weights: %s: state dict entry %q is not a tensor but a value of type %s", file, name, typeName(dict.values[i]))
 		}
 		st, err := storageOf(file, prefix, records, storages, t.storage, int64(len(data)))
 		if err != nil {

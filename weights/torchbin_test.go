@@ -166,7 +166,7 @@ func TestMalformedTorchFiles(t *testing.T) {
 		{name: "deeply nested persistent id", data: withTop(append(append([]byte{0x80, 2, ')'}, bytes.Repeat([]byte{0x85}, 1<<20)...), 'Q', '.')),
 			want: []string{"persistent id (((tuple of 1)))", "is not a torch storage reference"}},
 		{name: "not a dict", data: withTop(listTop), want: []string{"archive/data.pkl holds a list, not a state dict"}},
-		{name: "value not a tensor", data: withTop(intValue), want: []string{`state dict entry "w" is a int, not a tensor`}},
+		{name: "value not a tensor", data: withTop(intValue), want: []string{`state dict entry "w" is not a tensor but a value of type int`}},
 		{name: "key not a string", data: withTop(intKey), want: []string{"state dict key 3 is not a string"}},
 		{name: "duplicate name", data: withTop(dup), want: []string{`duplicate tensor name "w"`}},
 		{name: "truncated pickle", data: withTop(good[:len(good)-1]), want: []string{"archive/data.pkl", "no STOP opcode"}},
