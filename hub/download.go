@@ -23,11 +23,19 @@ var (
 	}
 )
 
+// The PyTorch weights, downloaded only when a repo has no safetensors.
+const (
+	torchFile      = "pytorch_model.bin"
+	torchIndexFile = "pytorch_model.bin.index.json"
+)
+
 // SelectFiles picks from a repo listing the files an embedding model needs:
 // config.json and tokenizer.json (required), the other tokenizer and
 // sentence-transformers files that exist, and the weights: model.safetensors,
-// or else model.safetensors.index.json (whose shards are only known once it is
-// read; sharded reports that case).
+// or else model.safetensors.index.json, or else (no safetensors at all)
+// pytorch_model.bin, or else pytorch_model.bin.index.json. An index's shards
+// are only known once it is read; sharded reports that case, and the index
+// is then the last file selected.
 func SelectFiles(repoID string, files []string) (selected []string, sharded bool, err error) {
 	have := make(map[string]bool, len(files))
 	for _, f := range files {
@@ -44,16 +52,36 @@ func SelectFiles(repoID string, files []string) (selected []string, sharded bool
 			selected = append(selected, f)
 		}
 	}
-	switch {
-	case have["model.safetensors"]:
-		selected = append(selected, "model.safetensors")
-	case have[indexFile]:
-		selected = append(selected, indexFile)
-		sharded = true
-	default:
-		return nil, false, fmt.Errorf("hub: %q has no model.safetensors or %s (only safetensors weights are supported): %w", repoID, indexFile, ErrEntryNotFound)
+	weights, sharded, ok := SelectWeights(files, "")
+	if !ok {
+		return nil, false, fmt.Errorf("hub: %q has no model.safetensors, %s, %s or %s: %w",
+			repoID, indexFile, torchFile, torchIndexFile, ErrEntryNotFound)
 	}
+	selected = append(selected, weights)
 	return selected, sharded, nil
+}
+
+// SelectWeights picks the weights file of folder ("" for the repo's root,
+// or a sentence-transformers module folder such as "2_Dense") from a repo
+// listing, in the order weights.Open reads them: model.safetensors,
+// model.safetensors.index.json, then — only when there are no safetensors —
+// pytorch_model.bin, pytorch_model.bin.index.json. sharded reports an index,
+// whose shards are known once it is read; ok is false when there is none.
+func SelectWeights(files []string, folder string) (file string, sharded, ok bool) {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	prefix := ""
+	if folder != "" {
+		prefix = strings.TrimSuffix(folder, "/") + "/"
+	}
+	for _, name := range []string{"model.safetensors", indexFile, torchFile, torchIndexFile} {
+		if have[prefix+name] {
+			return prefix + name, strings.HasSuffix(name, ".index.json"), true
+		}
+	}
+	return "", false, false
 }
 
 // Download fetches what an embedding model needs from repoID at revision
@@ -99,10 +127,11 @@ func (c *Client) Download(ctx context.Context, repoID, revision string) (string,
 	commit := listing.Commit
 	if sharded {
 		// The index names the shards; fetch it first.
-		if err := c.getFile(ctx, rc, repoID, commit, indexFile); err != nil {
+		index := files[len(files)-1]
+		if err := c.getFile(ctx, rc, repoID, commit, index); err != nil {
 			return "", err
 		}
-		data, err := os.ReadFile(rc.snapshotFile(commit, indexFile))
+		data, err := os.ReadFile(rc.snapshotFile(commit, index))
 		if err != nil {
 			return "", fmt.Errorf("hub: %w", err)
 		}
@@ -116,7 +145,7 @@ func (c *Client) Download(ctx context.Context, repoID, revision string) (string,
 		}
 		for _, s := range shards {
 			if !inRepo[s] {
-				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, indexFile, s, ErrEntryNotFound)
+				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, index, s, ErrEntryNotFound)
 			}
 		}
 		files = append(files, shards...)
@@ -142,7 +171,7 @@ func (c *Client) getFiles(ctx context.Context, rc repoCache, repoID, commit stri
 		firstErr error
 	)
 	for _, f := range files {
-		if f == indexFile && exists(rc.snapshotFile(commit, f)) {
+		if (f == indexFile || f == torchIndexFile) && exists(rc.snapshotFile(commit, f)) {
 			continue // fetched already
 		}
 		select {

@@ -343,8 +343,10 @@ func TestHubErrors(t *testing.T) {
 		{name: "server error", repo: testRepo, setup: func(fh *fakeHub) { fh.status = 503 }, want: ErrServer, inText: []string{"retry later"}},
 		{name: "rate limit", repo: testRepo, setup: func(fh *fakeHub) { fh.status = 429 }, want: ErrRateLimited, inText: []string{"HF_TOKEN"}},
 		{name: "unauthorized", repo: testRepo, token: "bad", setup: func(fh *fakeHub) { fh.status = 401 }, want: ErrUnauthorized, inText: []string{"invalid or expired"}},
-		{name: "no safetensors", repo: testRepo, setup: func(fh *fakeHub) { delete(fh.repos[testRepo].files, "model.safetensors") },
-			want: ErrEntryNotFound, inText: []string{"model.safetensors"}},
+		{name: "no weights", repo: testRepo, setup: func(fh *fakeHub) {
+			delete(fh.repos[testRepo].files, "model.safetensors")
+			delete(fh.repos[testRepo].files, "pytorch_model.bin")
+		}, want: ErrEntryNotFound, inText: []string{"model.safetensors", "pytorch_model.bin"}},
 		{name: "no tokenizer", repo: testRepo, setup: func(fh *fakeHub) { delete(fh.repos[testRepo].files, "tokenizer.json") },
 			want: ErrEntryNotFound, inText: []string{"tokenizer.json"}},
 		{name: "listed file missing", repo: testRepo, setup: func(fh *fakeHub) {

@@ -109,3 +109,36 @@ func BenchmarkLoad06B(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTorchFloat32 converts a 1024×1024 tensor of a pytorch_model.bin:
+// row-major (the same path as safetensors) and transposed (gathered element
+// by element, which only the rare strided views take).
+func BenchmarkTorchFloat32(b *testing.B) {
+	const n = 1024
+	tensors := []testTensor{
+		{name: "bf16", storageType: "BFloat16Storage", key: "0", numel: n * n, size: []int64{n, n}, stride: []int64{n, 1}},
+		{name: "f32", storageType: "FloatStorage", key: "1", numel: n * n, size: []int64{n, n}, stride: []int64{n, 1}},
+		{name: "f32.transposed", storageType: "FloatStorage", key: "1", numel: n * n, size: []int64{n, n}, stride: []int64{1, n}},
+	}
+	data := torchArchive(b, "archive", statePickle(tensors), map[string][]byte{"0": make([]byte, 2*n*n), "1": make([]byte, 4*n*n)})
+	path := filepath.Join(b.TempDir(), "pytorch_model.bin")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	s, err := OpenFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	dst := make([]float32, n*n)
+	for _, t := range tensors {
+		b.Run(t.name, func(b *testing.B) {
+			b.SetBytes(int64(len(dst)) * int64(dtypeBytes(storageDTypes[t.storageType])))
+			for b.Loop() {
+				if err := s.Float32Into(t.name, dst); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,20 @@
-// Package weights reads Hugging Face safetensors checkpoints (a single
-// model.safetensors or a sharded model.safetensors.index.json) from a model
-// folder. Files are memory-mapped, every header is validated before use, and
-// F32, F16 and BF16 tensors are converted to float32 exactly. It knows tensor
-// names, dtypes and shapes, never architectures.
+// Package weights reads Hugging Face checkpoints from a model folder:
+// safetensors (a single model.safetensors or a sharded
+// model.safetensors.index.json) and, for repositories that ship nothing
+// else, PyTorch's pytorch_model.bin (single or sharded through
+// pytorch_model.bin.index.json). Files are memory-mapped, every header is
+// validated before use, and F32, F16 and BF16 tensors are converted to
+// float32 exactly. It knows tensor names, dtypes and shapes, never
+// architectures.
+//
+// A pytorch_model.bin is a torch.save zip archive holding a pickled state
+// dict. Its pickle is read by a small interpreter that resolves only the
+// globals torch.save writes for tensors (collections.OrderedDict,
+// torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch.*Storage)
+// and never calls anything: any other global is refused with
+// ErrForbiddenGlobal. Storages are read in place from the mapping; strided
+// views are gathered into row-major order when converted. The pre-1.6
+// non-zip format is refused with ErrLegacyTorchFormat.
 //
 // Names are canonical without the "model." prefix that causal-LM checkpoints
 // carry; lookups accept either form, and lm_head.* tensors are ignored.

@@ -131,3 +131,90 @@ func FuzzParseIndex(f *testing.F) {
 		}
 	})
 }
+
+// torchSeeds are valid torch archives for the fuzzers: the test writer's
+// views, and the real torch.save goldens when they are present.
+func torchSeeds(f *testing.F) (archives, pickles [][]byte) {
+	vals := make([]byte, 48)
+	tensors := []testTensor{
+		{name: "w", storageType: "FloatStorage", key: "0", numel: 12, size: []int64{3, 4}, stride: []int64{4, 1}},
+		{name: "t", storageType: "FloatStorage", key: "0", numel: 12, offset: 1, size: []int64{2, 3}, stride: []int64{1, 4}},
+		{name: "h", storageType: "HalfStorage", key: "1", numel: 4, size: []int64{4}, stride: []int64{1}},
+	}
+	pkl := statePickle(tensors)
+	archives = append(archives, torchArchive(f, "archive", pkl, map[string][]byte{"0": vals, "1": vals[:8]}))
+	pickles = append(pickles, pkl)
+	paths, _ := filepath.Glob(filepath.Join(torchGoldenDir, "*", "pytorch_model*.bin"))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		archives = append(archives, data)
+		if raws, err := zipRecordData(data, "data.pkl"); err == nil {
+			pickles = append(pickles, raws)
+		}
+	}
+	return archives, pickles
+}
+
+// FuzzTorchArchive feeds whole files through the pytorch_model.bin reader
+// and reads every accepted tensor: no panic, and conversions stay inside
+// the bytes they were given.
+func FuzzTorchArchive(f *testing.F) {
+	archives, _ := torchSeeds(f)
+	for _, a := range archives {
+		f.Add(a)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := &Store{}
+		_, err := s.addTorchData("fuzz.bin", data, nil)
+		if err == nil {
+			err = s.index()
+		}
+		if err == nil {
+			readAll(t, s)
+		}
+		s.Close()
+	})
+}
+
+// FuzzTorchPickle puts any data.pkl beside two fixed storages: zip parsing
+// would hide most mutations of the pickle from FuzzTorchArchive.
+func FuzzTorchPickle(f *testing.F) {
+	_, pickles := torchSeeds(f)
+	for _, p := range pickles {
+		f.Add(p)
+	}
+	f.Add((&pickleWriter{}).op(0x80, 2).global("os", "system").str("x").op(0x85, 'R', '.').Bytes())
+	storages := map[string][]byte{"0": make([]byte, 48), "1": make([]byte, 8)}
+	f.Fuzz(func(t *testing.T, pkl []byte) {
+		s := &Store{}
+		_, err := s.addTorchData("fuzz.bin", torchArchive(t, "archive", pkl, storages), nil)
+		if err == nil {
+			err = s.index()
+		}
+		if err == nil {
+			readAll(t, s)
+		}
+		s.Close()
+	})
+}
+
+// readAll converts every tensor of an accepted store and one row of each
+// matrix.
+func readAll(t *testing.T, s *Store) {
+	for _, name := range s.Names() {
+		info, err := s.Info(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := s.Float32(name)
+		if err == nil && len(vals) != info.Elems() {
+			t.Fatalf("%s: %d values for shape %v", name, len(vals), info.Shape)
+		}
+		if len(info.Shape) == 2 && info.Shape[0] > 0 {
+			_ = s.GatherRows(name, []int{info.Shape[0] - 1}, make([]float32, info.Shape[1]))
+		}
+	}
+}

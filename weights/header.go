@@ -19,14 +19,18 @@ import (
 // limit); real checkpoints have headers of tens of KB.
 const maxHeaderLen = 100 << 20
 
-// rawTensor is one header entry after validation. Offsets are relative to
-// the data section, which begins right after the header.
+// rawTensor is one tensor after validation. Offsets are relative to the
+// file's data section (for safetensors, what follows the header; for a
+// torch archive, the whole file). A strided view (torch only) spans its whole
+// storage: its elements sit at elemOffset + Σ index·strides, in elements.
 type rawTensor struct {
 	name       string
 	dtype      DType
 	elemSize   int
 	shape      []int
 	begin, end int64
+	strides    []int // nil when the tensor is the row-major range [begin, end)
+	elemOffset int
 }
 
 // splitFile returns the header JSON and the data section of a whole

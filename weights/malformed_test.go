@@ -107,7 +107,7 @@ func TestMalformedFiles(t *testing.T) {
 func TestMissingFiles(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Open(dir)
-	assertErr(t, err, dir, "neither model.safetensors nor model.safetensors.index.json")
+	assertErr(t, err, dir, "none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json")
 	_, err = OpenFile(filepath.Join(dir, "nope.safetensors"))
 	assertErr(t, err, filepath.Join(dir, "nope.safetensors"))
 	if !errors.Is(err, os.ErrNotExist) {

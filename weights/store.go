@@ -19,7 +19,7 @@ var ErrNotFound = errors.New("tensor not found")
 var ErrClosed = errors.New("weights store is closed")
 
 // TensorInfo describes one tensor. Name is canonical (no "model." prefix);
-// File is the path of the safetensors file holding it.
+// File is the path of the file holding it (safetensors or pytorch_model.bin).
 type TensorInfo struct {
 	Name  string
 	DType DType
@@ -60,18 +60,38 @@ type Store struct {
 	names   []string
 }
 
-// Open opens the weights of a model folder: model.safetensors if present,
-// else model.safetensors.index.json and the shards it names.
+// The weights files of a model folder, in the order Open prefers them:
+// PyTorch pickles are read only when no safetensors exist.
+const (
+	SafetensorsFile      = "model.safetensors"
+	SafetensorsIndexFile = "model.safetensors.index.json"
+	TorchFile            = "pytorch_model.bin"
+	TorchIndexFile       = "pytorch_model.bin.index.json"
+)
+
+// Open opens the weights of a model folder (or of a sentence-transformers
+// module folder such as 2_Dense): model.safetensors if present, else
+// model.safetensors.index.json and its shards, else pytorch_model.bin, else
+// pytorch_model.bin.index.json and its shards.
 func Open(dir string) (*Store, error) {
-	single := filepath.Join(dir, "model.safetensors")
-	if _, err := os.Stat(single); err == nil {
-		return OpenFile(single)
+	for _, name := range []string{SafetensorsFile, SafetensorsIndexFile, TorchFile, TorchIndexFile} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		if strings.HasSuffix(name, ".index.json") {
+			return openSharded(dir, path)
+		}
+		return OpenFile(path)
 	}
-	indexPath := filepath.Join(dir, "model.safetensors.index.json")
+	return nil, fmt.Errorf("weights: %s holds none of %s, %s, %s, %s", dir,
+		SafetensorsFile, SafetensorsIndexFile, TorchFile, TorchIndexFile)
+}
+
+// openSharded opens an index (weight_map: tensor name → shard file) and the
+// shards it names.
+func openSharded(dir, indexPath string) (*Store, error) {
 	data, err := os.ReadFile(indexPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("weights: %s holds neither model.safetensors nor model.safetensors.index.json", dir)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
@@ -132,7 +152,8 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-// OpenFile opens a single .safetensors file.
+// OpenFile opens a single weights file: a torch.save archive when its name
+// ends in .bin, .pt or .pth, else safetensors.
 func OpenFile(path string) (*Store, error) {
 	s := &Store{}
 	if _, err := s.addFile(path); err != nil {
@@ -152,10 +173,14 @@ func (s *Store) addFile(path string) ([]rawTensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err) // *PathError names the file
 	}
+	if isTorchFile(path) {
+		return s.addTorchData(path, data, unmap)
+	}
 	return s.addData(path, data, unmap)
 }
 
-// addData validates a whole file's bytes; the Store owns unmap from here on.
+// addData validates a whole safetensors file's bytes; the Store owns unmap
+// from here on.
 func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTensor, error) {
 	f := &mappedFile{path: path, data: data, unmap: unmap}
 	s.files = append(s.files, f)
@@ -168,6 +193,24 @@ func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTens
 	if err != nil {
 		return nil, err
 	}
+	return raws, s.addTensors(f, raws)
+}
+
+// addTorchData validates a whole torch.save archive's bytes; the Store owns
+// unmap from here on.
+func (s *Store) addTorchData(path string, data []byte, unmap func() error) ([]rawTensor, error) {
+	f := &mappedFile{path: path, data: data, body: data, unmap: unmap}
+	s.files = append(s.files, f)
+	raws, err := parseTorchArchive(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return raws, s.addTensors(f, raws)
+}
+
+// addTensors files a validated file's tensors under their canonical names.
+func (s *Store) addTensors(f *mappedFile, raws []rawTensor) error {
+	path := f.path
 	if s.tensors == nil {
 		s.tensors = map[string]*entry{}
 	}
@@ -177,7 +220,7 @@ func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTens
 		}
 		canon := canonical(t.name)
 		if prev, ok := s.tensors[canon]; ok {
-			return nil, fmt.Errorf("weights: duplicate tensor name: %q in %s and %q in %s",
+			return fmt.Errorf("weights: duplicate tensor name: %q in %s and %q in %s",
 				t.name, path, prev.raw, prev.file.path)
 		}
 		s.tensors[canon] = &entry{
@@ -187,7 +230,7 @@ func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTens
 			rawTensor: t,
 		}
 	}
-	return raws, nil
+	return nil
 }
 
 func (s *Store) index() error {
@@ -271,6 +314,10 @@ func (s *Store) convertInto(e *entry, dst []float32) error {
 		return ErrClosed
 	}
 	src := e.file.body[e.begin:e.end]
+	if e.strides != nil {
+		convertStrided(dst, src, e.dtype, e.elemSize, e.elemOffset, e.shape, e.strides)
+		return nil
+	}
 	n := len(dst)
 	workers := runtime.GOMAXPROCS(0)
 	if n < parallelMin || workers == 1 {
@@ -330,8 +377,15 @@ func (s *Store) GatherRows(name string, rows []int, dst []float32) error {
 	if s.closed {
 		return ErrClosed
 	}
-	rowBytes := cols * e.elemSize
 	src := e.file.body[e.begin:e.end]
+	if e.strides != nil {
+		for i, r := range rows {
+			convertStrided(dst[i*cols:(i+1)*cols], src, e.dtype, e.elemSize,
+				e.elemOffset+r*e.strides[0], e.shape[1:], e.strides[1:])
+		}
+		return nil
+	}
+	rowBytes := cols * e.elemSize
 	for i, r := range rows {
 		convert(dst[i*cols:(i+1)*cols], src[r*rowBytes:(r+1)*rowBytes], e.dtype)
 	}
