@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,10 +26,13 @@ type Pooling = layers.Pooling
 // Pooling modes. PoolAuto (the zero value) reads the folder's
 // 1_Pooling/config.json and falls back to PoolLastToken.
 const (
-	PoolAuto      Pooling = 0
-	PoolLastToken         = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
-	PoolMean              = layers.PoolMean      // mean over the real tokens
-	PoolCLS               = layers.PoolCLS       // hidden state of the first token
+	PoolAuto         Pooling = 0
+	PoolLastToken            = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
+	PoolMean                 = layers.PoolMean      // mean over the real tokens
+	PoolCLS                  = layers.PoolCLS       // hidden state of the first token
+	PoolMax                  = layers.PoolMax
+	PoolMeanSqrtLen          = layers.PoolMeanSqrtLen
+	PoolWeightedMean         = layers.PoolWeightedMean
 )
 
 // Options tune Load.
@@ -52,15 +57,13 @@ const maxCachedGraphs = 12
 // graphs and activation arena.
 type Model struct {
 	cfg       Config
-	arch      *architecture
+	arch      Architecture
 	pooling   Pooling
 	threads   int
 	maxTokens int
 	nworkers  int
 
-	store  *weights.Store
-	final  *tensor.Dense
-	blocks [][]boundTensor // per layer, in table order
+	store *weights.Store
 
 	acquire sync.Mutex // serializes taking several workers at once
 	workers chan *worker
@@ -69,33 +72,32 @@ type Model struct {
 	closed  bool
 }
 
-type boundTensor struct {
-	slot  *tensorSlot
-	name  string
-	value *tensor.Dense
-}
-
 // Load reads dir/config.json and the safetensors weights in dir (single file
 // or sharded), converting every non-embedding tensor to float32 once. The
 // embedding table stays memory-mapped and is read row by row per request.
 func Load(dir string, opt Options) (*Model, error) {
-	cfg, err := ReadConfig(dir)
+	path := filepath.Join(dir, "config.json")
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("graph: reading model config: %w", err)
+	}
+	cfg, arch, err := parseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: %w", path, err)
 	}
 	if opt.Pooling == PoolAuto {
 		if opt.Pooling, err = ReadPooling(dir); err != nil {
 			return nil, err
 		}
 	}
-	if opt.Pooling < PoolLastToken || opt.Pooling > PoolCLS {
+	if opt.Pooling < PoolLastToken || opt.Pooling > PoolWeightedMean {
 		return nil, fmt.Errorf("graph: unknown pooling mode %v", opt.Pooling)
 	}
 	store, err := weights.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("graph: opening weights: %w", err)
 	}
-	m, err := newModel(dir, cfg, store, opt)
+	m, err := newModel(dir, cfg, arch, store, opt)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -103,11 +105,7 @@ func Load(dir string, opt Options) (*Model, error) {
 	return m, nil
 }
 
-func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model, error) {
-	arch := architectures[cfg.ModelType]
-	if arch == nil {
-		return nil, fmt.Errorf("graph: unsupported model_type %q", cfg.ModelType)
-	}
+func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, opt Options) (*Model, error) {
 	threads := opt.Threads
 	// More threads than cores only adds per-worker activation buffers.
 	if threads <= 0 || threads > runtime.NumCPU() {
@@ -121,46 +119,35 @@ func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model
 	if m.nworkers <= 0 || m.nworkers > threads {
 		m.nworkers = threads
 	}
-	if err := m.checkShape(arch.embedding, []int{cfg.Vocab, cfg.Hidden}); err != nil {
-		return nil, err
-	}
 	ld := &loader{dir: dir}
 	defer ld.close()
-	var err error
-	if m.final, err = m.load(ld, arch.finalNorm, shapeHidden(cfg)); err != nil {
-		return nil, err
-	}
-	m.blocks = make([][]boundTensor, cfg.Layers)
-	for l := range cfg.Layers {
-		for i := range arch.layer {
-			s := &arch.layer[i]
-			if s.when != nil && !s.when(cfg) {
-				continue
-			}
-			name := fmt.Sprintf(s.name, l)
-			v, err := m.load(ld, name, s.shape(cfg))
+	bd := &binder{
+		modelType: cfg.ModelType, prefixes: families[cfg.ModelType].Prefixes, dims: arch.Dims(), store: store,
+		files: strings.Join(store.Files(), ", "),
+		load: func(name string, shape []int) (*tensor.Dense, error) {
+			info, err := store.Info(name)
 			if err != nil {
 				return nil, err
 			}
-			m.blocks[l] = append(m.blocks[l], boundTensor{slot: s, name: name, value: v})
-		}
+			elemBytes := 4
+			if info.DType != "F32" {
+				elemBytes = 2
+			}
+			data, err := ld.float32(name, info.Elems()*elemBytes)
+			if err != nil {
+				return nil, err
+			}
+			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
+		},
+	}
+	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
+		return nil, err
 	}
 	m.workers = make(chan *worker, threads)
 	for range threads {
 		m.workers <- &worker{rt: layers.NewRuntime(1), graphs: map[bucket]*compiled{}}
 	}
 	return m, nil
-}
-
-func (m *Model) checkShape(name string, want []int) error {
-	info, err := m.store.Info(name)
-	if err != nil {
-		return fmt.Errorf("graph: %s model: tensor %q: %w", m.cfg.ModelType, name, err)
-	}
-	if !slices.Equal(info.Shape, want) {
-		return fmt.Errorf("graph: %s model: tensor %q has shape %v, config.json implies %v", m.cfg.ModelType, name, info.Shape, want)
-	}
-	return nil
 }
 
 // loader converts tensors through its own, periodically re-opened store:
@@ -193,26 +180,6 @@ func (l *loader) close() {
 		l.store.Close()
 		l.store = nil
 	}
-}
-
-func (m *Model) load(ld *loader, name string, shape []int) (*tensor.Dense, error) {
-	if err := m.checkShape(name, shape); err != nil {
-		return nil, err
-	}
-	info, _ := m.store.Info(name)
-	elemBytes := 4
-	if info.DType != "F32" {
-		elemBytes = 2
-	}
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	data, err := ld.float32(name, n*elemBytes)
-	if err != nil {
-		return nil, fmt.Errorf("graph: loading tensor %q: %w", name, err)
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
 }
 
 // Config returns the model's configuration.
@@ -405,26 +372,22 @@ func (m *Model) run(ctx context.Context, w *worker, seqs [][]int, sub []int, out
 	}
 	H := m.cfg.Hidden
 	batch := layers.LeftPadded(lens, key.length)
+	batch.IDs = make([][]int, len(sub))
+	for b, j := range sub {
+		batch.IDs[b] = seqs[j]
+	}
 	w.rt.Batch = batch
 	w.rt.Ctx = ctx
-	defer func() { w.rt.Ctx = nil }()
+	defer func() { w.rt.Ctx = nil; w.rt.Batch = layers.Batch{} }()
 
-	// The residual stream lives in the arena slot "h"; rebind the input if a
-	// bigger graph has reallocated it since this one was compiled.
-	h := w.rt.Buffer("h", key.batch*key.length*H)
+	// The residual stream lives in the arena slot SlotHidden; rebind the
+	// input if a bigger graph has reallocated it since this one was compiled.
+	h := w.rt.Buffer(layers.SlotHidden, key.batch*key.length*H)
 	if &h[0] != &c.hidden[0] {
 		if err := G.Let(c.input, tensor.New(tensor.WithShape(key.batch*key.length, H), tensor.WithBacking(h))); err != nil {
 			return fmt.Errorf("graph: binding input: %w", err)
 		}
 		c.hidden = h
-	}
-	for b, j := range sub {
-		rows := h[b*key.length*H : (b+1)*key.length*H]
-		pad := batch.Start[b] * H
-		clear(rows[:pad])
-		if err := m.store.GatherRows(m.arch.embedding, seqs[j], rows[pad:]); err != nil {
-			return fmt.Errorf("graph: embedding lookup: %w", err)
-		}
 	}
 	c.vm.Reset()
 	if err := c.vm.RunAll(); err != nil {
@@ -471,35 +434,20 @@ func (m *Model) graph(w *worker, key bucket) (*compiled, error) {
 	return c, nil
 }
 
-// build composes the architecture's graph for one bucket: embeddings in,
-// decoder blocks, final norm fused with pooling out.
+// build composes the architecture's graph for one bucket: its forward pass
+// from the input buffer to the final hidden states, then the pooling node.
 func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
-	cfg := m.cfg
 	g := G.NewGraph()
-	N, H := key.batch*key.length, cfg.Hidden
-	hidden := rt.Buffer("h", N*H)
+	N, H := key.batch*key.length, m.cfg.Hidden
+	hidden := rt.Buffer(layers.SlotHidden, N*H)
 	in := G.NewMatrix(g, G.Float32, G.WithShape(N, H), G.WithName("embeddings"),
 		G.WithValue(tensor.New(tensor.WithShape(N, H), tensor.WithBacking(hidden))))
-	// Each graph gets its own tensor header over the shared float32 data:
-	// NewTapeMachine sets the engine of every bound value, which would race
-	// between workers building graphs concurrently if headers were shared.
-	param := func(name string, v *tensor.Dense) *G.Node {
-		own := tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(v.Float32s()))
-		return G.NewTensor(g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(name), G.WithValue(own))
+	b := &Builder{RT: rt, Batch: key.batch, Length: key.length, Input: in, g: g}
+	h, err := m.arch.Forward(b)
+	if err != nil {
+		return nil, fmt.Errorf("graph: building the %s graph: %w", m.cfg.ModelType, err)
 	}
-	bc := layers.BlockConfig{Hidden: H, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadDim: cfg.HeadDim, RMSEps: cfg.RMSEps, RopeTheta: cfg.RopeTheta}
-	h := in
-	for l, ts := range m.blocks {
-		var bw layers.BlockWeights
-		for _, t := range ts {
-			*t.slot.bind(&bw) = param(t.name, t.value)
-		}
-		var err error
-		if h, err = layers.DecoderBlock(rt, h, bw, bc); err != nil {
-			return nil, fmt.Errorf("graph: building layer %d: %w", l, err)
-		}
-	}
-	pooled, err := layers.FinalNormPool(rt, h, param(m.arch.finalNorm, m.final), cfg.RMSEps, m.pooling, key.batch, "pooled")
+	pooled, err := layers.Pool(rt, h, []Pooling{m.pooling}, key.batch, layers.SlotPooled)
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}

@@ -4,8 +4,9 @@
 // F32, F16 and BF16 tensors are converted to float32 exactly. It knows tensor
 // names, dtypes and shapes, never architectures.
 //
-// Names are canonical without the "model." prefix that causal-LM checkpoints
-// carry; lookups accept either form, and lm_head.* tensors are ignored.
+// Names are exactly as stored: which prefixes ("model.", "bert.", …) a
+// checkpoint may carry and which tensors (lm_head.*) to leave unread is what
+// the architectures in package graph know.
 // Every error names the file and, where there is one, the tensor at fault; a
 // missing tensor wraps ErrNotFound.
 //

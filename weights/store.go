@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -18,8 +17,8 @@ var ErrNotFound = errors.New("tensor not found")
 // ErrClosed is returned by a Store used after Close.
 var ErrClosed = errors.New("weights store is closed")
 
-// TensorInfo describes one tensor. Name is canonical (no "model." prefix);
-// File is the path of the safetensors file holding it.
+// TensorInfo describes one tensor. Name is as stored in the checkpoint (the
+// architectures know their prefixes); File is the path of the file holding it.
 type TensorInfo struct {
 	Name  string
 	DType DType
@@ -125,10 +124,7 @@ func Open(dir string) (*Store, error) {
 				indexPath, name, filepath.Join(dir, shard))
 		}
 	}
-	if err := s.index(); err != nil {
-		s.Close()
-		return nil, err
-	}
+	s.index()
 	return s, nil
 }
 
@@ -139,10 +135,7 @@ func OpenFile(path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.index(); err != nil {
-		s.Close()
-		return nil, err
-	}
+	s.index()
 	return s, nil
 }
 
@@ -172,16 +165,12 @@ func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTens
 		s.tensors = map[string]*entry{}
 	}
 	for _, t := range raws {
-		if strings.HasPrefix(t.name, "lm_head.") {
-			continue // the LM head is not part of an embedding model
+		if prev, ok := s.tensors[t.name]; ok {
+			return nil, fmt.Errorf("weights: duplicate tensor name: %q in %s and %s",
+				t.name, path, prev.file.path)
 		}
-		canon := canonical(t.name)
-		if prev, ok := s.tensors[canon]; ok {
-			return nil, fmt.Errorf("weights: duplicate tensor name: %q in %s and %q in %s",
-				t.name, path, prev.raw, prev.file.path)
-		}
-		s.tensors[canon] = &entry{
-			info:      TensorInfo{Name: canon, DType: t.dtype, Shape: t.shape, File: path},
+		s.tensors[t.name] = &entry{
+			info:      TensorInfo{Name: t.name, DType: t.dtype, Shape: t.shape, File: path},
 			raw:       t.name,
 			file:      f,
 			rawTensor: t,
@@ -190,21 +179,27 @@ func (s *Store) addData(path string, data []byte, unmap func() error) ([]rawTens
 	return raws, nil
 }
 
-func (s *Store) index() error {
+func (s *Store) index() {
 	s.names = make([]string, 0, len(s.tensors))
 	for name := range s.tensors {
 		s.names = append(s.names, name)
 	}
 	sort.Strings(s.names)
-	return nil
 }
 
-func canonical(name string) string { return strings.TrimPrefix(name, "model.") }
+// Files returns the paths of the safetensors files, in the order opened.
+func (s *Store) Files() []string {
+	out := make([]string, len(s.files))
+	for i, f := range s.files {
+		out[i] = f.path
+	}
+	return out
+}
 
-// Names returns the canonical tensor names, sorted.
+// Names returns the tensor names as stored, sorted.
 func (s *Store) Names() []string { return append([]string(nil), s.names...) }
 
-// Info describes a tensor; name may carry the "model." prefix or not.
+// Info describes a tensor.
 func (s *Store) Info(name string) (TensorInfo, error) {
 	e, err := s.lookup(name)
 	if err != nil {
@@ -216,7 +211,7 @@ func (s *Store) Info(name string) (TensorInfo, error) {
 }
 
 func (s *Store) lookup(name string) (*entry, error) {
-	e, ok := s.tensors[canonical(name)]
+	e, ok := s.tensors[name]
 	if !ok {
 		return nil, fmt.Errorf("weights: tensor %q: %w", name, ErrNotFound)
 	}
