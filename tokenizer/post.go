@@ -1,6 +1,10 @@
 package tokenizer
 
-import "unicode"
+import (
+	"encoding/json"
+	"fmt"
+	"unicode"
+)
 
 // postProcessor adds the special tokens of a template and adjusts offsets.
 type postProcessor interface {
@@ -113,4 +117,92 @@ general:
 		}
 	}
 	enc.IDs, enc.Tokens, enc.Offsets = ids, toks, offs
+}
+
+func init() {
+	registerPostProcessor("Sequence", buildPostSequence)
+	registerPostProcessor("ByteLevel", buildPostByteLevel)
+	registerPostProcessor("TemplateProcessing", buildPostTemplate)
+	registerPostProcessor("RobertaProcessing", buildPostBertLike)
+	registerPostProcessor("BertProcessing", buildPostBertLike)
+}
+
+func buildPostSequence(t *Tokenizer, raw string) (postProcessor, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var seq postSequence
+	for i, sub := range c.Processors {
+		p, err := t.buildPost(string(sub))
+		if err != nil {
+			return nil, fmt.Errorf("processors[%d]: %w", i, err)
+		}
+		if p != nil {
+			seq = append(seq, p)
+		}
+	}
+	return seq, nil
+}
+
+func buildPostByteLevel(_ *Tokenizer, raw string) (postProcessor, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	return postByteLevel{trimOffsets: orTrue(c.TrimOffsets), addPrefixSpace: orTrue(c.AddPrefixSpace)}, nil
+}
+
+func buildPostTemplate(_ *Tokenizer, raw string) (postProcessor, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var tp postTemplate
+	for i, p := range c.Single {
+		switch {
+		case p.Sequence != nil:
+			if p.Sequence.ID != "A" {
+				return nil, fmt.Errorf("single[%d]: sequence %q in a single template", i, p.Sequence.ID)
+			}
+			tp.items = append(tp.items, templateItem{sequence: true})
+		case p.SpecialToken != nil:
+			st, ok := c.SpecialTokens[p.SpecialToken.ID]
+			if !ok {
+				return nil, fmt.Errorf("single[%d]: special token %q missing from special_tokens", i, p.SpecialToken.ID)
+			}
+			if len(st.IDs) != len(st.Tokens) {
+				return nil, fmt.Errorf("special_tokens[%q]: %d ids but %d tokens", p.SpecialToken.ID, len(st.IDs), len(st.Tokens))
+			}
+			tp.items = append(tp.items, templateItem{ids: st.IDs, tokens: st.Tokens})
+		default:
+			return nil, fmt.Errorf("single[%d]: neither Sequence nor SpecialToken", i)
+		}
+	}
+	return tp, nil
+}
+
+func buildPostBertLike(_ *Tokenizer, raw string) (postProcessor, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var sep, cls templateItem
+	for _, x := range []struct {
+		name string
+		raw  []rawJSON
+		dst  *templateItem
+	}{{"sep", c.Sep, &sep}, {"cls", c.Cls, &cls}} {
+		var tok string
+		var id int
+		if len(x.raw) != 2 || json.Unmarshal(x.raw[0], &tok) != nil || json.Unmarshal(x.raw[1], &id) != nil {
+			return nil, fmt.Errorf("%s: want [token, id]", x.name)
+		}
+		*x.dst = templateItem{ids: []int{id}, tokens: []string{tok}}
+	}
+	tp := postTemplate{items: []templateItem{cls, {sequence: true}, sep}}
+	if c.Type == "RobertaProcessing" && orTrue(c.TrimOffsets) {
+		return postSequence{postByteLevel{trimOffsets: true, addPrefixSpace: orTrue(c.AddPrefixSpace)}, tp}, nil
+	}
+	return tp, nil
 }

@@ -20,12 +20,12 @@ var (
 
 // Tokenizer is a loaded tokenizer.json. It is safe for concurrent use.
 type Tokenizer struct {
-	model            *bpeModel
-	normalizer       normalizer
-	preTokenizers    []preTokenizer
-	byteLevel        bool // a ByteLevel pre-tokenizer maps bytes to the model's characters
-	post             postProcessor
-	byteLevelDecoder bool
+	model         model
+	normalizer    normalizer
+	preTokenizers []preTokenizer // a Sequence is flattened
+	byteLevel     bool           // a ByteLevel pre-tokenizer maps bytes to the model's characters
+	post          postProcessor
+	decoder       decoder // nil: tokens joined by spaces
 
 	added           []addedToken
 	addedByID       map[int]*addedToken
@@ -97,7 +97,7 @@ func (t *Tokenizer) TokenToID(tok string) (int, bool) {
 	if a, ok := t.addedByContent[tok]; ok {
 		return a.ID, true
 	}
-	if id, ok := t.model.vocab.get(tok); ok {
+	if id, ok := t.model.tokenToID(tok); ok {
 		return int(id), true
 	}
 	return 0, false
@@ -108,8 +108,8 @@ func (t *Tokenizer) IDToToken(id int) (string, bool) {
 	if a, ok := t.addedByID[id]; ok {
 		return a.Content, true
 	}
-	if id >= 0 && id <= t.model.vocab.maxID() {
-		if tok, ok := t.model.vocab.token(int32(id)); ok {
+	if id >= 0 && id <= t.model.maxID() {
+		if tok, ok := t.model.idToToken(int32(id)); ok {
 			return tok, true
 		}
 	}
@@ -179,7 +179,8 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 			if nseg.end == nseg.start {
 				continue
 			}
-			pieces := append(sc.pieces[:0], piece{text: ns[nseg.start:nseg.end], off: nseg.start})
+			first := seg.start == 0 && nseg.start == 0
+			pieces := append(sc.pieces[:0], piece{text: ns[nseg.start:nseg.end], off: nseg.start, first: first})
 			for _, pt := range t.preTokenizers {
 				next := sc.pieces2[:0]
 				for _, p := range pieces {
@@ -190,7 +191,7 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 			}
 			for _, p := range pieces {
 				var err error
-				sc.toks, err = t.model.tokenize(p.text, t.byteLevel, sc.toks[:0])
+				sc.toks, err = t.model.tokenize(p.text, sc.toks[:0])
 				if err != nil {
 					return nil, fmt.Errorf("tokenizer: word %q: %w", p.text, err)
 				}
@@ -204,7 +205,7 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 						nb++
 					}
 					a, b := nal.span(na, nb)
-					tok, _ := t.model.vocab.token(tk.id)
+					tok, _ := t.model.idToToken(tk.id)
 					emit(tk.id, seg.start+a, seg.start+b, tok)
 				}
 			}
@@ -327,61 +328,4 @@ func (t *Tokenizer) Pad(encs []Encoding, p Padding) (ids [][]int, mask [][]int, 
 		ids[i], mask[i] = row, m
 	}
 	return ids, mask, nil
-}
-
-// Decode turns ids back into text. With skipSpecial, added tokens marked special are
-// left out. Like the library, ids that are neither in the vocabulary nor added tokens are
-// skipped (the library's own templates may name such ids); a negative id is an error.
-func (t *Tokenizer) Decode(ids []int, skipSpecial bool) (string, error) {
-	toks := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if a, ok := t.addedByID[id]; ok {
-			if skipSpecial && a.Special {
-				continue
-			}
-			toks = append(toks, a.Content)
-			continue
-		}
-		if id < 0 {
-			return "", fmt.Errorf("tokenizer: decode: negative id %d", id)
-		}
-		tok, ok := t.IDToToken(id)
-		if !ok {
-			continue
-		}
-		if skipSpecial {
-			if a, ok := t.addedByContent[tok]; ok && a.Special {
-				continue
-			}
-		}
-		toks = append(toks, tok)
-	}
-	if !t.byteLevelDecoder {
-		s := ""
-		for i, tok := range toks {
-			if i > 0 {
-				s += " "
-			}
-			s += tok
-		}
-		return s, nil
-	}
-	var buf []byte
-	for _, tok := range toks {
-		start := len(buf)
-		ok := true
-		for _, r := range tok {
-			b, in := runeToByte[r]
-			if !in {
-				ok = false
-				break
-			}
-			buf = append(buf, b)
-		}
-		if !ok { // a character outside the byte map: the token's own bytes, as the library does
-			buf = append(buf[:start], tok...)
-		}
-	}
-	s, _ := lossyUTF8(string(buf))
-	return s, nil
 }

@@ -137,7 +137,7 @@ func TestDecodeSpecial(t *testing.T) {
 // The short-word merge loop and the priority queue must agree (the library uses the queue).
 func TestMergeLoopsAgree(t *testing.T) {
 	tok := loadTestTokenizer(t, "qwen3")
-	m := tok.model
+	m := tok.model.(*bpeModel)
 	rng := rand.New(rand.NewSource(7))
 	alphabet := []string{"a", "b", "e", "t", "h", " ", "in", "er", "日", "本", "é", "\n", "!", "0"}
 	for range 3000 {
