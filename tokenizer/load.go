@@ -447,21 +447,13 @@ type componentJSON struct {
 		Regex  *string `json:"Regex"`
 		String *string `json:"String"`
 	} `json:"pattern"`
-	Behavior       string `json:"behavior"`
-	Invert         bool   `json:"invert"`
-	AddPrefixSpace *bool  `json:"add_prefix_space"`
-	TrimOffsets    *bool  `json:"trim_offsets"`
-	UseRegex       *bool  `json:"use_regex"`
-	Single         []struct {
-		Sequence     *struct{ ID string } `json:"Sequence"`
-		SpecialToken *struct{ ID string } `json:"SpecialToken"`
-	} `json:"single"`
-	SpecialTokens map[string]struct {
-		IDs    []int    `json:"ids"`
-		Tokens []string `json:"tokens"`
-	} `json:"special_tokens"`
-	Sep []rawJSON `json:"sep"`
-	Cls []rawJSON `json:"cls"`
+	Behavior       string    `json:"behavior"`
+	Invert         bool      `json:"invert"`
+	AddPrefixSpace *bool     `json:"add_prefix_space"`
+	TrimOffsets    *bool     `json:"trim_offsets"`
+	UseRegex       *bool     `json:"use_regex"`
+	Sep            []rawJSON `json:"sep"`
+	Cls            []rawJSON `json:"cls"`
 }
 
 func orTrue(b *bool) bool { return b == nil || *b }
