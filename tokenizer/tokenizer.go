@@ -37,6 +37,7 @@ type Tokenizer struct {
 	padID          int
 	padToken       string
 	padLeft        bool
+	truncateLeft   bool // tokenizer_config.json's truncation_side
 	modelMaxLength int
 	fileTruncation *EncodeOptions
 	vocabSize      int
@@ -99,6 +100,14 @@ func (t *Tokenizer) PadToken() string { return t.padToken }
 
 // VocabSize returns one more than the largest id, added tokens included (Qwen3: 151669).
 func (t *Tokenizer) VocabSize() int { return t.vocabSize }
+
+// PaddingLeft reports whether the files ask for padding on the left (the padding section's
+// direction, or tokenizer_config.json's padding_side).
+func (t *Tokenizer) PaddingLeft() bool { return t.padLeft }
+
+// TruncationLeft reports whether tokenizer_config.json's truncation_side is "left" (callers
+// pass it as EncodeOptions.TruncateLeft).
+func (t *Tokenizer) TruncationLeft() bool { return t.truncateLeft }
 
 // ModelMaxLength returns tokenizer_config.json's model_max_length, 0 if unknown.
 func (t *Tokenizer) ModelMaxLength() int { return t.modelMaxLength }
