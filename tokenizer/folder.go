@@ -177,9 +177,13 @@ func loadVocabMerges(dir string) (*Tokenizer, error) {
 	if class != "" && class != "GPT2Tokenizer" {
 		return nil, fmt.Errorf("%w: %s: tokenizer_class %q from vocab.json and merges.txt is not supported (GPT2Tokenizer is); provide tokenizer.json", ErrNoTokenizer, dir, cfg.TokenizerClass)
 	}
-	vocab, err := os.ReadFile(filepath.Join(dir, "vocab.json"))
+	vocabPath := filepath.Join(dir, "vocab.json")
+	vocab, err := os.ReadFile(vocabPath)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if t := bytes.TrimSpace(vocab); !json.Valid(t) || len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("tokenizer: %s: not a JSON object of token ids", vocabPath)
 	}
 	mergesPath := filepath.Join(dir, "merges.txt")
 	mf, err := os.ReadFile(mergesPath)

@@ -401,8 +401,18 @@ func truncatePair(a, b []out, pair bool, limit int, opt EncodeOptions) ([]out, [
 // EncodeBatch encodes texts in parallel (one goroutine per CPU) and returns the encodings in
 // input order. It stops early when ctx is done.
 func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, opt EncodeOptions) ([]Encoding, error) {
-	res := make([]Encoding, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), len(texts))
+	return parallel(ctx, len(texts), func(i int) (Encoding, error) { return t.Encode(texts[i], opt) })
+}
+
+// EncodePairBatch encodes pairs (for a cross-encoder: query and document) in parallel, like
+// EncodeBatch.
+func (t *Tokenizer) EncodePairBatch(ctx context.Context, pairs [][2]string, opt EncodeOptions) ([]Encoding, error) {
+	return parallel(ctx, len(pairs), func(i int) (Encoding, error) { return t.EncodePair(pairs[i][0], pairs[i][1], opt) })
+}
+
+func parallel(ctx context.Context, n int, encode func(i int) (Encoding, error)) ([]Encoding, error) {
+	res := make([]Encoding, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -413,14 +423,14 @@ func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, opt EncodeO
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(texts) {
+				if i >= n {
 					return
 				}
 				if err := ctx.Err(); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
-				enc, err := t.Encode(texts[i], opt)
+				enc, err := encode(i)
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("text %d: %w", i, err) })
 					return
