@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/gembed-dev/gembed/graph"
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // The Embedder talks to the tokenizer, the model and the Hub through these
@@ -24,8 +27,9 @@ type textEncoder interface {
 }
 
 type forwarder interface {
-	// Forward returns one pooled, not normalized vector per sequence.
-	Forward(ctx context.Context, seqs [][]int) ([][]float32, error)
+	// Run returns one pooled, not normalized vector per input, calling done
+	// with the input indexes of each finished sub-batch (see graph.Model.Run).
+	Run(ctx context.Context, in []graph.Input, done func(indexes []int)) ([][]float32, error)
 	Close() error
 }
 
@@ -59,11 +63,12 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
-	st, err := ReadSentenceTransformers(dir)
+	folder, err := modelfolder.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	shape, err := readShape(dir)
+	st := sentenceTransformers(folder)
+	shape, err := readShape(folder)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +76,7 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
-	model, err := loadModel(dir, st.Pooling, s)
+	model, err := loadModel(folder, s)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +123,11 @@ func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc 
 	}
 	if s.batchTokens < 1 {
 		return nil, fmt.Errorf("batch token budget %d must be positive", s.batchTokens)
+	}
+	// The pipeline runs every module modules.json lists or none: a module
+	// skipped would change the vectors without a word.
+	if len(st.Dense) > 0 || !st.IncludePrompt || st.DoLowerCase {
+		return nil, fmt.Errorf("%s: Dense modules, include_prompt false and do_lower_case are not run yet", filepath.Join(dir, "modules.json"))
 	}
 	e := &Embedder{info: info, s: s, enc: enc, model: model}
 	if s.promptName != "" {

@@ -1,62 +1,211 @@
 package graph
 
 import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"github.com/gembed-dev/gembed/layers"
+	"github.com/gembed-dev/gembed/weights"
 )
 
-// An architecture maps a model_type to the tensors its checkpoints hold and
-// how they bind to a decoder block. Adding an architecture is one file that
-// registers one of these.
-type architecture struct {
-	defaultRopeTheta float64
-	readsHeadDim     bool // config.json's head_dim is honoured (Qwen3); else hidden/heads
-	defaultHeadDim   int  // head_dim when config.json has none (0 = hidden/heads)
-	alwaysBias       bool // q/k/v biases regardless of attention_bias (Qwen2)
-
-	embedding string       // [vocab, hidden], looked up outside the graph
-	finalNorm string       // [hidden]
-	layer     []tensorSlot // per decoder block; names contain one %d
+// Architecture is one model family's forward pass. Its weights are the
+// *Param and *Table fields of the struct behind it, bound by struct tags:
+//
+//	Q *Param `hf:"self_attn.q_proj.weight" shape:"q,hidden"`
+//	B *Param `hf:"self_attn.q_proj.bias" shape:"q" optional:"attention_bias"`
+//	Layers []layer `hf:"layers.%d"`
+//
+// hf names the tensor (alternates separated by "|"); a struct or slice field's
+// hf is a prefix for its fields ("%d" = element index; a slice must be made
+// with its length by the family's New). shape gives the expected shape from
+// Dims (or integer literals). optional:"" makes a tensor optional (a nil
+// field when absent); optional:"name" binds it exactly when Dims()[name] is
+// non-zero. The family's Prefixes are tried in front of every name.
+type Architecture interface {
+	// Dims resolves the names used in shape and optional tags.
+	Dims() map[string]int
+	// Forward composes the graph from the builder's input buffer to the final
+	// hidden states [B·T, hidden] (embedding lookup and final norm included;
+	// pooling follows).
+	Forward(b *Builder) (*G.Node, error)
 }
 
-// tensorSlot is one row of an architecture's tensor table.
-type tensorSlot struct {
-	name  string                              // Hugging Face name without "model."; %d = layer
-	shape func(Config) []int                  // expected shape
-	when  func(Config) bool                   // nil = always present
-	bind  func(*layers.BlockWeights) **G.Node // where the node goes
+// Family is a registered architecture: New reads the family's own fields of
+// c (c.Decode), fills the common ones it names differently or defaults,
+// validates them, and returns the architecture with its weight fields
+// unbound (slices made with their lengths).
+type Family struct {
+	New func(c *Config) (Architecture, error)
+	// Prefixes are tried in order in front of every tensor name; "" is
+	// always tried first.
+	Prefixes []string
 }
 
-var architectures = map[string]*architecture{}
+var families = map[string]Family{}
 
-func register(modelType string, a *architecture) { architectures[modelType] = a }
+// Register adds a family under a model_type; call it from an init function.
+func Register(modelType string, f Family) {
+	if _, dup := families[modelType]; dup {
+		panic("graph: model_type " + modelType + " registered twice")
+	}
+	families[modelType] = f
+}
 
-// Shapes shared by the tables.
-func shapeHidden(c Config) []int  { return []int{c.Hidden} }
-func shapeHeadDim(c Config) []int { return []int{c.HeadDim} }
-func shapeQ(c Config) []int       { return []int{c.Heads * c.HeadDim, c.Hidden} }
-func shapeKV(c Config) []int      { return []int{c.KVHeads * c.HeadDim, c.Hidden} }
-func shapeQBias(c Config) []int   { return []int{c.Heads * c.HeadDim} }
-func shapeKVBias(c Config) []int  { return []int{c.KVHeads * c.HeadDim} }
-func shapeO(c Config) []int       { return []int{c.Hidden, c.Heads * c.HeadDim} }
-func shapeUp(c Config) []int      { return []int{c.Intermediate, c.Hidden} }
-func shapeDown(c Config) []int    { return []int{c.Hidden, c.Intermediate} }
-func withBias(c Config) bool      { return c.AttentionBias }
+// Param is a weight tensor converted to float32 once at load.
+type Param struct {
+	Name  string // as stored in the checkpoint
+	File  string
+	Shape []int
+	value *tensor.Dense
+}
 
-// decoderTensors is the tensor table of a Llama-style pre-norm decoder block
-// with SwiGLU MLP, which Qwen2 and Qwen3 share; architectures append theirs.
-var decoderTensors = []tensorSlot{
-	{"layers.%d.input_layernorm.weight", shapeHidden, nil, func(w *layers.BlockWeights) **G.Node { return &w.InputNorm }},
-	{"layers.%d.self_attn.q_proj.weight", shapeQ, nil, func(w *layers.BlockWeights) **G.Node { return &w.Q }},
-	{"layers.%d.self_attn.k_proj.weight", shapeKV, nil, func(w *layers.BlockWeights) **G.Node { return &w.K }},
-	{"layers.%d.self_attn.v_proj.weight", shapeKV, nil, func(w *layers.BlockWeights) **G.Node { return &w.V }},
-	{"layers.%d.self_attn.q_proj.bias", shapeQBias, withBias, func(w *layers.BlockWeights) **G.Node { return &w.QBias }},
-	{"layers.%d.self_attn.k_proj.bias", shapeKVBias, withBias, func(w *layers.BlockWeights) **G.Node { return &w.KBias }},
-	{"layers.%d.self_attn.v_proj.bias", shapeKVBias, withBias, func(w *layers.BlockWeights) **G.Node { return &w.VBias }},
-	{"layers.%d.self_attn.o_proj.weight", shapeO, nil, func(w *layers.BlockWeights) **G.Node { return &w.O }},
-	{"layers.%d.post_attention_layernorm.weight", shapeHidden, nil, func(w *layers.BlockWeights) **G.Node { return &w.PostNorm }},
-	{"layers.%d.mlp.gate_proj.weight", shapeUp, nil, func(w *layers.BlockWeights) **G.Node { return &w.Gate }},
-	{"layers.%d.mlp.up_proj.weight", shapeUp, nil, func(w *layers.BlockWeights) **G.Node { return &w.Up }},
-	{"layers.%d.mlp.down_proj.weight", shapeDown, nil, func(w *layers.BlockWeights) **G.Node { return &w.Down }},
+// Table is an embedding table left in the checkpoint (memory-mapped, any
+// dtype): rows are gathered per request, never converted as a whole.
+type Table struct {
+	Name  string
+	File  string
+	Shape []int
+	store *weights.Store
+}
+
+// GatherRows implements layers.RowSource.
+func (t *Table) GatherRows(ids []int, dst []float32) error {
+	return t.store.GatherRows(t.Name, ids, dst)
+}
+
+// Builder is what an Architecture's Forward builds with: the graph being
+// built, the runtime whose arena holds the activations, the bucket's shape
+// and its input buffer.
+type Builder struct {
+	RT            *layers.Runtime
+	Batch, Length int          // sequences and padded length of this graph
+	Input         *G.Node      // [Batch·Length, hidden], arena slot SlotHidden
+	g             *G.ExprGraph // the graph being built
+}
+
+// Node returns p as a node of the graph being built (nil for a nil p). Each
+// graph gets its own tensor header over the shared float32 data: building a
+// tape machine sets the engine of every bound value, which would race
+// between workers building graphs concurrently if headers were shared.
+func (b *Builder) Node(p *Param) *G.Node {
+	if p == nil {
+		return nil
+	}
+	v := p.value
+	own := tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(v.Float32s()))
+	return G.NewTensor(b.g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(p.Name), G.WithValue(own))
+}
+
+// binder resolves an architecture's tagged fields against a checkpoint.
+type binder struct {
+	modelType string
+	prefixes  []string
+	dims      map[string]int
+	store     *weights.Store
+	files     string // the checkpoint's files, for errors
+	load      func(name string, shape []int) (*tensor.Dense, error)
+}
+
+var (
+	paramType = reflect.TypeOf((*Param)(nil))
+	tableType = reflect.TypeOf((*Table)(nil))
+)
+
+// bind fills the *Param and *Table fields of the struct v points to.
+func (bd *binder) bind(v reflect.Value, prefix string) error {
+	v = v.Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, ok := f.Tag.Lookup("hf")
+		if !ok {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case f.Type == paramType || f.Type == tableType:
+			if err := bd.bindTensor(fv, f, prefix, tag); err != nil {
+				return err
+			}
+		case f.Type.Kind() == reflect.Struct:
+			if err := bd.bind(fv.Addr(), prefix+tag+"."); err != nil {
+				return err
+			}
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			for j := range fv.Len() {
+				if err := bd.bind(fv.Index(j).Addr(), prefix+strings.ReplaceAll(tag, "%d", strconv.Itoa(j))+"."); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("graph: %s: field %s has an hf tag but type %v", bd.modelType, f.Name, f.Type)
+		}
+	}
+	return nil
+}
+
+func (bd *binder) bindTensor(fv reflect.Value, f reflect.StructField, prefix, tag string) error {
+	shape, err := bd.shape(f)
+	if err != nil {
+		return err
+	}
+	cond, optional := f.Tag.Lookup("optional")
+	if cond != "" && bd.dims[cond] == 0 {
+		return nil // the config says this model has no such tensor
+	}
+	optional = optional && cond == ""
+	var tried []string
+	for _, p := range append([]string{""}, bd.prefixes...) {
+		for _, alt := range strings.Split(tag, "|") {
+			name := p + prefix + alt
+			tried = append(tried, name)
+			info, err := bd.store.Info(name)
+			if err != nil {
+				continue
+			}
+			if !slices.Equal(info.Shape, shape) {
+				return fmt.Errorf("graph: %s model: tensor %q in %s has shape %v, config.json implies %v", bd.modelType, name, info.File, info.Shape, shape)
+			}
+			if f.Type == tableType {
+				fv.Set(reflect.ValueOf(&Table{Name: name, File: info.File, Shape: shape, store: bd.store}))
+				return nil
+			}
+			val, err := bd.load(name, shape)
+			if err != nil {
+				return fmt.Errorf("graph: %s model: loading tensor %q from %s: %w", bd.modelType, name, info.File, err)
+			}
+			fv.Set(reflect.ValueOf(&Param{Name: name, File: info.File, Shape: shape, value: val}))
+			return nil
+		}
+	}
+	if optional {
+		return nil
+	}
+	return fmt.Errorf("graph: %s model: tensor %q not found in %s (tried %s)", bd.modelType, tried[0], bd.files, strings.Join(tried, ", "))
+}
+
+func (bd *binder) shape(f reflect.StructField) ([]int, error) {
+	tag := f.Tag.Get("shape")
+	if tag == "" {
+		return nil, fmt.Errorf("graph: %s: field %s has no shape tag", bd.modelType, f.Name)
+	}
+	var shape []int
+	for _, d := range strings.Split(tag, ",") {
+		if n, err := strconv.Atoi(d); err == nil {
+			shape = append(shape, n)
+			continue
+		}
+		n, ok := bd.dims[d]
+		if !ok {
+			return nil, fmt.Errorf("graph: %s: field %s: shape names unknown dimension %q", bd.modelType, f.Name, d)
+		}
+		shape = append(shape, n)
+	}
+	return shape, nil
 }

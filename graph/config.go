@@ -8,49 +8,57 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
-// Config is what the forward pass needs from a model's config.json.
+// Config is what every architecture shares from a model's config.json. A
+// family reads its own further fields (norm eps, rope_theta, activation, …)
+// with Decode when it is constructed, and fills the common fields it names
+// differently.
 type Config struct {
-	ModelType     string  // "qwen3", "qwen2"
-	Hidden        int     // hidden_size
-	Intermediate  int     // intermediate_size
-	Layers        int     // num_hidden_layers
-	Heads         int     // num_attention_heads
-	KVHeads       int     // num_key_value_heads (defaults to Heads)
-	HeadDim       int     // head_dim (defaults to Hidden/Heads; Qwen2 has none)
-	Vocab         int     // vocab_size
-	MaxPositions  int     // max_position_embeddings
-	RMSEps        float64 // rms_norm_eps
-	RopeTheta     float64 // rope_theta
-	AttentionBias bool    // q/k/v projections carry biases (always for Qwen2)
-	TieEmbeddings bool    // tie_word_embeddings (irrelevant for embeddings; reported)
-	TorchDType    string  // torch_dtype, informational
+	ModelType     string   // model_type, which selects the family
+	Architectures []string // architectures (class names), which select a head
+	Hidden        int      // hidden_size
+	Intermediate  int      // intermediate_size (0 where a family has none)
+	Layers        int      // num_hidden_layers
+	Heads         int      // num_attention_heads
+	KVHeads       int      // num_key_value_heads (defaults to Heads)
+	HeadDim       int      // per-head width (defaults to Hidden/Heads)
+	Vocab         int      // vocab_size
+	// MaxPositions is the longest input the model accepts: what its position
+	// encoding allows (max_position_embeddings, less a family's offset).
+	MaxPositions int
+	TorchDType   string // torch_dtype, informational
+
+	raw []byte
 }
 
-type rawConfig struct {
-	ModelType        string          `json:"model_type"`
-	Hidden           *int            `json:"hidden_size"`
-	Intermediate     *int            `json:"intermediate_size"`
-	Layers           *int            `json:"num_hidden_layers"`
-	Heads            *int            `json:"num_attention_heads"`
-	KVHeads          *int            `json:"num_key_value_heads"`
-	HeadDim          *int            `json:"head_dim"`
-	Vocab            *int            `json:"vocab_size"`
-	MaxPositions     *int            `json:"max_position_embeddings"`
-	RMSEps           *float64        `json:"rms_norm_eps"`
-	RopeTheta        *float64        `json:"rope_theta"`
-	AttentionBias    *bool           `json:"attention_bias"`
-	TieEmbeddings    bool            `json:"tie_word_embeddings"`
-	TorchDType       string          `json:"torch_dtype"`
-	RopeScaling      json.RawMessage `json:"rope_scaling"`
-	UseSlidingWindow bool            `json:"use_sliding_window"`
-	HiddenAct        string          `json:"hidden_act"`
+// Decode unmarshals config.json into v, for a family's own fields.
+func (c Config) Decode(v any) error {
+	if err := json.Unmarshal(c.raw, v); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	return nil
+}
+
+type commonConfig struct {
+	ModelType     string   `json:"model_type"`
+	Architectures []string `json:"architectures"`
+	Hidden        int      `json:"hidden_size"`
+	Intermediate  int      `json:"intermediate_size"`
+	Layers        int      `json:"num_hidden_layers"`
+	Heads         int      `json:"num_attention_heads"`
+	KVHeads       int      `json:"num_key_value_heads"`
+	HeadDim       int      `json:"head_dim"`
+	Vocab         int      `json:"vocab_size"`
+	MaxPositions  int      `json:"max_position_embeddings"`
+	TorchDType    string   `json:"torch_dtype"`
 }
 
 // ReadConfig reads dir/config.json.
 func ReadConfig(dir string) (Config, error) {
-	path := filepath.Join(dir, "config.json")
+	path := filepath.Join(dir, modelfolder.ConfigFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("graph: reading model config: %w", err)
@@ -62,96 +70,83 @@ func ReadConfig(dir string) (Config, error) {
 	return c, nil
 }
 
-// ParseConfig parses the contents of a config.json.
+// ParseConfig parses the contents of a config.json: the common fields, then
+// the family's own (which also validates them).
 func ParseConfig(data []byte) (Config, error) {
-	var r rawConfig
-	if err := json.Unmarshal(data, &r); err != nil {
-		return Config{}, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if r.ModelType == "" {
-		return Config{}, errors.New(`field "model_type" is missing`)
-	}
-	arch, ok := architectures[r.ModelType]
-	if !ok {
-		return Config{}, fmt.Errorf("unsupported model_type %q (supported: %s)", r.ModelType, strings.Join(SupportedModelTypes(), ", "))
-	}
-	var missing []string
-	req := func(field string, p *int) int {
-		if p == nil {
-			missing = append(missing, field)
-			return 0
-		}
-		return *p
-	}
-	c := Config{
-		ModelType:    r.ModelType,
-		Hidden:       req("hidden_size", r.Hidden),
-		Intermediate: req("intermediate_size", r.Intermediate),
-		Layers:       req("num_hidden_layers", r.Layers),
-		Heads:        req("num_attention_heads", r.Heads),
-		Vocab:        req("vocab_size", r.Vocab),
-		RMSEps:       1e-6,
-		RopeTheta:    arch.defaultRopeTheta,
-		MaxPositions: 32768,
-		TorchDType:   r.TorchDType,
-
-		TieEmbeddings: r.TieEmbeddings,
-	}
-	if len(missing) > 0 {
-		return Config{}, fmt.Errorf("required field(s) missing: %s", strings.Join(missing, ", "))
-	}
-	c.KVHeads = c.Heads
-	if r.KVHeads != nil {
-		c.KVHeads = *r.KVHeads
-	}
-	if c.Heads > 0 {
-		c.HeadDim = c.Hidden / c.Heads
-	}
-	if arch.defaultHeadDim > 0 {
-		c.HeadDim = arch.defaultHeadDim
-	}
-	if r.HeadDim != nil && arch.readsHeadDim {
-		c.HeadDim = *r.HeadDim
-	}
-	if r.MaxPositions != nil {
-		c.MaxPositions = *r.MaxPositions
-	}
-	if r.RMSEps != nil {
-		c.RMSEps = *r.RMSEps
-	}
-	if r.RopeTheta != nil {
-		c.RopeTheta = *r.RopeTheta
-	}
-	c.AttentionBias = arch.alwaysBias
-	if r.AttentionBias != nil && !arch.alwaysBias {
-		c.AttentionBias = *r.AttentionBias
-	}
-	if rs := strings.TrimSpace(string(r.RopeScaling)); rs != "" && rs != "null" {
-		var s struct {
-			Type     string `json:"type"`
-			RopeType string `json:"rope_type"`
-		}
-		_ = json.Unmarshal(r.RopeScaling, &s)
-		if t := s.Type + s.RopeType; t != "" && t != "default" && t != "defaultdefault" {
-			return Config{}, fmt.Errorf("field \"rope_scaling\": type %q is not supported", t)
-		}
-	}
-	// The MLP kernel is SwiGLU; any other activation would give wrong vectors silently.
-	if a := r.HiddenAct; a != "" && a != "silu" && a != "swish" {
-		return Config{}, fmt.Errorf("field \"hidden_act\": activation %q is not supported (only silu)", a)
-	}
-	if r.UseSlidingWindow {
-		return Config{}, errors.New(`field "use_sliding_window": sliding-window attention is not supported`)
-	}
-	return c, c.validate()
+	c, _, err := parseConfig(data)
+	return c, err
 }
 
+func parseConfig(data []byte) (Config, Architecture, error) {
+	var r commonConfig
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Config{}, nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if r.ModelType == "" {
+		return Config{}, nil, errors.New(`field "model_type" is missing`)
+	}
+	fam, ok := families[r.ModelType]
+	if !ok {
+		return Config{}, nil, fmt.Errorf("unsupported model_type %q (supported: %s)", r.ModelType, strings.Join(SupportedModelTypes(), ", "))
+	}
+	c := Config{
+		ModelType: r.ModelType, Architectures: r.Architectures, Hidden: r.Hidden, Intermediate: r.Intermediate,
+		Layers: r.Layers, Heads: r.Heads, KVHeads: r.KVHeads, HeadDim: r.HeadDim, Vocab: r.Vocab,
+		MaxPositions: r.MaxPositions, TorchDType: r.TorchDType, raw: data,
+	}
+	arch, err := fam.New(&c)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, nil, err
+	}
+	return c, arch, nil
+}
+
+// Require reports the named common fields that are still zero, as one error.
+func (c *Config) Require(fields ...string) error {
+	var missing []string
+	for _, f := range fields {
+		if v, ok := c.field(f); ok && *v == 0 {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("required field(s) missing: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func (c *Config) field(name string) (*int, bool) {
+	switch name {
+	case "hidden_size":
+		return &c.Hidden, true
+	case "intermediate_size":
+		return &c.Intermediate, true
+	case "num_hidden_layers":
+		return &c.Layers, true
+	case "num_attention_heads":
+		return &c.Heads, true
+	case "num_key_value_heads":
+		return &c.KVHeads, true
+	case "head_dim":
+		return &c.HeadDim, true
+	case "vocab_size":
+		return &c.Vocab, true
+	case "max_position_embeddings":
+		return &c.MaxPositions, true
+	}
+	return nil, false
+}
+
+// validate checks the common fields after the family filled its defaults.
 func (c Config) validate() error {
 	check := []struct {
 		field string
 		v     int
 	}{
-		{"hidden_size", c.Hidden}, {"intermediate_size", c.Intermediate}, {"num_hidden_layers", c.Layers},
+		{"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
 		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
 		{"vocab_size", c.Vocab}, {"max_position_embeddings", c.MaxPositions},
 	}
@@ -160,66 +155,67 @@ func (c Config) validate() error {
 			return fmt.Errorf("field %q: value %d out of range", f.field, f.v)
 		}
 	}
+	if c.Intermediate < 0 || c.Intermediate > 1<<24 {
+		return fmt.Errorf("field \"intermediate_size\": value %d out of range", c.Intermediate)
+	}
 	if c.Heads%c.KVHeads != 0 {
 		return fmt.Errorf("field \"num_attention_heads\" (%d) is not a multiple of \"num_key_value_heads\" (%d)", c.Heads, c.KVHeads)
 	}
-	if c.HeadDim%2 != 0 {
-		return fmt.Errorf("field \"head_dim\" (%d) must be even for rotary embeddings", c.HeadDim)
-	}
-	if !(c.RMSEps > 0 && c.RMSEps < 1) {
-		return fmt.Errorf("field \"rms_norm_eps\": value %v out of range", c.RMSEps)
-	}
-	if !(c.RopeTheta > 1) {
-		return fmt.Errorf("field \"rope_theta\": value %v out of range", c.RopeTheta)
-	}
 	return nil
+}
+
+// defaultHeads fills KVHeads (= Heads) and HeadDim (= Hidden/Heads) when the
+// config has none, as most families define them.
+func (c *Config) defaultHeads() {
+	if c.KVHeads == 0 {
+		c.KVHeads = c.Heads
+	}
+	if c.HeadDim == 0 && c.Heads > 0 {
+		c.HeadDim = c.Hidden / c.Heads
+	}
 }
 
 // SupportedModelTypes lists the model_type values this package can run.
 func SupportedModelTypes() []string {
 	var ts []string
-	for t := range architectures {
+	for t := range families {
 		ts = append(ts, t)
 	}
 	sort.Strings(ts)
 	return ts
 }
 
-// ReadPooling reads sentence-transformers' dir/1_Pooling/config.json (the
-// path listed in modules.json is honoured when present). A folder without
-// one pools the last token, as Qwen3-Embedding does.
-func ReadPooling(dir string) (Pooling, error) {
-	poolDir := "1_Pooling"
-	if data, err := os.ReadFile(filepath.Join(dir, "modules.json")); err == nil {
-		var mods []struct{ Path, Type string }
-		if json.Unmarshal(data, &mods) == nil {
-			for _, m := range mods {
-				if strings.HasSuffix(m.Type, "Pooling") && m.Path != "" && !strings.Contains(m.Path, "..") {
-					poolDir = m.Path
-				}
-			}
+// poolingNames maps sentence-transformers' pooling mode names (as
+// modelfolder reports them) to pooling modes.
+var poolingNames = map[string]Pooling{
+	"cls": PoolCLS, "max": PoolMax, "mean": PoolMean, "mean_sqrt_len": PoolMeanSqrtLen,
+	"weightedmean": PoolWeightedMean, "lasttoken": PoolLastToken,
+}
+
+// ParsePooling maps a sentence-transformers pooling mode name ("cls",
+// "mean", "max", "mean_sqrt_len", "weightedmean", "lasttoken").
+func ParsePooling(name string) (Pooling, error) {
+	p, ok := poolingNames[name]
+	if !ok {
+		return 0, fmt.Errorf("pooling mode %q is not supported", name)
+	}
+	return p, nil
+}
+
+// FolderPooling is the pooling a model folder asks for: its Pooling
+// module's modes (concatenated in order), or — without modules.json, as
+// sentence-transformers does — mean pooling.
+func FolderPooling(f *modelfolder.Folder) ([]Pooling, error) {
+	if f.Pooling == nil {
+		return []Pooling{PoolMean}, nil
+	}
+	var ps []Pooling
+	for _, n := range f.Pooling.Modes {
+		p, err := ParsePooling(n)
+		if err != nil {
+			return nil, err
 		}
+		ps = append(ps, p)
 	}
-	path := filepath.Join(dir, poolDir, "config.json")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return PoolLastToken, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("graph: reading pooling config: %w", err)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(data, &p); err != nil {
-		return 0, fmt.Errorf("graph: %s: invalid JSON: %w", path, err)
-	}
-	on := func(k string) bool { b, _ := p[k].(bool); return b }
-	switch {
-	case on("pooling_mode_lasttoken"):
-		return PoolLastToken, nil
-	case on("pooling_mode_mean_tokens"):
-		return PoolMean, nil
-	case on("pooling_mode_cls_token"):
-		return PoolCLS, nil
-	}
-	return 0, fmt.Errorf("graph: %s: no supported pooling mode (lasttoken, mean_tokens, cls_token) is enabled", path)
+	return ps, nil
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -18,14 +19,14 @@ func TestParseConfig(t *testing.T) {
 				"num_hidden_layers":28,"num_key_value_heads":8,"rms_norm_eps":1e-06,"rope_scaling":null,"rope_theta":1000000,
 				"tie_word_embeddings":true,"torch_dtype":"bfloat16","use_sliding_window":false,"vocab_size":151669}`,
 			want: Config{ModelType: "qwen3", Hidden: 1024, Intermediate: 3072, Layers: 28, Heads: 16, KVHeads: 8, HeadDim: 128,
-				Vocab: 151669, MaxPositions: 32768, RMSEps: 1e-6, RopeTheta: 1e6, TieEmbeddings: true, TorchDType: "bfloat16"},
+				Vocab: 151669, MaxPositions: 32768, TorchDType: "bfloat16"},
 		},
 		{
 			name: "qwen2 without head_dim has biases",
 			json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":3,"num_attention_heads":4,
 				"num_key_value_heads":2,"vocab_size":100,"rope_theta":1000000.0,"max_position_embeddings":4096}`,
 			want: Config{ModelType: "qwen2", Hidden: 64, Intermediate: 128, Layers: 3, Heads: 4, KVHeads: 2, HeadDim: 16,
-				Vocab: 100, MaxPositions: 4096, RMSEps: 1e-6, RopeTheta: 1e6, AttentionBias: true},
+				Vocab: 100, MaxPositions: 4096},
 		},
 		{name: "unknown model_type", json: `{"model_type":"llama"}`, err: `unsupported model_type "llama"`},
 		{name: "missing model_type", json: `{"hidden_size":3}`, err: `"model_type" is missing`},
@@ -37,6 +38,10 @@ func TestParseConfig(t *testing.T) {
 		{name: "hidden_act gelu", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
 			"num_attention_heads":4,"vocab_size":10,"hidden_act":"gelu"}`, err: `"hidden_act": activation "gelu"`},
 		{name: "bad json", json: `{`, err: "invalid JSON"},
+		{name: "malformed rope scaling", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
+			"num_attention_heads":4,"vocab_size":10,"rope_scaling":"yarn"}`, err: "rope_scaling"},
+		{name: "rope scaling without type", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,
+			"num_attention_heads":4,"vocab_size":10,"rope_scaling":{"factor":4}}`, err: "rope_scaling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseConfig([]byte(tc.json))
@@ -49,7 +54,8 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tc.want {
+			got.raw, got.Architectures = nil, nil
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
 		})

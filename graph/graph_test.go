@@ -8,15 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gembed-dev/gembed/internal/numtest"
+	"github.com/gembed-dev/gembed/internal/reference"
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
 )
 
@@ -30,37 +32,27 @@ func loadModel(t *testing.T, variant string, opt Options) *Model {
 	return m
 }
 
-func normalize(v []float32) []float64 {
-	s := 0.0
-	for _, x := range v {
-		s += float64(x) * float64(x)
+// sameVector is the tolerance of batch vs alone, left vs right padding.
+var sameVector = numtest.Tol{Abs: 1e-5}
+
+func loadRef(t *testing.T, dir string) *reference.Model {
+	t.Helper()
+	r, err := reference.Load(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	n := math.Sqrt(s)
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x) / n
-	}
-	return out
+	return r
 }
 
-// compare returns 1 - cos and the max abs difference of two normalized vectors.
-func compare(a, b []float64) (cosDist, maxAbs float64) {
-	dot, na, nb := 0.0, 0.0, 0.0
-	for i := range a {
-		dot += a[i] * b[i]
-		na += a[i] * a[i]
-		nb += b[i] * b[i]
-		maxAbs = math.Max(maxAbs, math.Abs(a[i]-b[i]))
+func refForward(t *testing.T, r *reference.Model, ids []int, pool Pooling) []float64 {
+	t.Helper()
+	name := map[Pooling]reference.Pooling{PoolLastToken: "last", PoolMean: "mean", PoolCLS: "cls", PoolMax: "max",
+		PoolMeanSqrtLen: "mean_sqrt_len", PoolWeightedMean: "weightedmean"}[pool]
+	v, err := r.Forward(ids, nil, name, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return 1 - dot/math.Sqrt(na*nb), maxAbs
-}
-
-func maxDiff(a, b []float32) float64 {
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
+	return v
 }
 
 type golden struct {
@@ -160,22 +152,23 @@ func checkGolden(t *testing.T, path string, g golden, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	worstCos, worstAbs := 0.0, 0.0
+	worstCos, worstAbs := 1.0, 0.0
 	for i, c := range g.Cases {
 		single, err := m.Forward(context.Background(), seqs[i:i+1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := maxDiff(single[0], batch[i]); d > 1e-5 {
-			t.Errorf("case %d: batched vs alone differ by %g", i, d)
+		if err := numtest.Check(single[0], batch[i], sameVector); err != nil {
+			t.Errorf("case %d: batched vs alone: %v", i, err)
 		}
-		cd, ma := compare(normalize(batch[i]), c.Embedding)
-		worstCos, worstAbs = math.Max(worstCos, cd), math.Max(worstAbs, ma)
-		if cd > 1e-4 || ma > 1e-4 {
-			t.Errorf("case %d (%d tokens, %.30q): cos distance %.3g, max abs diff %.3g vs llama.cpp", i, len(c.IDs), c.Text, cd, ma)
+		if err := numtest.Check(batch[i], c.Embedding, numtest.Tol{MinCos: 1 - 1e-4, Abs: 1e-4, Normalize: true}); err != nil {
+			t.Errorf("case %d (%d tokens, %.30q) vs llama.cpp: %v", i, len(c.IDs), c.Text, err)
+			continue
 		}
+		d, _ := numtest.Compare(batch[i], c.Embedding, true)
+		worstCos, worstAbs = min(worstCos, d.Cos), max(worstAbs, d.MaxAbs)
 	}
-	t.Logf("%s: %d cases, max cos distance %.3g, max abs diff %.3g", name, len(g.Cases), worstCos, worstAbs)
+	t.Logf("%s: %d cases, min cosine %.9f, max abs diff %.3g", name, len(g.Cases), worstCos, worstAbs)
 }
 
 func randomSeqs(r *rand.Rand, lens []int, vocab int) [][]int {
@@ -196,8 +189,8 @@ func TestMatchesNaiveReference(t *testing.T) {
 			dir := modelgen.TestModel(t, variant)
 			ref := loadRef(t, dir)
 			r := rand.New(rand.NewSource(1))
-			seqs := randomSeqs(r, []int{1, 7, 70, 16}, ref.cfg.Vocab)
-			for _, pool := range []Pooling{PoolLastToken, PoolMean, PoolCLS} {
+			seqs := randomSeqs(r, []int{1, 7, 70, 16}, ref.Int("vocab_size", 0))
+			for _, pool := range []Pooling{PoolLastToken, PoolMean, PoolCLS, PoolMax, PoolMeanSqrtLen, PoolWeightedMean} {
 				for _, threads := range []int{1, 2} {
 					m, err := Load(dir, Options{Pooling: pool, Threads: threads})
 					if err != nil {
@@ -209,11 +202,9 @@ func TestMatchesNaiveReference(t *testing.T) {
 						t.Fatal(err)
 					}
 					for i, s := range seqs {
-						want := ref.forward(t, s, pool)
-						for j := range want {
-							if d := math.Abs(float64(got[i][j]) - want[j]); d > 1e-4*(1+math.Abs(want[j])) {
-								t.Fatalf("%v pooling, %d threads, seq %d (%d tokens) dim %d: got %v, reference %v", pool, threads, i, len(s), j, got[i][j], want[j])
-							}
+						want := refForward(t, ref, s, pool)
+						if err := numtest.Check(got[i], want, numtest.Tol{Abs: 1e-4, Rel: 1e-4}); err != nil {
+							t.Fatalf("%v pooling, %d threads, seq %d (%d tokens): %v", pool, threads, i, len(s), err)
 						}
 					}
 				}
@@ -237,13 +228,8 @@ func TestBatchCompositionAndPadding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := maxDiff(one[0], all[i]); d > 1e-5 {
-			t.Errorf("seq %d: batch vs one-at-a-time differ by %g", i, d)
-		}
-		for _, x := range all[i] {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				t.Fatalf("seq %d: non-finite output", i)
-			}
+		if err := numtest.Check(one[0], all[i], sameVector); err != nil {
+			t.Errorf("seq %d: batch vs one-at-a-time: %v", i, err)
 		}
 	}
 	// Equal-length batch: still causal, so a prefix's last token must not see later tokens:
@@ -254,9 +240,12 @@ func TestBatchCompositionAndPadding(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range eq {
-		one, _ := m.Forward(ctx, eq[i:i+1])
-		if d := maxDiff(one[0], eqOut[i]); d > 1e-5 {
-			t.Errorf("equal-length seq %d: batch vs alone differ by %g", i, d)
+		one, err := m.Forward(ctx, eq[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := numtest.Check(one[0], eqOut[i], sameVector); err != nil {
+			t.Errorf("equal-length seq %d: batch vs alone: %v", i, err)
 		}
 	}
 	// Causality with mean pooling on a prefix: changing the last token must not change
@@ -264,9 +253,12 @@ func TestBatchCompositionAndPadding(t *testing.T) {
 	mc := loadModel(t, "qwen3-f32", Options{Pooling: PoolCLS})
 	a := []int{10, 20, 30, 40}
 	b := []int{10, 20, 30, 99}
-	va, _ := mc.Forward(ctx, [][]int{a, b})
-	if d := maxDiff(va[0], va[1]); d > 1e-6 {
-		t.Errorf("first-token vector changed when a later token changed (not causal): %g", d)
+	va, err := mc.Forward(ctx, [][]int{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := numtest.Check(va[0], va[1], numtest.Tol{Abs: 1e-6}); err != nil {
+		t.Errorf("first-token vector changed when a later token changed (not causal): %v", err)
 	}
 }
 
@@ -286,8 +278,8 @@ func TestLeftRightPaddingIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := maxDiff(both[0], alone[0]); d > 1e-5 {
-		t.Errorf("padded vs unpadded differ by %g", d)
+	if err := numtest.Check(both[0], alone[0], sameVector); err != nil {
+		t.Errorf("padded vs unpadded: %v", err)
 	}
 }
 
@@ -301,11 +293,9 @@ func TestSingleToken(t *testing.T) {
 		t.Fatalf("got %d vectors", len(out))
 	}
 	ref := loadRef(t, modelgen.TestModel(t, "qwen3-f32"))
-	want := ref.forward(t, []int{151643}, PoolLastToken)
-	for j := range want {
-		if math.Abs(float64(out[0][j])-want[j]) > 1e-4 {
-			t.Fatalf("dim %d: %v vs %v", j, out[0][j], want[j])
-		}
+	want := refForward(t, ref, []int{151643}, PoolLastToken)
+	if err := numtest.Check(out[0], want, numtest.Tol{Abs: 1e-4}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -337,9 +327,6 @@ func copyModel(t *testing.T, variant string) string {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
 		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +336,9 @@ func copyModel(t *testing.T, variant string) string {
 
 func TestUnknownModelType(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"llama","hidden_size":8}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"llama","hidden_size":8}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err := ReadConfig(dir)
 	if err == nil || !strings.Contains(err.Error(), `"llama"`) {
 		t.Fatalf("unknown model_type: %v", err)
@@ -362,32 +351,71 @@ func TestUnknownModelType(t *testing.T) {
 func TestMissingAndMisshapedTensor(t *testing.T) {
 	dir := copyModel(t, "qwen3-f32")
 	cfgPath := filepath.Join(dir, "config.json")
-	data, _ := os.ReadFile(cfgPath)
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var raw map[string]any
-	json.Unmarshal(data, &raw)
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	write := func() {
+		t.Helper()
+		b, err := json.Marshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(cfgPath) // a symlink into the shared model
+		if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	raw["num_hidden_layers"] = 4 // one more layer than the weights hold
-	os.Remove(cfgPath)
-	b, _ := json.Marshal(raw)
-	os.WriteFile(cfgPath, b, 0o644)
-	_, err := Load(dir, Options{})
+	write()
+	_, err = Load(dir, Options{})
 	if err == nil || !strings.Contains(err.Error(), "layers.3.") {
 		t.Fatalf("missing tensor: %v", err)
 	}
 	raw["num_hidden_layers"] = 3
 	raw["intermediate_size"] = 100
-	b, _ = json.Marshal(raw)
-	os.WriteFile(cfgPath, b, 0o644)
+	write()
 	_, err = Load(dir, Options{})
 	if err == nil || !strings.Contains(err.Error(), "mlp.") || !strings.Contains(err.Error(), "shape") {
 		t.Fatalf("mis-shaped tensor: %v", err)
 	}
 }
 
-func TestReadPooling(t *testing.T) {
-	dir := modelgen.TestModel(t, "qwen3-f32")
-	p, err := ReadPooling(dir)
-	if err != nil || p != PoolLastToken {
-		t.Fatalf("ReadPooling = %v, %v", p, err)
+func TestFolderPooling(t *testing.T) {
+	m := loadModel(t, "qwen3-f32", Options{})
+	if got := m.Poolings(); !reflect.DeepEqual(got, []Pooling{PoolLastToken}) {
+		t.Fatalf("auto pooling of the Qwen3 test model = %v, want its 1_Pooling's last-token", got)
+	}
+	// Without modules.json sentence-transformers mean-pools.
+	dir := copyModel(t, "qwen3-f32")
+	if err := os.Remove(filepath.Join(dir, "modules.json")); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if got := m2.Poolings(); !reflect.DeepEqual(got, []Pooling{PoolMean}) {
+		t.Fatalf("pooling without modules.json = %v, want mean", got)
+	}
+	// Several modes concatenate.
+	m3 := loadModel(t, "qwen3-f32", Options{Poolings: []Pooling{PoolCLS, PoolMax}})
+	out, err := m3.Forward(context.Background(), [][]int{{1, 2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out[0]) != 2*m3.Config().Hidden || m3.Dimensions() != len(out[0]) {
+		t.Fatalf("two modes gave %d values (Dimensions %d), want %d", len(out[0]), m3.Dimensions(), 2*m3.Config().Hidden)
+	}
+	ref := loadRef(t, modelgen.TestModel(t, "qwen3-f32"))
+	want := append(refForward(t, ref, []int{1, 2, 3}, PoolCLS), refForward(t, ref, []int{1, 2, 3}, PoolMax)...)
+	if err := numtest.Check(out[0], want, numtest.Tol{Abs: 1e-4, Rel: 1e-4}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -419,8 +447,8 @@ func TestConcurrentForward(t *testing.T) {
 			got, err := m.Forward(ctx, sub)
 			if err == nil {
 				for i := range sub {
-					if d := maxDiff(got[i], want[g%len(seqs)+i]); d > 1e-5 {
-						err = fmt.Errorf("goroutine %d seq %d differs by %g", g, i, d)
+					if e := numtest.Check(got[i], want[g%len(seqs)+i], sameVector); e != nil {
+						err = fmt.Errorf("goroutine %d seq %d: %w", g, i, e)
 					}
 				}
 			}

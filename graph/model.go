@@ -1,12 +1,11 @@
 package graph
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -15,25 +14,34 @@ import (
 
 	"github.com/gembed-dev/gembed/layers"
 	"github.com/gembed-dev/gembed/weights"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // Pooling selects how a sequence's hidden states become its vector; it is
 // the pooling node's own mode type.
 type Pooling = layers.Pooling
 
-// Pooling modes. PoolAuto (the zero value) reads the folder's
-// 1_Pooling/config.json and falls back to PoolLastToken.
+// Pooling modes. PoolAuto (the zero value) takes the folder's Pooling
+// module's modes.
 const (
-	PoolAuto      Pooling = 0
-	PoolLastToken         = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
-	PoolMean              = layers.PoolMean      // mean over the real tokens
-	PoolCLS               = layers.PoolCLS       // hidden state of the first token
+	PoolAuto         Pooling = 0
+	PoolLastToken            = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
+	PoolMean                 = layers.PoolMean      // mean over the real tokens
+	PoolCLS                  = layers.PoolCLS       // hidden state of the first token
+	PoolMax                  = layers.PoolMax
+	PoolMeanSqrtLen          = layers.PoolMeanSqrtLen
+	PoolWeightedMean         = layers.PoolWeightedMean
 )
 
 // Options tune Load.
 type Options struct {
-	Pooling Pooling
-	Threads int // 0 = all cores (GOMAXPROCS); more than the machine has is capped
+	// Pooling, when not PoolAuto, is the one pooling mode; Poolings, when
+	// set, are several, concatenated. By default the folder's Pooling module
+	// decides (mean without modules.json, as sentence-transformers does).
+	Pooling  Pooling
+	Poolings []Pooling
+	Threads  int // 0 = all cores (GOMAXPROCS); more than the machine has is capped
 	// MaxBatchTokens caps the padded tokens (batch × padded length) run in one
 	// graph; larger requests are split. 0 = 8192. It bounds activation memory.
 	MaxBatchTokens int
@@ -52,68 +60,74 @@ const maxCachedGraphs = 12
 // graphs and activation arena.
 type Model struct {
 	cfg       Config
-	arch      *architecture
-	pooling   Pooling
+	arch      Architecture
+	poolings  []Pooling
 	threads   int
 	maxTokens int
 	nworkers  int
 
-	store  *weights.Store
-	final  *tensor.Dense
-	blocks [][]boundTensor // per layer, in table order
+	store *weights.Store
 
-	acquire sync.Mutex // serializes taking several workers at once
-	workers chan *worker
+	workers chan *worker  // one per core
+	cores   chan struct{} // one token per core, taken by running sub-batches
+	hooks   *testHooks
 
 	closeMu sync.RWMutex
 	closed  bool
-}
-
-type boundTensor struct {
-	slot  *tensorSlot
-	name  string
-	value *tensor.Dense
 }
 
 // Load reads dir/config.json and the safetensors weights in dir (single file
 // or sharded), converting every non-embedding tensor to float32 once. The
 // embedding table stays memory-mapped and is read row by row per request.
 func Load(dir string, opt Options) (*Model, error) {
-	cfg, err := ReadConfig(dir)
+	f, err := modelfolder.Read(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("graph: %w", err)
 	}
-	if opt.Pooling == PoolAuto {
-		if opt.Pooling, err = ReadPooling(dir); err != nil {
-			return nil, err
+	return LoadFolder(f, opt)
+}
+
+// LoadFolder is Load for a folder already read.
+func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
+	path := filepath.Join(f.Dir, modelfolder.ConfigFile)
+	cfg, arch, err := parseConfig(f.Config)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: %w", path, err)
+	}
+	pools := opt.Poolings
+	if len(pools) == 0 && opt.Pooling != PoolAuto {
+		pools = []Pooling{opt.Pooling}
+	}
+	if len(pools) == 0 {
+		if pools, err = FolderPooling(f); err != nil {
+			return nil, fmt.Errorf("graph: %s: %w", f.Dir, err)
 		}
 	}
-	if opt.Pooling < PoolLastToken || opt.Pooling > PoolCLS {
-		return nil, fmt.Errorf("graph: unknown pooling mode %v", opt.Pooling)
+	for _, p := range pools {
+		if p < PoolLastToken || p > PoolWeightedMean {
+			return nil, fmt.Errorf("graph: unknown pooling mode %v", p)
+		}
 	}
-	store, err := weights.Open(dir)
+	store, err := weights.Open(f.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("graph: opening weights: %w", err)
 	}
-	m, err := newModel(dir, cfg, store, opt)
+	m, err := newModel(f.Dir, cfg, arch, store, opt)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	m.poolings = pools
 	return m, nil
 }
 
-func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model, error) {
-	arch := architectures[cfg.ModelType]
-	if arch == nil {
-		return nil, fmt.Errorf("graph: unsupported model_type %q", cfg.ModelType)
-	}
+func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, opt Options) (*Model, error) {
 	threads := opt.Threads
 	// More threads than cores only adds per-worker activation buffers.
 	if threads <= 0 || threads > runtime.NumCPU() {
 		threads = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
-	m := &Model{cfg: cfg, arch: arch, pooling: opt.Pooling, threads: threads, maxTokens: opt.MaxBatchTokens, store: store}
+	m := &Model{cfg: cfg, arch: arch, threads: threads, maxTokens: opt.MaxBatchTokens, store: store}
 	if m.maxTokens <= 0 {
 		m.maxTokens = 8192
 	}
@@ -121,46 +135,37 @@ func newModel(dir string, cfg Config, store *weights.Store, opt Options) (*Model
 	if m.nworkers <= 0 || m.nworkers > threads {
 		m.nworkers = threads
 	}
-	if err := m.checkShape(arch.embedding, []int{cfg.Vocab, cfg.Hidden}); err != nil {
-		return nil, err
-	}
 	ld := &loader{dir: dir}
 	defer ld.close()
-	var err error
-	if m.final, err = m.load(ld, arch.finalNorm, shapeHidden(cfg)); err != nil {
-		return nil, err
-	}
-	m.blocks = make([][]boundTensor, cfg.Layers)
-	for l := range cfg.Layers {
-		for i := range arch.layer {
-			s := &arch.layer[i]
-			if s.when != nil && !s.when(cfg) {
-				continue
-			}
-			name := fmt.Sprintf(s.name, l)
-			v, err := m.load(ld, name, s.shape(cfg))
+	bd := &binder{
+		modelType: cfg.ModelType, prefixes: families[cfg.ModelType].Prefixes, dims: arch.Dims(), store: store,
+		files: strings.Join(store.Files(), ", "),
+		load: func(name string, shape []int) (*tensor.Dense, error) {
+			info, err := store.Info(name)
 			if err != nil {
 				return nil, err
 			}
-			m.blocks[l] = append(m.blocks[l], boundTensor{slot: s, name: name, value: v})
-		}
+			elemBytes := 4
+			if info.DType != "F32" {
+				elemBytes = 2
+			}
+			data, err := ld.float32(name, info.Elems()*elemBytes)
+			if err != nil {
+				return nil, err
+			}
+			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
+		},
+	}
+	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
+		return nil, err
 	}
 	m.workers = make(chan *worker, threads)
+	m.cores = make(chan struct{}, threads)
 	for range threads {
 		m.workers <- &worker{rt: layers.NewRuntime(1), graphs: map[bucket]*compiled{}}
+		m.cores <- struct{}{}
 	}
 	return m, nil
-}
-
-func (m *Model) checkShape(name string, want []int) error {
-	info, err := m.store.Info(name)
-	if err != nil {
-		return fmt.Errorf("graph: %s model: tensor %q: %w", m.cfg.ModelType, name, err)
-	}
-	if !slices.Equal(info.Shape, want) {
-		return fmt.Errorf("graph: %s model: tensor %q has shape %v, config.json implies %v", m.cfg.ModelType, name, info.Shape, want)
-	}
-	return nil
 }
 
 // loader converts tensors through its own, periodically re-opened store:
@@ -195,31 +200,15 @@ func (l *loader) close() {
 	}
 }
 
-func (m *Model) load(ld *loader, name string, shape []int) (*tensor.Dense, error) {
-	if err := m.checkShape(name, shape); err != nil {
-		return nil, err
-	}
-	info, _ := m.store.Info(name)
-	elemBytes := 4
-	if info.DType != "F32" {
-		elemBytes = 2
-	}
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	data, err := ld.float32(name, n*elemBytes)
-	if err != nil {
-		return nil, fmt.Errorf("graph: loading tensor %q: %w", name, err)
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
-}
-
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
 
-// Pooling returns the pooling mode in use.
-func (m *Model) Pooling() Pooling { return m.pooling }
+// Poolings returns the pooling modes in use; the vector is their outputs
+// concatenated.
+func (m *Model) Poolings() []Pooling { return slices.Clone(m.poolings) }
+
+// Dimensions is the length of the vectors Forward returns.
+func (m *Model) Dimensions() int { return m.cfg.Hidden * len(m.poolings) }
 
 // Threads returns the number of threads Forward uses.
 func (m *Model) Threads() int { return m.threads }
@@ -233,214 +222,6 @@ func (m *Model) Close() error {
 	}
 	m.closed = true
 	return m.store.Close()
-}
-
-// ErrClosed is returned by Forward after Close.
-var ErrClosed = errors.New("graph: model is closed")
-
-// Forward runs a batch of token-id sequences (any lengths ≥ 1) and returns
-// one pooled, NOT normalized vector of length Hidden per sequence, in input
-// order. Sequences are sorted by length, grouped into padded sub-batches
-// (left padding) spread over the workers; a vector does not depend on which
-// other sequences share its batch beyond float rounding (≤ 1e-5).
-// Cancelling ctx stops the pass between decoder layers.
-func (m *Model) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
-	m.closeMu.RLock()
-	defer m.closeMu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	if len(seqs) == 0 {
-		return nil, nil
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	for i, s := range seqs {
-		if len(s) == 0 {
-			return nil, fmt.Errorf("graph: sequence %d is empty", i)
-		}
-		if len(s) > m.cfg.MaxPositions {
-			return nil, fmt.Errorf("graph: sequence %d has %d tokens, more than max_position_embeddings %d", i, len(s), m.cfg.MaxPositions)
-		}
-		for j, id := range s {
-			if id < 0 || id >= m.cfg.Vocab {
-				return nil, fmt.Errorf("graph: sequence %d, position %d: token id %d out of range [0, %d)", i, j, id, m.cfg.Vocab)
-			}
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	plans := m.plan(seqs)
-	ws := m.take(len(plans))
-	defer func() {
-		for _, w := range ws {
-			m.workers <- w
-		}
-	}()
-	threadsEach := max(1, m.threads/len(ws))
-	out := make([][]float32, len(seqs))
-	errs := make([]error, len(ws))
-	var wg sync.WaitGroup
-	for i, w := range ws {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.rt.Threads = threadsEach
-			for _, sub := range plans[i] {
-				if err := m.run(ctx, w, seqs, sub, out); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("graph: forward pass interrupted: %w", ctx.Err())
-		}
-		return nil, err
-	}
-	return out, nil
-}
-
-// take gets n workers (n ≤ threads), all at once so concurrent callers cannot
-// deadlock each holding part of what they need.
-func (m *Model) take(n int) []*worker {
-	m.acquire.Lock()
-	defer m.acquire.Unlock()
-	ws := make([]*worker, n)
-	for i := range ws {
-		ws[i] = <-m.workers
-	}
-	return ws
-}
-
-// paddedLength rounds a length up to its bucket, so nearby lengths share a graph.
-func paddedLength(n int) int {
-	step := 4
-	switch {
-	case n > 1024:
-		step = 128
-	case n > 256:
-		step = 32
-	case n > 128:
-		step = 8
-	}
-	return (n + step - 1) / step * step
-}
-
-// plan sorts the sequences by length, splits them into one contiguous run per
-// worker with about equal tokens, and cuts each run into sub-batches whose
-// padded size stays within maxTokens. It returns, per worker, the sub-batches
-// as lists of input indices.
-func (m *Model) plan(seqs [][]int) [][][]int {
-	idx := make([]int, len(seqs))
-	total := 0
-	for i, s := range seqs {
-		idx[i] = i
-		total += len(s)
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return len(seqs[idx[a]]) > len(seqs[idx[b]]) })
-	nw := min(m.nworkers, len(seqs))
-	var parts [][]int
-	start, acc := 0, 0
-	for i, j := range idx {
-		acc += len(seqs[j])
-		// close part k when its share of the tokens is reached, leaving at
-		// least one sequence for each remaining part
-		if k := len(parts); k < nw-1 && acc*nw >= total*(k+1) && len(idx)-(i+1) >= nw-1-k {
-			parts = append(parts, idx[start:i+1])
-			start = i + 1
-		}
-	}
-	parts = append(parts, idx[start:])
-	plans := make([][][]int, 0, len(parts))
-	for _, p := range parts {
-		if len(p) == 0 {
-			continue
-		}
-		var subs [][]int
-		for lo := 0; lo < len(p); {
-			T := paddedLength(len(seqs[p[lo]])) // longest of the sub-batch (sorted)
-			n := max(1, min(len(p)-lo, m.maxTokens/T))
-			subs = append(subs, p[lo:lo+n])
-			lo += n
-		}
-		plans = append(plans, subs)
-	}
-	return plans
-}
-
-type bucket struct{ batch, length int }
-
-type compiled struct {
-	vm      G.VM
-	input   *G.Node
-	pooled  *G.Node
-	hidden  []float32 // the arena buffer bound to input
-	lastUse uint64
-}
-
-// worker owns one runtime (arena) and the graphs compiled against it.
-type worker struct {
-	rt     *layers.Runtime
-	graphs map[bucket]*compiled
-	clock  uint64
-}
-
-func (m *Model) run(ctx context.Context, w *worker, seqs [][]int, sub []int, out [][]float32) error {
-	maxLen := 0
-	lens := make([]int, len(sub))
-	for i, j := range sub {
-		lens[i] = len(seqs[j])
-		maxLen = max(maxLen, lens[i])
-	}
-	key := bucket{len(sub), paddedLength(maxLen)}
-	c, err := m.graph(w, key)
-	if err != nil {
-		return err
-	}
-	H := m.cfg.Hidden
-	batch := layers.LeftPadded(lens, key.length)
-	w.rt.Batch = batch
-	w.rt.Ctx = ctx
-	defer func() { w.rt.Ctx = nil }()
-
-	// The residual stream lives in the arena slot "h"; rebind the input if a
-	// bigger graph has reallocated it since this one was compiled.
-	h := w.rt.Buffer("h", key.batch*key.length*H)
-	if &h[0] != &c.hidden[0] {
-		if err := G.Let(c.input, tensor.New(tensor.WithShape(key.batch*key.length, H), tensor.WithBacking(h))); err != nil {
-			return fmt.Errorf("graph: binding input: %w", err)
-		}
-		c.hidden = h
-	}
-	for b, j := range sub {
-		rows := h[b*key.length*H : (b+1)*key.length*H]
-		pad := batch.Start[b] * H
-		clear(rows[:pad])
-		if err := m.store.GatherRows(m.arch.embedding, seqs[j], rows[pad:]); err != nil {
-			return fmt.Errorf("graph: embedding lookup: %w", err)
-		}
-	}
-	c.vm.Reset()
-	if err := c.vm.RunAll(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("graph: forward pass (batch %d × %d): %w", key.batch, key.length, err)
-	}
-	pooled, ok := c.pooled.Value().Data().([]float32)
-	if !ok || len(pooled) != key.batch*H {
-		return fmt.Errorf("graph: pooled output has unexpected type %T", c.pooled.Value().Data())
-	}
-	for b, j := range sub {
-		out[j] = append([]float32(nil), pooled[b*H:(b+1)*H]...)
-	}
-	return nil
 }
 
 // graph returns the worker's compiled graph for a bucket, building it (and
@@ -471,35 +252,20 @@ func (m *Model) graph(w *worker, key bucket) (*compiled, error) {
 	return c, nil
 }
 
-// build composes the architecture's graph for one bucket: embeddings in,
-// decoder blocks, final norm fused with pooling out.
+// build composes the architecture's graph for one bucket: its forward pass
+// from the input buffer to the final hidden states, then the pooling node.
 func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
-	cfg := m.cfg
 	g := G.NewGraph()
-	N, H := key.batch*key.length, cfg.Hidden
-	hidden := rt.Buffer("h", N*H)
+	N, H := key.batch*key.length, m.cfg.Hidden
+	hidden := rt.Buffer(layers.SlotHidden, N*H)
 	in := G.NewMatrix(g, G.Float32, G.WithShape(N, H), G.WithName("embeddings"),
 		G.WithValue(tensor.New(tensor.WithShape(N, H), tensor.WithBacking(hidden))))
-	// Each graph gets its own tensor header over the shared float32 data:
-	// NewTapeMachine sets the engine of every bound value, which would race
-	// between workers building graphs concurrently if headers were shared.
-	param := func(name string, v *tensor.Dense) *G.Node {
-		own := tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(v.Float32s()))
-		return G.NewTensor(g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(name), G.WithValue(own))
+	b := &Builder{RT: rt, Batch: key.batch, Length: key.length, Input: in, g: g}
+	h, err := m.arch.Forward(b)
+	if err != nil {
+		return nil, fmt.Errorf("graph: building the %s graph: %w", m.cfg.ModelType, err)
 	}
-	bc := layers.BlockConfig{Hidden: H, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadDim: cfg.HeadDim, RMSEps: cfg.RMSEps, RopeTheta: cfg.RopeTheta}
-	h := in
-	for l, ts := range m.blocks {
-		var bw layers.BlockWeights
-		for _, t := range ts {
-			*t.slot.bind(&bw) = param(t.name, t.value)
-		}
-		var err error
-		if h, err = layers.DecoderBlock(rt, h, bw, bc); err != nil {
-			return nil, fmt.Errorf("graph: building layer %d: %w", l, err)
-		}
-	}
-	pooled, err := layers.FinalNormPool(rt, h, param(m.arch.finalNorm, m.final), cfg.RMSEps, m.pooling, key.batch, "pooled")
+	pooled, err := layers.Pool(rt, h, m.poolings, key.batch, layers.SlotPooled)
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}
@@ -510,6 +276,6 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 func (m *Model) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.pooling, m.threads, layers.BLASName)
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName)
 	return b.String()
 }

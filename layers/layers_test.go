@@ -2,293 +2,537 @@ package layers
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gembed-dev/gembed/internal/numtest"
+	"github.com/gembed-dev/gembed/internal/reference"
 )
 
-// refBlock is a naive float64 decoder block over one unpadded sequence
-// [T][hidden], written straight from DESIGN.md §3.
-type refWeights struct {
-	inNorm, postNorm, qn, kn []float64
-	q, k, v, o, g, u, d      [][]float64 // [out][in]
-	bq, bk, bv               []float64
+// opTol is the float32 op vs float64 reference tolerance.
+var opTol = numtest.Tol{Abs: 2e-5, Rel: 2e-5}
+
+// harness builds one graph over a runtime with a batch layout and runs it.
+type harness struct {
+	t  *testing.T
+	g  *G.ExprGraph
+	rt *Runtime
 }
 
-func refRMS(x, w []float64, eps float64) []float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v * v
-	}
-	sc := 1 / math.Sqrt(s/float64(len(x))+eps)
-	y := make([]float64, len(x))
-	for i := range x {
-		y[i] = x[i] * sc * w[i]
-	}
-	return y
-}
-
-func refLin(x []float64, w [][]float64, b []float64) []float64 {
-	y := make([]float64, len(w))
-	for o, row := range w {
-		s := 0.0
-		for i, v := range row {
-			s += v * x[i]
-		}
-		if b != nil {
-			s += b[o]
-		}
-		y[o] = s
-	}
-	return y
-}
-
-func refRope(x []float64, pos int, theta float64) {
-	D := len(x)
-	for i := range D / 2 {
-		a := float64(pos) * math.Pow(theta, -2*float64(i)/float64(D))
-		c, s := math.Cos(a), math.Sin(a)
-		x1, x2 := x[i], x[i+D/2]
-		x[i] = x1*c - x2*s
-		x[i+D/2] = x2*c + x1*s
-	}
-}
-
-func refBlock(h [][]float64, w refWeights, c BlockConfig) [][]float64 {
-	T := len(h)
-	D := c.HeadDim
-	qs, ks, vs := make([][]float64, T), make([][]float64, T), make([][]float64, T)
-	for t := range T {
-		x := refRMS(h[t], w.inNorm, c.RMSEps)
-		qs[t], ks[t], vs[t] = refLin(x, w.q, w.bq), refLin(x, w.k, w.bk), refLin(x, w.v, w.bv)
-		for hh := range c.Heads {
-			seg := qs[t][hh*D : (hh+1)*D]
-			if w.qn != nil {
-				copy(seg, refRMS(seg, w.qn, c.RMSEps))
-			}
-			refRope(seg, t, c.RopeTheta)
-		}
-		for hh := range c.KVHeads {
-			seg := ks[t][hh*D : (hh+1)*D]
-			if w.kn != nil {
-				copy(seg, refRMS(seg, w.kn, c.RMSEps))
-			}
-			refRope(seg, t, c.RopeTheta)
-		}
-	}
-	out := make([][]float64, T)
-	for t := range T {
-		a := make([]float64, c.Heads*D)
-		for hh := range c.Heads {
-			kv := hh / (c.Heads / c.KVHeads)
-			sc := make([]float64, t+1)
-			mx := math.Inf(-1)
-			for j := 0; j <= t; j++ {
-				s := 0.0
-				for i := range D {
-					s += qs[t][hh*D+i] * ks[j][kv*D+i]
-				}
-				sc[j] = s / math.Sqrt(float64(D))
-				mx = math.Max(mx, sc[j])
-			}
-			sum := 0.0
-			for j := range sc {
-				sc[j] = math.Exp(sc[j] - mx)
-				sum += sc[j]
-			}
-			for j := range sc {
-				for i := range D {
-					a[hh*D+i] += sc[j] / sum * vs[j][kv*D+i]
-				}
-			}
-		}
-		o := refLin(a, w.o, nil)
-		h2 := make([]float64, len(h[t]))
-		for i := range h2 {
-			h2[i] = h[t][i] + o[i]
-		}
-		x := refRMS(h2, w.postNorm, c.RMSEps)
-		g, u := refLin(x, w.g, nil), refLin(x, w.u, nil)
-		for i := range g {
-			g[i] = g[i] / (1 + math.Exp(-g[i])) * u[i]
-		}
-		d := refLin(g, w.d, nil)
-		for i := range h2 {
-			h2[i] += d[i]
-		}
-		out[t] = h2
-	}
-	return out
-}
-
-type fixture struct {
-	cfg   BlockConfig
-	inter int
-	ref   refWeights
-	f32   map[string][]float32
-	shape map[string][]int
-}
-
-func newFixture(seed int64, bias, qkNorm bool) *fixture {
-	r := rand.New(rand.NewSource(seed))
-	c := BlockConfig{Hidden: 48, Heads: 4, KVHeads: 2, HeadDim: 16, RMSEps: 1e-6, RopeTheta: 10000}
-	f := &fixture{cfg: c, inter: 80, f32: map[string][]float32{}, shape: map[string][]int{}}
-	mat := func(name string, out, in int, sd float64) [][]float64 {
-		m := make([][]float64, out)
-		flat := make([]float32, 0, out*in)
-		for o := range m {
-			m[o] = make([]float64, in)
-			for i := range m[o] {
-				v := float64(float32(r.NormFloat64() * sd))
-				m[o][i] = v
-				flat = append(flat, float32(v))
-			}
-		}
-		f.f32[name], f.shape[name] = flat, []int{out, in}
-		return m
-	}
-	vec := func(name string, n int, mean, sd float64) []float64 {
-		v := make([]float64, n)
-		flat := make([]float32, n)
-		for i := range v {
-			flat[i] = float32(mean + r.NormFloat64()*sd)
-			v[i] = float64(flat[i])
-		}
-		f.f32[name], f.shape[name] = flat, []int{n}
-		return v
-	}
-	H, D := c.Hidden, c.HeadDim
-	f.ref = refWeights{
-		inNorm: vec("in", H, 1, 0.1), postNorm: vec("post", H, 1, 0.1),
-		q: mat("q", c.Heads*D, H, 0.2), k: mat("k", c.KVHeads*D, H, 0.2), v: mat("v", c.KVHeads*D, H, 0.2),
-		o: mat("o", H, c.Heads*D, 0.2), g: mat("g", f.inter, H, 0.2), u: mat("u", f.inter, H, 0.2), d: mat("d", H, f.inter, 0.2),
-	}
-	if qkNorm {
-		f.ref.qn, f.ref.kn = vec("qn", D, 1, 0.1), vec("kn", D, 1, 0.1)
-	}
-	if bias {
-		f.ref.bq, f.ref.bk, f.ref.bv = vec("bq", c.Heads*D, 0, 0.5), vec("bk", c.KVHeads*D, 0, 0.5), vec("bv", c.KVHeads*D, 0, 0.5)
-	}
-	return f
-}
-
-// run builds a two-block graph (the same weights twice) plus last-token
-// pooling and returns the raw residual stream and pooled rows.
-func (f *fixture) run(t *testing.T, threads int, batch Batch, rows [][]float32, mode Pooling) (hidden, pooled []float32) {
-	t.Helper()
-	g := G.NewGraph()
+func newHarness(t *testing.T, threads int, batch Batch) *harness {
 	rt := NewRuntime(threads)
 	rt.Batch = batch
 	rt.Ctx = context.Background()
-	node := func(name string) *G.Node {
-		if f.f32[name] == nil {
-			return nil
-		}
-		v := tensor.New(tensor.WithShape(f.shape[name]...), tensor.WithBacking(f.f32[name]))
-		return G.NewTensor(g, G.Float32, len(f.shape[name]), G.WithShape(f.shape[name]...), G.WithName(name), G.WithValue(v))
-	}
-	w := BlockWeights{InputNorm: node("in"), PostNorm: node("post"), Q: node("q"), K: node("k"), V: node("v"), O: node("o"),
-		QBias: node("bq"), KBias: node("bk"), VBias: node("bv"), QNorm: node("qn"), KNorm: node("kn"),
-		Gate: node("g"), Up: node("u"), Down: node("d")}
-	N := batch.Size * batch.Length
-	H := f.cfg.Hidden
-	in := rt.Buffer("h", N*H)
-	for i, r := range rows {
-		copy(in[i*H:], r)
-	}
-	hNode := G.NewMatrix(g, G.Float32, G.WithShape(N, H), G.WithName("h"), G.WithValue(tensor.New(tensor.WithShape(N, H), tensor.WithBacking(in))))
-	h := hNode
-	var err error
-	for range 2 {
-		if h, err = DecoderBlock(rt, h, w, f.cfg); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := FinalNormPool(rt, h, w.PostNorm, f.cfg.RMSEps, mode, batch.Size, "pool")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := G.NewTapeMachine(g)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
-	hidden = append([]float32(nil), in...)
-	pooled = append([]float32(nil), p.Value().Data().([]float32)...)
-	return hidden, pooled
+	return &harness{t: t, g: G.NewGraph(), rt: rt}
 }
 
-func randRows(r *rand.Rand, n, h int) [][]float64 {
+// node makes a constant node over a float32 copy of v with the given shape.
+func (h *harness) node(name string, v []float64, shape ...int) *G.Node {
+	if v == nil {
+		return nil
+	}
+	f := make([]float32, len(v))
+	for i, x := range v {
+		f[i] = float32(x)
+	}
+	return G.NewTensor(h.g, G.Float32, len(shape), G.WithShape(shape...), G.WithName(name),
+		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))))
+}
+
+// rows makes a [N, W] node from per-row values, padding rows zero.
+func (h *harness) rows(name string, rows [][]float64, width int) *G.Node {
+	flat := make([]float64, 0, len(rows)*width)
+	for _, r := range rows {
+		if r == nil {
+			r = make([]float64, width)
+		}
+		flat = append(flat, r...)
+	}
+	return h.node(name, flat, len(rows), width)
+}
+
+func (h *harness) run(out *G.Node) []float32 {
+	h.t.Helper()
+	m := G.NewTapeMachine(h.g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		h.t.Fatal(err)
+	}
+	return append([]float32(nil), out.Value().Data().([]float32)...)
+}
+
+func must(t *testing.T) func(*G.Node, error) *G.Node {
+	return func(n *G.Node, err error) *G.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+func randVec(r *rand.Rand, n int, mean, sd float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = float64(float32(mean + r.NormFloat64()*sd))
+	}
+	return v
+}
+
+func randRows(r *rand.Rand, n, w int) [][]float64 {
 	rows := make([][]float64, n)
 	for i := range rows {
-		rows[i] = make([]float64, h)
-		for j := range rows[i] {
-			rows[i][j] = float64(float32(r.NormFloat64()))
-		}
+		rows[i] = randVec(r, w, 0, 1)
 	}
 	return rows
 }
 
-func TestDecoderBlockMatchesReference(t *testing.T) {
+func checkRows(t *testing.T, what string, got []float32, want [][]float64, tol numtest.Tol) {
+	t.Helper()
+	w := len(got) / len(want)
+	for i, row := range want {
+		if row == nil {
+			continue
+		}
+		if err := numtest.Check(got[i*w:(i+1)*w], row, tol); err != nil {
+			t.Fatalf("%s: row %d: %v", what, i, err)
+		}
+	}
+}
+
+func TestLinear(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	const n, in, out = 7, 24, 40
+	x := randRows(r, n, in)
+	w := randVec(r, out*in, 0, 0.3)
+	b := randVec(r, out, 0, 1)
+	res := randRows(r, n, out)
 	for _, tc := range []struct {
-		name         string
-		bias, qkNorm bool
-		threads      int
-	}{{"qwen3-like", false, true, 1}, {"qwen2-like", true, false, 2}, {"qwen3-like-2threads", false, true, 2}} {
+		name           string
+		bias, residual bool
+	}{{"plain", false, false}, {"bias", true, false}, {"residual", false, true}, {"bias+residual", true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(7, tc.bias, tc.qkNorm)
-			r := rand.New(rand.NewSource(3))
-			lens := []int{5, 9, 1, 70} // 70 > queryBlock: several query blocks
-			T := 72
-			H := f.cfg.Hidden
-			seqs := make([][][]float64, len(lens))
-			for i, n := range lens {
-				seqs[i] = randRows(r, n, H)
+			h := newHarness(t, 2, LeftPadded([]int{n}, n))
+			var bn, rn *G.Node
+			var bias []float64
+			if tc.bias {
+				bn, bias = h.node("b", b, out), b
 			}
-			for _, side := range []string{"left", "right"} {
-				b := LeftPadded(lens, T)
-				if side == "right" {
-					clear(b.Start)
+			slot := SlotQ
+			if tc.residual {
+				rn, slot = h.rows("res", res, out), InPlace
+			}
+			got := h.run(must(t)(Linear(h.rt, h.rows("x", x, in), h.node("w", w, out, in), bn, rn, slot)))
+			want := make([][]float64, n)
+			for i := range n {
+				want[i] = reference.Linear(x[i], w, bias)
+				if tc.residual {
+					for j := range want[i] {
+						want[i][j] += res[i][j]
+					}
 				}
-				rows := make([][]float32, len(lens)*T)
-				for i := range rows {
-					rows[i] = make([]float32, H)
-				}
-				for s, seq := range seqs {
-					for j, v := range seq {
-						for k := range v {
-							rows[s*T+b.Start[s]+j][k] = float32(v[k])
+			}
+			checkRows(t, tc.name, got, want, opTol)
+		})
+	}
+}
+
+func TestNorm(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	const n, H = 5, 48
+	x := randRows(r, n, H)
+	for i := range x[0] {
+		x[0][i] = x[0][i]*3 + 7 // a row far from zero mean
+	}
+	for _, tc := range []struct {
+		name    string
+		spec    NormSpec
+		bias    bool
+		inPlace bool
+	}{
+		{"rms", NormSpec{Kind: KindRMS, Eps: 1e-6}, false, false},
+		{"rms 1+w", NormSpec{Kind: KindRMS, Eps: 1e-6, UnitOffset: true}, false, false},
+		{"rms per head", NormSpec{Kind: KindRMS, Eps: 1e-6, Group: 16}, false, false},
+		{"layer", NormSpec{Kind: KindLayer, Eps: 1e-12}, true, false},
+		{"layer no bias", NormSpec{Kind: KindLayer, Eps: 1e-5}, false, false},
+		{"layer in place", NormSpec{Kind: KindLayer, Eps: 1e-5}, true, true},
+		{"layer per head", NormSpec{Kind: KindLayer, Eps: 1e-5, Group: 12}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.spec.Group
+			if g == 0 {
+				g = H
+			}
+			w := randVec(r, g, 1, 0.2)
+			var b []float64
+			h := newHarness(t, 1, LeftPadded([]int{n}, n))
+			var bn *G.Node
+			if tc.bias {
+				b = randVec(r, g, 0, 0.5)
+				bn = h.node("b", b, g)
+			}
+			slot := SlotX
+			if tc.inPlace {
+				slot = InPlace
+			}
+			got := h.run(must(t)(Norm(h.rt, h.rows("x", x, H), h.node("w", w, g), bn, tc.spec, slot)))
+			want := make([][]float64, n)
+			for i := range n {
+				for c := 0; c < H; c += g {
+					seg := x[i][c : c+g]
+					ww := w
+					if tc.spec.UnitOffset {
+						ww = make([]float64, g)
+						for j := range ww {
+							ww[j] = 1 + w[j]
 						}
 					}
-				}
-				hidden, pooled := f.run(t, tc.threads, b, rows, PoolLastToken)
-				for _, x := range hidden {
-					if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-						t.Fatalf("%s padding: non-finite hidden value (padding rows must stay finite)", side)
+					if tc.spec.Kind == KindRMS {
+						want[i] = append(want[i], reference.RMSNorm(seg, ww, tc.spec.Eps)...)
+					} else {
+						want[i] = append(want[i], reference.LayerNorm(seg, ww, b, tc.spec.Eps)...)
 					}
 				}
-				for s, seq := range seqs {
-					want := refBlock(refBlock(seq, f.ref, f.cfg), f.ref, f.cfg)
-					for j := range want {
-						got := hidden[(s*T+b.Start[s]+j)*H:][:H]
-						for k := range H {
-							if d := math.Abs(float64(got[k]) - want[j][k]); d > 2e-4*(1+math.Abs(want[j][k])) {
-								t.Fatalf("%s padding: seq %d token %d dim %d: got %v want %v", side, s, j, k, got[k], want[j][k])
-							}
-						}
-					}
-					last := refRMS(want[len(want)-1], f.ref.postNorm, f.cfg.RMSEps)
-					for k := range H {
-						if d := math.Abs(float64(pooled[s*H+k]) - last[k]); d > 2e-4*(1+math.Abs(last[k])) {
-							t.Fatalf("%s padding: pooled seq %d dim %d: got %v want %v", side, s, k, pooled[s*H+k], last[k])
-						}
-					}
-				}
+			}
+			checkRows(t, tc.name, got, want, opTol)
+		})
+	}
+}
+
+func TestActivations(t *testing.T) {
+	xs := []float64{-30, -5, -1.5, -0.3, 0, 1e-3, 0.7, 2, 6, 30}
+	for name, act := range activationNames {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, 1, LeftPadded([]int{1}, 1))
+			got := h.run(must(t)(Activate(h.rt, h.node("x", xs, 1, len(xs)), act)))
+			want := make([]float64, len(xs))
+			for i, x := range xs {
+				want[i] = reference.Activate(name, x)
+			}
+			if err := numtest.Check(got, want, numtest.Tol{Abs: 1e-6, Rel: 1e-6}); err != nil {
+				t.Fatal(err)
 			}
 		})
+	}
+	if _, err := ParseActivation("gelu_fast"); err == nil {
+		t.Error("an unsupported activation was accepted")
+	}
+}
+
+func TestMLPs(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	const n, H, I = 6, 32, 56
+	x := randRows(r, n, H)
+	res := randRows(r, n, H)
+	wg, wu, wd := randVec(r, I*H, 0, 0.3), randVec(r, I*H, 0, 0.3), randVec(r, H*I, 0, 0.3)
+	b1, b2 := randVec(r, I, 0, 0.5), randVec(r, H, 0, 0.5)
+	for _, tc := range []struct {
+		name  string
+		gated bool
+		act   string
+	}{{"swiglu", true, "silu"}, {"geglu", true, "gelu"}, {"geglu tanh", true, "gelu_pytorch_tanh"}, {"dense gelu", false, "gelu"}, {"dense relu", false, "relu"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			act, err := ParseActivation(tc.act)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := newHarness(t, 2, LeftPadded([]int{n}, n))
+			xn, rn := h.rows("x", x, H), h.rows("res", res, H)
+			var out *G.Node
+			if tc.gated {
+				out = must(t)(GatedMLP(h.rt, xn, h.node("g", wg, I, H), h.node("u", wu, I, H), h.node("d", wd, H, I), act, rn, InPlace))
+			} else {
+				out = must(t)(DenseMLP(h.rt, xn, h.node("w1", wg, I, H), h.node("b1", b1, I), h.node("w2", wd, H, I), h.node("b2", b2, H), act, rn, InPlace))
+			}
+			got := h.run(out)
+			want := make([][]float64, n)
+			for i := range n {
+				var a []float64
+				if tc.gated {
+					a = reference.Linear(x[i], wg, nil)
+					u := reference.Linear(x[i], wu, nil)
+					for j := range a {
+						a[j] = reference.Activate(tc.act, a[j]) * u[j]
+					}
+					want[i] = reference.Linear(a, wd, nil)
+				} else {
+					a = reference.Linear(x[i], wg, b1)
+					for j := range a {
+						a[j] = reference.Activate(tc.act, a[j])
+					}
+					want[i] = reference.Linear(a, wd, b2)
+				}
+				for j := range want[i] {
+					want[i][j] += res[i][j]
+				}
+			}
+			checkRows(t, tc.name, got, want, numtest.Tol{Abs: 1e-4, Rel: 1e-4})
+		})
+	}
+}
+
+// paddedRows lays per-sequence rows out by a batch (nil rows = padding).
+func paddedRows(b Batch, seqs [][][]float64) [][]float64 {
+	out := make([][]float64, b.Size*b.Length)
+	for s, rows := range seqs {
+		for i, r := range rows {
+			out[s*b.Length+b.Start[s]+i] = r
+		}
+	}
+	return out
+}
+
+func TestRoPE(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	const heads, D = 3, 16
+	lens := []int{5, 2, 9}
+	for _, tc := range []struct {
+		name   string
+		rotary int
+		norm   bool
+		left   bool
+	}{{"full left", 0, false, true}, {"full right", 0, false, false}, {"partial", 8, false, true}, {"q/k norm", 0, true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := RightPadded(lens, 12)
+			if tc.left {
+				b = LeftPadded(lens, 12)
+			}
+			seqs := make([][][]float64, len(lens))
+			for s, n := range lens {
+				seqs[s] = randRows(r, n, heads*D)
+			}
+			h := newHarness(t, 2, b)
+			var nw []float64
+			var nn *G.Node
+			if tc.norm {
+				nw = randVec(r, D, 1, 0.2)
+				nn = h.node("n", nw, D)
+			}
+			x := h.rows("x", paddedRows(b, seqs), heads*D)
+			got := h.run(must(t)(RoPE(h.rt, x, RoPESpec{Heads: heads, Dim: D, RotaryDim: tc.rotary, Theta: 10000, Norm: nn, NormEps: 1e-6})))
+			rot := tc.rotary
+			if rot == 0 {
+				rot = D
+			}
+			want := make([][][]float64, len(lens))
+			for s := range seqs {
+				for p, row := range seqs[s] {
+					row = append([]float64(nil), row...)
+					for hh := range heads {
+						v := row[hh*D : (hh+1)*D]
+						if nw != nil {
+							copy(v, reference.RMSNorm(v, nw, 1e-6))
+						}
+						reference.RoPE(v, p, 10000, rot)
+					}
+					want[s] = append(want[s], row)
+				}
+			}
+			checkRows(t, tc.name, got, paddedRows(b, want), opTol)
+		})
+	}
+}
+
+func TestAttention(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	const D = 8
+	lens := []int{70, 3, 1, 33} // 70 > queryBlock: several query blocks
+	const T = 72
+	bias := func(h, i, j int) float32 { return float32(h+1) * 0.1 * float32(max(i-j, j-i)%5) }
+	for _, tc := range []struct {
+		name         string
+		heads, kv    int
+		causal, left bool
+		window       int
+		scale        float64
+		bias         bool
+		threads      int
+	}{
+		{"causal gqa left", 4, 2, true, true, 0, 0, false, 2},
+		{"causal right", 2, 2, true, false, 0, 0, false, 1},
+		{"bidirectional left", 4, 1, false, true, 0, 0, false, 2},
+		{"bidirectional right", 2, 2, false, false, 0, 0.3, false, 2},
+		{"causal window", 2, 1, true, true, 5, 0, false, 2},
+		{"symmetric window", 2, 2, false, false, 4, 0, false, 1},
+		{"score bias", 2, 2, false, true, 0, 0, true, 2},
+		{"causal bias window", 4, 2, true, false, 7, 0.5, true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := RightPadded(lens, T)
+			if tc.left {
+				b = LeftPadded(lens, T)
+			}
+			qs, ks, vs := make([][][]float64, len(lens)), make([][][]float64, len(lens)), make([][][]float64, len(lens))
+			for s, n := range lens {
+				qs[s], ks[s], vs[s] = randRows(r, n, tc.heads*D), randRows(r, n, tc.kv*D), randRows(r, n, tc.kv*D)
+			}
+			h := newHarness(t, tc.threads, b)
+			spec := AttentionSpec{Heads: tc.heads, KVHeads: tc.kv, Dim: D, Causal: tc.causal, Window: tc.window, Scale: tc.scale}
+			opts := reference.AttentionOpts{Heads: tc.heads, KVHeads: tc.kv, Dim: D, Causal: tc.causal, Window: tc.window, Scale: tc.scale}
+			if tc.scale == 0 {
+				opts.Scale = 1 / math.Sqrt(D)
+			}
+			if tc.bias {
+				spec.Bias = bias
+				opts.Bias = func(h, i, j int) float64 { return float64(bias(h, i, j)) }
+			}
+			got := h.run(must(t)(Attention(h.rt, h.rows("q", paddedRows(b, qs), tc.heads*D), h.rows("k", paddedRows(b, ks), tc.kv*D),
+				h.rows("v", paddedRows(b, vs), tc.kv*D), spec, SlotAttn)))
+			want := make([][][]float64, len(lens))
+			for s := range lens {
+				want[s] = reference.Attention(qs[s], ks[s], vs[s], opts)
+			}
+			wantRows := paddedRows(b, want)
+			for i, row := range wantRows {
+				if row == nil {
+					wantRows[i] = make([]float64, tc.heads*D) // padding rows are zeros
+				}
+			}
+			checkRows(t, tc.name, got, wantRows, opTol)
+		})
+	}
+}
+
+// table is a RowSource over float64 rows.
+type table [][]float64
+
+func (tb table) GatherRows(ids []int, dst []float32) error {
+	w := len(tb[0])
+	for i, id := range ids {
+		if id < 0 || id >= len(tb) {
+			return fmt.Errorf("id %d out of range", id)
+		}
+		for j, v := range tb[id] {
+			dst[i*w+j] = float32(v)
+		}
+	}
+	return nil
+}
+
+func TestEmbeddings(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	const H = 8
+	words, pos, types := randRows(r, 20, H), randRows(r, 12, H), randRows(r, 2, H)
+	ids := [][]int{{3, 4, 5}, {19}, {0, 1, 2, 3, 4}}
+	tids := [][]int{{0, 1, 1}, {1}, {0, 0, 0, 1, 1}}
+	lens := []int{3, 1, 5}
+	for _, tc := range []struct {
+		name           string
+		left, pos, typ bool
+		offset         int
+		scale          float32
+	}{{"words", true, false, false, 0, 0}, {"bert", false, true, true, 0, 0}, {"roberta offset", true, true, true, 2, 0}, {"gemma scale", false, false, false, 0, 2.5}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := RightPadded(lens, 6)
+			if tc.left {
+				b = LeftPadded(lens, 6)
+			}
+			b.IDs, b.TypeIDs = ids, tids
+			h := newHarness(t, 1, b)
+			spec := EmbeddingSpec{Words: table(words), PositionOffset: tc.offset, Scale: tc.scale}
+			if tc.pos {
+				spec.Positions = h.node("pos", flatten(pos), len(pos), H)
+			}
+			if tc.typ {
+				spec.Types = h.node("types", flatten(types), len(types), H)
+			}
+			in := h.rows("in", randRows(r, b.Size*b.Length, H), H) // stale values must be overwritten
+			got := h.run(must(t)(Embeddings(h.rt, in, spec)))
+			want := make([][][]float64, len(ids))
+			for s, seq := range ids {
+				for p, id := range seq {
+					row := append([]float64(nil), words[id]...)
+					for j := range row {
+						if tc.scale != 0 {
+							row[j] *= float64(tc.scale)
+						}
+						if tc.typ {
+							row[j] += types[tids[s][p]][j]
+						}
+						if tc.pos {
+							row[j] += pos[p+tc.offset][j]
+						}
+					}
+					want[s] = append(want[s], row)
+				}
+			}
+			wantRows := paddedRows(b, want)
+			for i := range wantRows {
+				if wantRows[i] == nil {
+					wantRows[i] = make([]float64, H)
+				}
+			}
+			checkRows(t, tc.name, got, wantRows, opTol)
+		})
+	}
+	t.Run("position out of range", func(t *testing.T) {
+		b := LeftPadded([]int{5}, 5)
+		b.IDs = [][]int{{1, 2, 3, 4, 5}}
+		h := newHarness(t, 1, b)
+		out := must(t)(Embeddings(h.rt, h.rows("in", make([][]float64, 5), H), EmbeddingSpec{Words: table(words), Positions: h.node("pos", flatten(pos[:6]), 6, H), PositionOffset: 2}))
+		m := G.NewTapeMachine(h.g)
+		defer m.Close()
+		if err := m.RunAll(); err == nil {
+			t.Fatalf("positions beyond the table accepted: %v", out.Value())
+		}
+	})
+}
+
+func flatten(rows [][]float64) []float64 {
+	var out []float64
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+func TestPool(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	const H = 6
+	lens := []int{4, 1, 7}
+	skip := []int{2, 0, 3}
+	seqs := make([][][]float64, len(lens))
+	for s, n := range lens {
+		seqs[s] = randRows(r, n, H)
+	}
+	all := []Pooling{PoolCLS, PoolMean, PoolMax, PoolMeanSqrtLen, PoolWeightedMean, PoolLastToken}
+	names := map[Pooling]reference.Pooling{PoolCLS: "cls", PoolMean: "mean", PoolMax: "max", PoolMeanSqrtLen: "mean_sqrt_len", PoolWeightedMean: "weightedmean", PoolLastToken: "last"}
+	for _, left := range []bool{true, false} {
+		for _, withSkip := range []bool{false, true} {
+			t.Run(fmt.Sprintf("left=%v skip=%v", left, withSkip), func(t *testing.T) {
+				b := RightPadded(lens, 8)
+				if left {
+					b = LeftPadded(lens, 8)
+				}
+				if withSkip {
+					b.Skip = skip
+				}
+				h := newHarness(t, 2, b)
+				got := h.run(must(t)(Pool(h.rt, h.rows("h", paddedRows(b, seqs), H), all, len(lens), SlotPooled)))
+				for s := range lens {
+					var want []float64
+					for _, m := range all {
+						sk := 0
+						if withSkip {
+							sk = skip[s]
+						}
+						v, err := reference.PoolRows(seqs[s], names[m], sk)
+						if err != nil {
+							t.Fatal(err)
+						}
+						want = append(want, v...)
+					}
+					if err := numtest.Check(got[s*len(want):(s+1)*len(want)], want, opTol); err != nil {
+						t.Fatalf("sequence %d: %v", s, err)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -298,7 +542,7 @@ func TestExpf(t *testing.T) {
 		if want < 1e-37 || want > math.MaxFloat32 {
 			continue
 		}
-		if math.Abs(got-want) > 3e-7*want {
+		if !(math.Abs(got-want) <= 3e-7*want) {
 			t.Fatalf("expf(%v) = %v, want %v", x, got, want)
 		}
 	}
@@ -307,124 +551,13 @@ func TestExpf(t *testing.T) {
 	}
 }
 
-func TestSgemm(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
-	m, n, k := 5, 7, 3
-	a, b := make([]float32, m*k), make([]float32, n*k)
-	for i := range a {
-		a[i] = float32(r.NormFloat64())
-	}
-	for i := range b {
-		b[i] = float32(r.NormFloat64())
-	}
-	c := make([]float32, m*n)
-	for i := range c {
-		c[i] = 1
-	}
-	sgemm(true, m, n, k, 2, a, k, b, k, 1, c, n)
-	for i := range m {
-		for j := range n {
-			s := 0.0
-			for l := range k {
-				s += float64(a[i*k+l]) * float64(b[j*k+l])
-			}
-			if d := math.Abs(float64(c[i*n+j]) - (1 + 2*s)); d > 1e-5 {
-				t.Fatalf("c[%d,%d] = %v, want %v", i, j, c[i*n+j], 1+2*s)
-			}
+func TestSlotNames(t *testing.T) {
+	seen := map[string]bool{}
+	for s := Slot(1); s < numSlots; s++ {
+		n := s.String()
+		if n == "" || seen[n] {
+			t.Fatalf("slot %d has name %q (empty or repeated)", int(s), n)
 		}
-	}
-}
-
-// TestBackendKernels checks the backend's SwiGLU and causal softmax (C under
-// cgo, Go otherwise) against float64.
-func TestBackendKernels(t *testing.T) {
-	r := rand.New(rand.NewSource(5))
-	g := make([]float32, 1003)
-	u := make([]float32, len(g))
-	want := make([]float64, len(g))
-	for i := range g {
-		g[i] = float32(r.NormFloat64() * 8)
-		if i < 4 {
-			g[i] = []float32{-200, 200, -88, 0}[i]
-		}
-		u[i] = float32(r.NormFloat64())
-		x := float64(g[i])
-		want[i] = x / (1 + math.Exp(-x)) * float64(u[i])
-	}
-	swiglu(g, u)
-	for i := range g {
-		if d := math.Abs(float64(g[i]) - want[i]); d > 1e-6*(1+math.Abs(want[i])) || math.IsNaN(float64(g[i])) {
-			t.Fatalf("swiglu[%d] = %v, want %v", i, g[i], want[i])
-		}
-	}
-	m, nk, first := 5, 37, 32
-	s := make([]float32, m*nk)
-	for i := range s {
-		s[i] = float32(r.NormFloat64() * 10)
-	}
-	ref := make([]float64, len(s))
-	for row := range m {
-		mx := math.Inf(-1)
-		for j := 0; j <= first+row && j < nk; j++ {
-			mx = math.Max(mx, float64(s[row*nk+j]))
-		}
-		sum := 0.0
-		for j := 0; j <= first+row && j < nk; j++ {
-			sum += math.Exp(float64(s[row*nk+j]) - mx)
-		}
-		for j := 0; j <= first+row && j < nk; j++ {
-			ref[row*nk+j] = math.Exp(float64(s[row*nk+j])-mx) / sum
-		}
-	}
-	causalSoftmax(s, m, nk, first)
-	for i := range s {
-		if d := math.Abs(float64(s[i]) - ref[i]); d > 1e-6 {
-			t.Fatalf("softmax[%d] = %v, want %v", i, s[i], ref[i])
-		}
-	}
-}
-
-// TestSgemmNTShapes checks the backend's x·Wᵀ (small-row kernel included)
-// against float64 for row counts around its thresholds, with beta 0 and 1.
-func TestSgemmNTShapes(t *testing.T) {
-	r := rand.New(rand.NewSource(8))
-	// k = 40 takes the AVX2 small-row kernel, k = 64 the AVX-512 one where
-	// the CPU has it; m and n cover the tile remainders.
-	for _, m := range []int{1, 2, 3, 5, 31, 48, 49, 70} {
-		for _, n := range []int{4, 7, 16, 17} {
-			for _, beta := range []float32{0, 1} {
-				for _, k := range []int{40, 64} {
-					ldy := n + 3
-					x, w := make([]float32, m*k), make([]float32, n*k)
-					y := make([]float32, m*ldy)
-					for i := range x {
-						x[i] = float32(r.NormFloat64())
-					}
-					for i := range w {
-						w[i] = float32(r.NormFloat64())
-					}
-					for i := range y {
-						y[i] = float32(r.NormFloat64())
-					}
-					y0 := append([]float32(nil), y...)
-					sgemmNT(m, n, k, x, w, beta, y, ldy)
-					for i := range m {
-						for j := range ldy {
-							want := float64(y0[i*ldy+j])
-							if j < n {
-								s := 0.0
-								for l := range k {
-									s += float64(x[i*k+l]) * float64(w[j*k+l])
-								}
-								want = float64(beta)*want + s
-							}
-							if d := math.Abs(float64(y[i*ldy+j]) - want); d > 1e-4 {
-								t.Fatalf("m=%d n=%d k=%d beta=%v: y[%d,%d] = %v, want %v", m, n, k, beta, i, j, y[i*ldy+j], want)
-							}
-						}
-					}
-				}
-			}
-		}
+		seen[n] = true
 	}
 }

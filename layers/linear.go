@@ -18,7 +18,7 @@ type linearOp struct {
 // IN PLACE (sgemm with beta = 1) and the residual's buffer is the result;
 // the residual node must not be read by anything scheduled after this op.
 // Otherwise y is written to arena slot.
-func Linear(rt *Runtime, x, w, b, residual *G.Node, slot string) (*G.Node, error) {
+func Linear(rt *Runtime, x, w, b, residual *G.Node, slot Slot) (*G.Node, error) {
 	n, in, err := checkMatrix(x, "Linear input")
 	if err != nil {
 		return nil, err

@@ -46,39 +46,52 @@ func (rt *Runtime) ropeTable(theta float64, dim, positions int) *ropeTable {
 	return t
 }
 
+// RoPESpec describes rotary position embeddings over heads of x.
+type RoPESpec struct {
+	Heads, Dim int
+	// RotaryDim is how many leading values of each head rotate (partial
+	// rotary, e.g. rotary_emb_fraction); 0 = all Dim.
+	RotaryDim int
+	Theta     float64
+	// Norm, when non-nil, is an RMSNorm weight [Dim] applied to each head
+	// before the rotation (Qwen3's q_norm/k_norm), fused in the same pass.
+	Norm    *G.Node
+	NormEps float64
+}
+
 type ropeOp struct {
 	opBase
-	heads, dim int
-	theta, eps float64
-	norm       bool
-	table      *ropeTable
+	spec  RoPESpec
+	table *ropeTable
 }
 
 // RoPE adds rotary position embeddings (the "rotate half"/NeoX form) applied
-// IN PLACE to x [B·T, heads·dim], preceded — when norm is non-nil — by an
-// RMSNorm over each head's dim values with weight norm [dim] (Qwen3's q_norm
-// and k_norm, which come before RoPE). Positions count each sequence's real
-// tokens from 0 according to the runtime's Batch, so left padding is handled.
-// The result is x's buffer; x must not be read by anything else.
-func RoPE(rt *Runtime, x, norm *G.Node, heads, dim int, theta, eps float64) (*G.Node, error) {
+// IN PLACE to x [B·T, heads·dim], preceded by the optional per-head RMSNorm of
+// spec.Norm. Positions count each sequence's real tokens from 0 according to
+// the runtime's Batch, so left padding is handled. The result is x's buffer;
+// x must not be read by anything else.
+func RoPE(rt *Runtime, x *G.Node, spec RoPESpec) (*G.Node, error) {
 	n, width, err := checkMatrix(x, "RoPE input")
 	if err != nil {
 		return nil, err
 	}
-	if dim%2 != 0 || heads*dim != width {
-		return nil, fmt.Errorf("layers: RoPE input %q has %d features, want %d heads × %d (even)", x.Name(), width, heads, dim)
+	if spec.RotaryDim == 0 {
+		spec.RotaryDim = spec.Dim
 	}
-	if theta <= 0 {
-		return nil, fmt.Errorf("layers: RoPE theta %v must be positive", theta)
+	if spec.RotaryDim%2 != 0 || spec.RotaryDim < 2 || spec.RotaryDim > spec.Dim || spec.Heads*spec.Dim != width {
+		return nil, fmt.Errorf("layers: RoPE input %q has %d features, want %d heads × %d with %d (even) rotary dims", x.Name(), width, spec.Heads, spec.Dim, spec.RotaryDim)
+	}
+	if !(spec.Theta > 0) {
+		return nil, fmt.Errorf("layers: RoPE theta %v must be positive", spec.Theta)
 	}
 	inputs := []*G.Node{x}
-	if norm != nil {
-		if err := checkVector(norm, "q/k norm weight", dim); err != nil {
+	if spec.Norm != nil {
+		if err := checkVector(spec.Norm, "q/k norm weight", spec.Dim); err != nil {
 			return nil, err
 		}
-		inputs = append(inputs, norm)
+		inputs = append(inputs, spec.Norm)
 	}
-	op := &ropeOp{opBase: newOpBase(rt, "RoPE", tensor.Shape{n, width}, inputs...), heads: heads, dim: dim, theta: theta, eps: eps, norm: norm != nil}
+	op := &ropeOp{opBase: newOpBase(rt, "RoPE", tensor.Shape{n, width}, inputs...), spec: spec}
 	return apply(op, "RoPE", inputs...)
 }
 
@@ -88,9 +101,10 @@ func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	sp := o.spec
 	var w []float32
-	if o.norm {
-		if w, err = o.floats(inputs, 1, o.dim); err != nil {
+	if sp.Norm != nil {
+		if w, err = o.floats(inputs, 1, sp.Dim); err != nil {
 			return nil, err
 		}
 	}
@@ -98,11 +112,11 @@ func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
 	if bt.Size*bt.Length != n {
 		return nil, fmt.Errorf("%s: batch layout %d×%d does not match %d rows", o.name, bt.Size, bt.Length, n)
 	}
-	if o.table == nil || len(o.table.cos) < bt.Length*o.dim/2 {
-		o.table = o.rt.ropeTable(o.theta, o.dim, bt.Length)
+	if o.table == nil || len(o.table.cos) < bt.Length*sp.RotaryDim/2 {
+		o.table = o.rt.ropeTable(sp.Theta, sp.RotaryDim, bt.Length)
 	}
 	tab := o.table
-	half := o.dim / 2
+	half := sp.RotaryDim / 2
 	parallelRange(o.rt.threadsFor(n*width), n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			b, t := r/bt.Length, r%bt.Length
@@ -113,12 +127,12 @@ func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
 			cos := tab.cos[pos*half : (pos+1)*half]
 			sin := tab.sin[pos*half : (pos+1)*half]
 			row := x[r*width : (r+1)*width]
-			for h := range o.heads {
-				v := row[h*o.dim : (h+1)*o.dim]
+			for h := range sp.Heads {
+				v := row[h*sp.Dim : (h+1)*sp.Dim]
 				if w != nil {
-					rmsNormRow(v, v, w, o.eps)
+					rmsNormRow(v, v, w, sp.NormEps)
 				}
-				ropeRow(v, cos, sin)
+				ropeRow(v[:sp.RotaryDim], cos, sin)
 			}
 		}
 	})

@@ -2,7 +2,6 @@ package layers
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -18,6 +17,13 @@ type Batch struct {
 	Length int   // T, the padded length
 	Start  []int // first real row of each sequence within its T rows
 	Len    []int // real tokens of each sequence (≥ 1)
+
+	// IDs and TypeIDs are each sequence's token ids and token type ids (nil =
+	// all 0), read by the in-graph embedding lookup.
+	IDs, TypeIDs [][]int
+	// Skip is, per sequence, how many leading real tokens pooling ignores
+	// (sentence-transformers' include_prompt: false); nil = none.
+	Skip []int
 }
 
 // LeftPadded lays sequences of the given lengths out left-padded to length t.
@@ -30,17 +36,11 @@ func LeftPadded(lens []int, t int) Batch {
 	return b
 }
 
-// Validate checks the layout is self-consistent.
-func (b Batch) Validate() error {
-	if b.Size < 1 || b.Length < 1 || len(b.Start) != b.Size || len(b.Len) != b.Size {
-		return fmt.Errorf("layers: invalid batch layout (size %d, length %d, %d starts, %d lengths)", b.Size, b.Length, len(b.Start), len(b.Len))
-	}
-	for i := range b.Size {
-		if b.Len[i] < 1 || b.Start[i] < 0 || b.Start[i]+b.Len[i] > b.Length {
-			return fmt.Errorf("layers: sequence %d (start %d, length %d) does not fit the padded length %d", i, b.Start[i], b.Len[i], b.Length)
-		}
-	}
-	return nil
+// RightPadded lays sequences of the given lengths out right-padded to length t.
+func RightPadded(lens []int, t int) Batch {
+	b := Batch{Size: len(lens), Length: t, Start: make([]int, len(lens)), Len: make([]int, len(lens))}
+	copy(b.Len, lens)
+	return b
 }
 
 // Runtime is the run-time state shared by the custom ops of the graphs of one
@@ -54,7 +54,7 @@ type Runtime struct {
 	Batch   Batch           // layout of the current run
 
 	mu    sync.Mutex
-	bufs  map[string][]float32
+	bufs  map[Slot][]float32
 	gen   uint64 // bumped whenever a buffer is reallocated
 	rope  map[ropeKey]*ropeTable
 	count atomic.Uint64 // op instance ids (hash uniqueness)
@@ -65,12 +65,12 @@ func NewRuntime(threads int) *Runtime {
 	if threads < 1 {
 		threads = 1
 	}
-	return &Runtime{Threads: threads, bufs: map[string][]float32{}, rope: map[ropeKey]*ropeTable{}}
+	return &Runtime{Threads: threads, bufs: map[Slot][]float32{}, rope: map[ropeKey]*ropeTable{}}
 }
 
 // Reserve makes arena slot hold at least n floats. Called while building a
 // graph, so buffers are sized before any run.
-func (rt *Runtime) Reserve(slot string, n int) {
+func (rt *Runtime) Reserve(slot Slot, n int) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if len(rt.bufs[slot]) < n {
@@ -80,22 +80,11 @@ func (rt *Runtime) Reserve(slot string, n int) {
 }
 
 // Buffer returns the first n floats of arena slot (reserving it if needed).
-func (rt *Runtime) Buffer(slot string, n int) []float32 {
+func (rt *Runtime) Buffer(slot Slot, n int) []float32 {
 	rt.Reserve(slot, n)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	return rt.bufs[slot][:n]
-}
-
-// ArenaBytes reports the memory held by the activation arena.
-func (rt *Runtime) ArenaBytes() int {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	n := 0
-	for _, b := range rt.bufs {
-		n += 4 * len(b)
-	}
-	return n
 }
 
 func (rt *Runtime) generation() uint64 {
@@ -117,7 +106,7 @@ func (rt *Runtime) checkCancel() error {
 // The view is rebuilt only when the arena has reallocated a buffer since, so
 // steady-state runs allocate nothing for outputs.
 type slotTensor struct {
-	slot  string
+	slot  Slot
 	shape tensor.Shape
 	gen   uint64
 	t     *tensor.Dense

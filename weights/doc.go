@@ -16,8 +16,9 @@
 // views are gathered into row-major order when converted. The pre-1.6
 // non-zip format is refused with ErrLegacyTorchFormat.
 //
-// Names are canonical without the "model." prefix that causal-LM checkpoints
-// carry; lookups accept either form, and lm_head.* tensors are ignored.
+// Names are exactly as stored: which prefixes ("model.", "bert.", …) a
+// checkpoint may carry and which tensors (lm_head.*) to leave unread is what
+// the architectures in package graph know.
 // Every error names the file and, where there is one, the tensor at fault; a
 // missing tensor wraps ErrNotFound.
 //

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // ErrNotFound is wrapped by every error about a tensor name the checkpoint
@@ -18,8 +19,9 @@ var ErrNotFound = errors.New("tensor not found")
 // ErrClosed is returned by a Store used after Close.
 var ErrClosed = errors.New("weights store is closed")
 
-// TensorInfo describes one tensor. Name is canonical (no "model." prefix);
-// File is the path of the file holding it (safetensors or pytorch_model.bin).
+// TensorInfo describes one tensor. Name is as stored in the checkpoint (the
+// architectures know their prefixes); File is the path of the file holding it
+// (safetensors or pytorch_model.bin).
 type TensorInfo struct {
 	Name  string
 	DType DType
@@ -63,10 +65,10 @@ type Store struct {
 // The weights files of a model folder, in the order Open prefers them:
 // PyTorch pickles are read only when no safetensors exist.
 const (
-	SafetensorsFile      = "model.safetensors"
-	SafetensorsIndexFile = "model.safetensors.index.json"
-	TorchFile            = "pytorch_model.bin"
-	TorchIndexFile       = "pytorch_model.bin.index.json"
+	SafetensorsFile      = modelfolder.WeightsFile
+	SafetensorsIndexFile = modelfolder.IndexFile
+	TorchFile            = modelfolder.TorchFile
+	TorchIndexFile       = modelfolder.TorchIndexFile
 )
 
 // Open opens the weights of a model folder (or of a sentence-transformers
@@ -74,48 +76,26 @@ const (
 // model.safetensors.index.json and its shards, else pytorch_model.bin, else
 // pytorch_model.bin.index.json and its shards.
 func Open(dir string) (*Store, error) {
-	for _, name := range []string{SafetensorsFile, SafetensorsIndexFile, TorchFile, TorchIndexFile} {
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); err != nil {
-			continue
-		}
-		if strings.HasSuffix(name, ".index.json") {
-			return openSharded(dir, path)
-		}
-		return OpenFile(path)
-	}
-	return nil, fmt.Errorf("weights: %s holds none of %s, %s, %s, %s", dir,
-		SafetensorsFile, SafetensorsIndexFile, TorchFile, TorchIndexFile)
-}
-
-// openSharded opens an index (weight_map: tensor name → shard file) and the
-// shards it names.
-func openSharded(dir, indexPath string) (*Store, error) {
-	data, err := os.ReadFile(indexPath)
+	w, err := modelfolder.ReadWeights(dir)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
-	weightMap, err := parseIndex(indexPath, data)
-	if err != nil {
-		return nil, err
+	if w.Single != "" {
+		return OpenFile(w.Single)
 	}
-	// One tensor per shard, for error messages; shards in a stable order.
+	indexPath, weightMap, shards := w.Index, w.WeightMap, w.Shards
+	// One tensor per shard, for error messages.
 	shardTensor := map[string]string{}
 	for name, shard := range weightMap {
 		if cur, ok := shardTensor[shard]; !ok || name < cur {
 			shardTensor[shard] = name
 		}
 	}
-	shards := make([]string, 0, len(shardTensor))
-	for shard := range shardTensor {
-		shards = append(shards, shard)
-	}
-	sort.Strings(shards)
 
 	s := &Store{}
 	inShard := map[string]map[string]bool{}
 	for _, shard := range shards {
-		path := filepath.Join(dir, shard)
+		path := filepath.Join(dir, filepath.FromSlash(shard))
 		if _, err := os.Stat(path); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("weights: %s names shard %s (for tensor %q), which cannot be opened: %w",
@@ -142,7 +122,7 @@ func openSharded(dir, indexPath string) (*Store, error) {
 		if !inShard[shard][name] {
 			s.Close()
 			return nil, fmt.Errorf("weights: %s: tensor %q is mapped to %s, which does not contain it",
-				indexPath, name, filepath.Join(dir, shard))
+				indexPath, name, filepath.Join(dir, filepath.FromSlash(shard)))
 		}
 	}
 	if err := s.index(); err != nil {
@@ -208,23 +188,19 @@ func (s *Store) addTorchData(path string, data []byte, unmap func() error) ([]ra
 	return raws, s.addTensors(f, raws)
 }
 
-// addTensors files a validated file's tensors under their canonical names.
+// addTensors files a validated file's tensors under their names as stored.
 func (s *Store) addTensors(f *mappedFile, raws []rawTensor) error {
 	path := f.path
 	if s.tensors == nil {
 		s.tensors = map[string]*entry{}
 	}
 	for _, t := range raws {
-		if strings.HasPrefix(t.name, "lm_head.") {
-			continue // the LM head is not part of an embedding model
+		if prev, ok := s.tensors[t.name]; ok {
+			return fmt.Errorf("weights: duplicate tensor name: %q in %s and %s",
+				t.name, path, prev.file.path)
 		}
-		canon := canonical(t.name)
-		if prev, ok := s.tensors[canon]; ok {
-			return fmt.Errorf("weights: duplicate tensor name: %q in %s and %q in %s",
-				t.name, path, prev.raw, prev.file.path)
-		}
-		s.tensors[canon] = &entry{
-			info:      TensorInfo{Name: canon, DType: t.dtype, Shape: t.shape, File: path},
+		s.tensors[t.name] = &entry{
+			info:      TensorInfo{Name: t.name, DType: t.dtype, Shape: t.shape, File: path},
 			raw:       t.name,
 			file:      f,
 			rawTensor: t,
@@ -242,12 +218,19 @@ func (s *Store) index() error {
 	return nil
 }
 
-func canonical(name string) string { return strings.TrimPrefix(name, "model.") }
+// Files returns the paths of the weights files, in the order opened.
+func (s *Store) Files() []string {
+	out := make([]string, len(s.files))
+	for i, f := range s.files {
+		out[i] = f.path
+	}
+	return out
+}
 
-// Names returns the canonical tensor names, sorted.
+// Names returns the tensor names as stored, sorted.
 func (s *Store) Names() []string { return append([]string(nil), s.names...) }
 
-// Info describes a tensor; name may carry the "model." prefix or not.
+// Info describes a tensor.
 func (s *Store) Info(name string) (TensorInfo, error) {
 	e, err := s.lookup(name)
 	if err != nil {
@@ -259,7 +242,7 @@ func (s *Store) Info(name string) (TensorInfo, error) {
 }
 
 func (s *Store) lookup(name string) (*entry, error) {
-	e, ok := s.tensors[canonical(name)]
+	e, ok := s.tensors[name]
 	if !ok {
 		return nil, fmt.Errorf("weights: tensor %q: %w", name, ErrNotFound)
 	}

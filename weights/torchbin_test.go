@@ -52,17 +52,17 @@ func TestTorchViews(t *testing.T) {
 		shape []int
 		vals  []float32
 	}{
-		"whole":      {[]int{3, 4}, vals},
-		"rows":       {[]int{2, 4}, vals[4:12]},
-		"transposed": {[]int{4, 3}, []float32{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}},
-		"stepped":    {[]int{3, 2}, []float32{1, 3, 5, 7, 9, 11}},
-		"scalar":     {nil, []float32{7}}, // Info gives a nil shape for a scalar, as for safetensors
-		"broadcast":  {[]int{2, 3}, []float32{2, 3, 4, 2, 3, 4}},
-		"stepped1d":  {[]int{4}, []float32{1, 4, 7, 10}},
-		"permuted3d": {[]int{2, 2, 3}, []float32{0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11}},
-		"gapped3d":   {[]int{2, 2, 2}, []float32{0, 1, 3, 4, 6, 7, 9, 10}},
+		"model.whole": {[]int{3, 4}, vals},
+		"rows":        {[]int{2, 4}, vals[4:12]},
+		"transposed":  {[]int{4, 3}, []float32{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}},
+		"stepped":     {[]int{3, 2}, []float32{1, 3, 5, 7, 9, 11}},
+		"scalar":      {nil, []float32{7}}, // Info gives a nil shape for a scalar, as for safetensors
+		"broadcast":   {[]int{2, 3}, []float32{2, 3, 4, 2, 3, 4}},
+		"stepped1d":   {[]int{4}, []float32{1, 4, 7, 10}},
+		"permuted3d":  {[]int{2, 2, 3}, []float32{0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11}},
+		"gapped3d":    {[]int{2, 2, 2}, []float32{0, 1, 3, 4, 6, 7, 9, 10}},
 	}
-	if names := s.Names(); !reflect.DeepEqual(names, []string{"broadcast", "gapped3d", "permuted3d", "rows", "scalar", "stepped", "stepped1d", "transposed", "whole"}) {
+	if names := s.Names(); !reflect.DeepEqual(names, []string{"broadcast", "gapped3d", "model.whole", "permuted3d", "rows", "scalar", "stepped", "stepped1d", "transposed"}) {
 		t.Errorf("Names() = %v", names)
 	}
 	for name, w := range want {
