@@ -51,9 +51,10 @@ func BenchmarkEncode(b *testing.B) {
 func BenchmarkEncodeNoCache(b *testing.B) {
 	tok := loadTestTokenizer(b, "qwen3-embedding")
 	texts, n := benchCorpus(b)
-	cache := tok.model.cache
-	tok.model.cache = nil
-	defer func() { tok.model.cache = cache }()
+	bm := tok.model.(*bpeModel)
+	cache := bm.cache
+	bm.cache = nil
+	defer func() { bm.cache = cache }()
 	b.SetBytes(n)
 	b.ResetTimer()
 	cpu0 := processCPU()

@@ -172,7 +172,7 @@ func TestGolden(t *testing.T) {
 // preTokenize runs only the pre-tokenizers on text, as the library's preTokenizeString
 // does, and returns the pieces as the model sees them (byte-level characters).
 func (t *Tokenizer) preTokenize(text string) []string {
-	pieces := []piece{{text: text}}
+	pieces := []piece{{text: text, first: true}}
 	for _, pt := range t.preTokenizers {
 		var next []piece
 		for _, p := range pieces {

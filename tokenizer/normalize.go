@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -469,4 +471,37 @@ func invalidPrefixLen(s string) int {
 		n++
 	}
 	return n
+}
+
+func init() {
+	registerNormalizer("NFC", unicodeForm(formNFC))
+	registerNormalizer("NFKC", unicodeForm(formNFKC))
+	registerNormalizer("NFD", unicodeForm(formNFD))
+	registerNormalizer("NFKD", unicodeForm(formNFKD))
+	registerNormalizer("Lowercase", func(*Tokenizer, string) (normalizer, error) { return lowercaseNormalizer{}, nil })
+	registerNormalizer("Sequence", buildSequenceNormalizer)
+}
+
+func unicodeForm(f norm.Form) componentBuilder[normalizer] {
+	return func(*Tokenizer, string) (normalizer, error) { return unicodeNormalizer{form: f}, nil }
+}
+
+func buildSequenceNormalizer(t *Tokenizer, raw string) (normalizer, error) {
+	var c struct {
+		Normalizers []rawJSON `json:"normalizers"`
+	}
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var seq sequenceNormalizer
+	for i, sub := range c.Normalizers {
+		n, err := t.buildNormalizer(string(sub))
+		if err != nil {
+			return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
+		}
+		if n != nil {
+			seq = append(seq, n)
+		}
+	}
+	return seq, nil
 }

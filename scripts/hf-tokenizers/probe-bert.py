@@ -1,0 +1,42 @@
+"""probe-bert.py asks the real Hugging Face tokenizers library (PyPI `tokenizers`, the Rust
+library's Python bindings) how BertNormalizer and BertPreTokenizer treat every Unicode code
+point, one option at a time and all together. The Go tests compare package tokenizer
+against this table for all code points.
+
+Usage: python probe-bert.py OUT.json.gz
+"""
+import gzip
+import json
+import sys
+
+import tokenizers
+from tokenizers import normalizers, pre_tokenizers
+
+configs = {
+    "clean": normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False),
+    "chinese": normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False),
+    "strip": normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False),
+    "lower": normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=False, lowercase=True),
+    "all": normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=True, lowercase=True),
+    # strip_accents null follows lowercase
+    "default-cased": normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=False),
+    "strip-accents": normalizers.StripAccents(),
+    "nfd": normalizers.NFD(),
+}
+pre = pre_tokenizers.BertPreTokenizer()
+out = {"generator": f"tokenizers {tokenizers.__version__} (PyPI)", "changed": {k: [] for k in configs}, "pre": []}
+for cp in range(0x110000):
+    if 0xD800 <= cp <= 0xDFFF:
+        continue
+    c = chr(cp)
+    for name, n in configs.items():
+        r = n.normalize_str(c)
+        if r != c:
+            out["changed"][name].append([cp, r])
+    # BertPreTokenizer on "a" + c + "b": whitespace (removed) or punctuation (isolated) or neither.
+    pieces = [p for p, _ in pre.pre_tokenize_str("a" + c + "b")]
+    if pieces != ["a" + c + "b"]:
+        out["pre"].append([cp, pieces])
+with gzip.open(sys.argv[1], "wt", encoding="utf-8") as f:
+    json.dump(out, f, ensure_ascii=False)
+print({k: len(v) for k, v in out["changed"].items()}, "pre", len(out["pre"]))
