@@ -254,3 +254,7 @@ func applyTransformations(s string, entries []pcEntry) (string, *align) {
 	}
 	return b.result()
 }
+
+func init() {
+	registerNormalizer("Precompiled", func(_ *Tokenizer, raw string) (normalizer, error) { return buildPrecompiled(raw) })
+}
