@@ -261,8 +261,9 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 	return outs, nil
 }
 
-// ErrTruncation is the library's truncation error: OnlyFirst or OnlySecond cannot remove
-// enough tokens from the sequence they may shorten, or OnlySecond has no second sequence.
+// ErrTruncation is returned when MaxLength cannot be met: it leaves no room for the special
+// tokens, OnlyFirst or OnlySecond cannot remove enough tokens from the sequence they may
+// shorten, or OnlySecond has no second sequence.
 var ErrTruncation = errors.New("tokenizer: truncation")
 
 // finish truncates, runs the post-processor and builds the Encoding.
@@ -277,19 +278,18 @@ func (t *Tokenizer) finish(outsA, outsB []out, pair bool, opt EncodeOptions) (En
 	}
 	truncated := false
 	if opt.MaxLength > 0 {
-		if opt.MaxLength < t.specialCount(false)*boolInt(opt.AddSpecialTokens) {
-			return Encoding{}, fmt.Errorf("tokenizer: MaxLength %d leaves no room for the %d special tokens of the post-processor", opt.MaxLength, added)
+		// The library subtracts the special tokens from max_length in unsigned arithmetic:
+		// when they do not fit, the limit wraps around and nothing is cut, so the result is
+		// longer than max_length. That is an error here.
+		if opt.MaxLength < added {
+			return Encoding{}, fmt.Errorf("%w: MaxLength %d leaves no room for the %d special tokens of the post-processor", ErrTruncation, opt.MaxLength, added)
 		}
-		// The library subtracts the pair's special tokens from max_length in unsigned
-		// arithmetic: when they do not fit, the limit wraps around and nothing is cut.
-		if limit := opt.MaxLength - added; limit >= 0 {
-			var err error
-			na, nb := len(outsA), len(outsB)
-			if outsA, outsB, err = truncatePair(outsA, outsB, pair, limit, opt); err != nil {
-				return Encoding{}, err
-			}
-			truncated = len(outsA) != na || len(outsB) != nb
+		var err error
+		na, nb := len(outsA), len(outsB)
+		if outsA, outsB, err = truncatePair(outsA, outsB, pair, opt.MaxLength-added, opt); err != nil {
+			return Encoding{}, err
 		}
+		truncated = len(outsA) != na || len(outsB) != nb
 	}
 	encs := make([]Encoding, 1, 2)
 	encs[0] = makeEncoding(outsA, 0, added)
@@ -312,13 +312,6 @@ func (t *Tokenizer) finish(outsA, outsB []out, pair bool, opt EncodeOptions) (En
 	}
 	enc.Truncated, enc.OriginalLength = truncated, total
 	return enc, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // makeEncoding turns the tokens of one sequence into an Encoding with room for extra

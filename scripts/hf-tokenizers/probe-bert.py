@@ -24,7 +24,21 @@ configs = {
     "nfd": normalizers.NFD(),
 }
 pre = pre_tokenizers.BertPreTokenizer()
+# Changes are stored as runs [first, last, kind] (kind "drop": removed, "space": became a
+# space, "spaced": became " c ") or single entries [cp, cp, "str", result].
 out = {"generator": f"tokenizers {tokenizers.__version__} (PyPI)", "changed": {k: [] for k in configs}, "pre": []}
+
+
+def record(runs, cp, c, r):
+    kind = "drop" if r == "" else "space" if r == " " else "spaced" if r == " " + c + " " else "str"
+    if kind != "str" and runs and runs[-1][2] == kind and runs[-1][1] == cp - 1:
+        runs[-1][1] = cp
+    elif kind == "str":
+        runs.append([cp, cp, kind, r])
+    else:
+        runs.append([cp, cp, kind])
+
+
 for cp in range(0x110000):
     if 0xD800 <= cp <= 0xDFFF:
         continue
@@ -32,7 +46,7 @@ for cp in range(0x110000):
     for name, n in configs.items():
         r = n.normalize_str(c)
         if r != c:
-            out["changed"][name].append([cp, r])
+            record(out["changed"][name], cp, c, r)
     # BertPreTokenizer on "a" + c + "b": whitespace (removed) or punctuation (isolated) or neither.
     pieces = [p for p, _ in pre.pre_tokenize_str("a" + c + "b")]
     if pieces != ["a" + c + "b"]:

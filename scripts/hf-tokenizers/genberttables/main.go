@@ -20,9 +20,9 @@ import (
 )
 
 type probe struct {
-	Generator string                          `json:"generator"`
-	Changed   map[string][][2]json.RawMessage `json:"changed"`
-	Pre       [][2]json.RawMessage            `json:"pre"`
+	Generator string                         `json:"generator"`
+	Changed   map[string][][]json.RawMessage `json:"changed"`
+	Pre       [][2]json.RawMessage           `json:"pre"`
 }
 
 func main() {
@@ -41,12 +41,28 @@ func main() {
 	changed := func(name string) map[rune]string {
 		m := map[rune]string{}
 		for _, e := range p.Changed[name] {
-			var cp int
-			var s string
-			if json.Unmarshal(e[0], &cp) != nil || json.Unmarshal(e[1], &s) != nil {
+			var first, last int
+			var kind, s string
+			if len(e) < 3 || json.Unmarshal(e[0], &first) != nil || json.Unmarshal(e[1], &last) != nil || json.Unmarshal(e[2], &kind) != nil {
 				log.Fatalf("changed[%s]: bad entry %s", name, e)
 			}
-			m[rune(cp)] = s
+			if kind == "str" && (len(e) != 4 || json.Unmarshal(e[3], &s) != nil) {
+				log.Fatalf("changed[%s]: bad entry %s", name, e)
+			}
+			for cp := rune(first); cp <= rune(last); cp++ {
+				switch kind {
+				case "drop":
+					m[cp] = ""
+				case "space":
+					m[cp] = " "
+				case "spaced":
+					m[cp] = " " + string(cp) + " "
+				case "str":
+					m[cp] = s
+				default:
+					log.Fatalf("changed[%s]: kind %q", name, kind)
+				}
+			}
 		}
 		return m
 	}
