@@ -11,9 +11,9 @@ import (
 // bertProbe is probe-bert.py's answer: how the library's BertNormalizer (one option at a
 // time and all together), StripAccents, NFD and BertPreTokenizer treat every code point.
 type bertProbe struct {
-	Generator string                          `json:"generator"`
+	Generator string                         `json:"generator"`
 	Changed   map[string][][]json.RawMessage `json:"changed"`
-	Pre       [][2]json.RawMessage            `json:"pre"`
+	Pre       [][2]json.RawMessage           `json:"pre"`
 }
 
 func (p *bertProbe) expand(tb testing.TB, name string) map[rune]string {

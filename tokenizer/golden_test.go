@@ -16,6 +16,7 @@ import (
 var tokenizerFiles = map[string]string{
 	"qwen3-embedding": "../testdata/tokenizer/qwen3-embedding/tokenizer.json.gz",
 	"qwen3":           "../testdata/tokenizer-golden/qwen3-tokenizer.json.gz",
+	"minilm":          "../testdata/tokenizer-golden/minilm-tokenizer.json.gz", // all-MiniLM-L6-v2 (WordPiece)
 }
 
 var (
