@@ -85,9 +85,10 @@ func (m *metaspacePreTokenizer) split(dst []piece, p piece) []piece {
 	b.sb.Grow(len(p.text) + 2*strings.Count(p.text, " ") + len(m.repl))
 	startsWithRepl := p.text[0] == ' ' || strings.HasPrefix(p.text, m.repl)
 	if !startsWithRepl && (m.scheme == prependAlways || m.scheme == prependFirst && p.first) {
-		// Inserted: aligned to nothing at the piece's start, as the library's prepend.
-		s0, _ := p.srcSpan(0, 0)
-		b.add(m.repl, s0, s0)
+		// The library's prepend gives the new character the alignment of the first one.
+		_, n := utf8.DecodeRuneInString(p.text)
+		s0, e0 := p.srcSpan(0, n)
+		b.add(m.repl, s0, e0)
 	}
 	linear := p.al == nil && p.pre == 0
 	copyRun := func(a, c int) {

@@ -205,6 +205,10 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 		a, b = lossAl.span(a, b)
 		outs = append(outs, out{id, int32(a), int32(b), tok})
 	}
+	unkAsText := int32(-1)
+	if u, ok := t.model.(unknownAsText); ok {
+		unkAsText = u.unknownID()
+	}
 	sc.segs = t.addedPlain.split(src, sc.segs[:0])
 	for _, seg := range sc.segs {
 		if seg.tok != nil {
@@ -252,6 +256,9 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 					}
 					a, b := nal.span(na, nb)
 					tok, _ := t.model.idToToken(tk.id)
+					if tk.id == unkAsText {
+						tok = p.text[tk.start:tk.end]
+					}
 					emit(tk.id, seg.start+a, seg.start+b, tok)
 				}
 			}

@@ -256,6 +256,12 @@ func (m *unigramModel) idToToken(id int32) (string, bool) {
 	return tok, ok
 }
 
+// unknownAsText is a model whose unknown token's text in an encoding is the text it
+// covers, not the vocabulary's (the library's Unigram).
+type unknownAsText interface{ unknownID() int32 }
+
+func (m *unigramModel) unknownID() int32 { return m.unkID }
+
 func (m *unigramModel) size() int  { return m.n }
 func (m *unigramModel) maxID() int { return m.n - 1 }
 
