@@ -13,25 +13,30 @@ type token struct{ id, start, end int32 }
 // mergeTable maps a pair of token ids to the merge's rank and the merged token's id, in an
 // open-addressing hash table (faster to build and probe than a Go map for 150k merges).
 type mergeTable struct {
-	keys []uint64
-	vals []uint64 // (rank+1)<<32 | newID; 0 = empty slot
-	mask uint64
+	keys  []uint64
+	vals  []uint64 // (rank+1)<<32 | newID; 0 = empty slot
+	mask  uint64
+	shift uint // 64 - log2(len(keys)): the slot is the product's top bits
 }
 
 func newMergeTable(n int) *mergeTable {
-	size := 1
+	size, bits := 1, uint(0)
 	for size < n+n/2+1 { // load factor < 2/3 (a smaller table misses the cache less), never full
 		size <<= 1
+		bits++
 	}
-	return &mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1)}
+	return &mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1), shift: 64 - max(bits, 1)}
 }
 
-func mergeHash(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 17 }
+// slot hashes a pair by Fibonacci hashing. It takes the product's top bits: its middle bits
+// would depend on the second id alone (the first sits 32 bits up), clustering every pair
+// that shares a second token.
+func (t *mergeTable) slot(k uint64) uint64 { return ((k * 0x9E3779B97F4A7C15) >> t.shift) & t.mask }
 
 // put records a merge; a pair listed twice keeps its last entry, as the library's map does.
 func (t *mergeTable) put(a, b int32, rank int, newID int32) {
 	k := uint64(uint32(a))<<32 | uint64(uint32(b))
-	for i := mergeHash(k) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(k); ; i = (i + 1) & t.mask {
 		if t.vals[i] == 0 || t.keys[i] == k {
 			t.keys[i] = k
 			t.vals[i] = uint64(rank+1)<<32 | uint64(uint32(newID))
@@ -42,7 +47,7 @@ func (t *mergeTable) put(a, b int32, rank int, newID int32) {
 
 func (t *mergeTable) get(a, b int32) (rank int32, newID int32, ok bool) {
 	k := uint64(uint32(a))<<32 | uint64(uint32(b))
-	for i := mergeHash(k) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(k); ; i = (i + 1) & t.mask {
 		v := t.vals[i]
 		if v == 0 {
 			return 0, 0, false

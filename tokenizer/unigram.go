@@ -34,14 +34,16 @@ type unigramModel struct {
 type byteTrie struct {
 	slots []uint64 // (node<<8 | byte) << 32 | child; 0 = empty (no edge leads to the root)
 	mask  uint64
+	shift uint // 64 - log2(len(slots))
 	leaf  []int32
 }
 
-func trieHash(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 20 }
+// hash is Fibonacci hashing: the product's top bits.
+func (t *byteTrie) hash(k uint64) uint64 { return ((k * 0x9E3779B97F4A7C15) >> t.shift) & t.mask }
 
 func (t *byteTrie) child(node int32, c byte) int32 {
 	k := uint64(node)<<8 | uint64(c)
-	for i := trieHash(k) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.hash(k); ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
 			return -1
@@ -56,11 +58,12 @@ func (t *byteTrie) grow() {
 	old := t.slots
 	t.slots = make([]uint64, 2*len(old))
 	t.mask = uint64(len(t.slots) - 1)
+	t.shift--
 	for _, s := range old {
 		if s == 0 {
 			continue
 		}
-		for i := trieHash(s>>32) & t.mask; ; i = (i + 1) & t.mask {
+		for i := t.hash(s >> 32); ; i = (i + 1) & t.mask {
 			if t.slots[i] == 0 {
 				t.slots[i] = s
 				break
@@ -73,7 +76,7 @@ func (t *byteTrie) insert(tok string, id int32) {
 	node := int32(0)
 	for i := 0; i < len(tok); i++ {
 		k := uint64(node)<<8 | uint64(tok[i])
-		j := trieHash(k) & t.mask
+		j := t.hash(k)
 		for ; t.slots[j] != 0 && t.slots[j]>>32 != k; j = (j + 1) & t.mask {
 		}
 		if t.slots[j] != 0 {
@@ -94,11 +97,12 @@ func (t *byteTrie) insert(tok string, id int32) {
 }
 
 func newByteTrie(expectedNodes int) byteTrie {
-	size := 1024
+	size, bits := 1024, uint(10)
 	for 2*size < 3*expectedNodes {
 		size <<= 1
+		bits++
 	}
-	t := byteTrie{slots: make([]uint64, size), mask: uint64(size - 1), leaf: make([]int32, 1, expectedNodes+1)}
+	t := byteTrie{slots: make([]uint64, size), mask: uint64(size - 1), shift: 64 - bits, leaf: make([]int32, 1, expectedNodes+1)}
 	t.leaf[0] = -1
 	return t
 }
