@@ -72,7 +72,15 @@ func (t *byteTrie) grow() {
 	}
 }
 
-func (t *byteTrie) insert(tok string, id int32) {
+// insertFirst adds tok unless it is already there.
+func (t *byteTrie) insertFirst(tok string, id int32) {
+	t.insertWith(tok, id, false)
+}
+
+// insert adds tok; a token inserted twice keeps the later id.
+func (t *byteTrie) insert(tok string, id int32) { t.insertWith(tok, id, true) }
+
+func (t *byteTrie) insertWith(tok string, id int32, replace bool) {
 	node := int32(0)
 	for i := 0; i < len(tok); i++ {
 		k := uint64(node)<<8 | uint64(tok[i])
@@ -91,7 +99,7 @@ func (t *byteTrie) insert(tok string, id int32) {
 			t.grow()
 		}
 	}
-	if len(tok) > 0 { // the library's trie never yields the empty token
+	if len(tok) > 0 && (replace || t.leaf[node] < 0) { // the library's trie never yields the empty token
 		t.leaf[node] = id
 	}
 }
