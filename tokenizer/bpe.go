@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"hash/maphash"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -71,6 +72,9 @@ type bpeModel struct {
 	suffix       string     // end_of_word_suffix
 	byteIDs      [256]int32 // id of the byte-level character of each byte, -1 if absent
 	fastBytes    bool       // every byte has an id and there is no prefix/suffix
+	charsOnce    sync.Once
+	asciiIDs     [256]int32 // id of each one-byte (ASCII) token, -1 if absent
+	fallbackIDs  [256]int32 // id of each <0xXX> token, -1 if absent
 	cache        *wordCache
 	byteLevel    bool // words are bytes, read through the GPT-2 byte-to-unicode map
 }
@@ -129,6 +133,9 @@ func (m *bpeModel) tokenizeUncached(word string, byteLevel bool, dst []token) ([
 	}
 	var stack [64]symbol
 	syms := stack[:0]
+	if len(word) > len(stack) {
+		syms = make([]symbol, 0, len(word))
+	}
 	if byteLevel && m.fastBytes {
 		for i := 0; i < len(word); i++ {
 			syms = append(syms, symbol{id: m.byteIDs[word[i]], start: int32(i), end: int32(i + 1)})
@@ -161,59 +168,87 @@ func (m *bpeModel) tokenizeUncached(word string, byteLevel bool, dst []token) ([
 // initialSymbols splits a word into the model's characters, applying the subword
 // prefix/suffix, byte fallback and the unknown token as the library does.
 func (m *bpeModel) initialSymbols(word string, byteLevel bool, syms []symbol) ([]symbol, error) {
-	type unit struct {
-		text       string
-		start, end int
-	}
-	var units []unit
-	if byteLevel {
-		for i := 0; i < len(word); i++ {
-			units = append(units, unit{byteToRune[word[i]], i, i + 1})
+	m.charsOnce.Do(m.indexChars)
+	plain := m.prefix == "" && m.suffix == ""
+	var buf []byte
+	for i := 0; i < len(word); {
+		var unit string
+		if byteLevel {
+			unit = byteToRune[word[i]]
+		} else {
+			_, n := utf8.DecodeRuneInString(word[i:])
+			unit = word[i : i+n]
 		}
-	} else {
-		for i, r := range word {
-			n := utf8.RuneLen(r)
-			units = append(units, unit{word[i : i+n], i, i + n})
+		start := i
+		if byteLevel {
+			i++
+		} else {
+			i += len(unit)
 		}
-	}
-	for k, u := range units {
-		s := u.text
-		if k > 0 {
-			s = m.prefix + s
+		var id int32
+		ok := false
+		switch {
+		case plain && len(unit) == 1:
+			id = m.asciiIDs[unit[0]]
+			ok = id >= 0
+		case plain:
+			id, ok = m.vocab.get(unit)
+		default:
+			buf = buf[:0]
+			if start > 0 {
+				buf = append(buf, m.prefix...)
+			}
+			buf = append(buf, unit...)
+			if i == len(word) {
+				buf = append(buf, m.suffix...)
+			}
+			id, ok = m.vocab.get(string(buf))
 		}
-		if k == len(units)-1 {
-			s += m.suffix
-		}
-		if id, ok := m.vocab.get(s); ok {
-			syms = append(syms, symbol{id: id, start: int32(u.start), end: int32(u.end)})
+		if ok {
+			syms = append(syms, symbol{id: id, start: int32(start), end: int32(i)})
 			continue
 		}
 		if m.byteFallback {
-			ids := make([]int32, 0, 4)
-			for i := 0; i < len(u.text); i++ {
-				id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", u.text[i]))
-				if !ok {
+			text := unit // the model's character: for byte-level words, the mapped one
+			all := true
+			for k := 0; k < len(text); k++ {
+				if m.fallbackIDs[text[k]] < 0 {
+					all = false
 					break
 				}
-				ids = append(ids, id)
 			}
-			if len(ids) == len(u.text) {
-				for _, id := range ids {
-					syms = append(syms, symbol{id: id, start: int32(u.start), end: int32(u.end)})
+			if all {
+				for k := 0; k < len(text); k++ {
+					syms = append(syms, symbol{id: m.fallbackIDs[text[k]], start: int32(start), end: int32(i)})
 				}
 				continue
 			}
 		}
 		if m.unkID < 0 {
-			return syms, fmt.Errorf("character %q is not in the vocabulary and the BPE model has no unk_token", u.text)
+			return syms, fmt.Errorf("character %q is not in the vocabulary and the BPE model has no unk_token", unit)
 		}
 		if m.fuseUnk && len(syms) > 0 && syms[len(syms)-1].id == m.unkID {
-			syms[len(syms)-1].end = int32(u.end)
+			syms[len(syms)-1].end = int32(i)
 			continue
 		}
-		syms = append(syms, symbol{id: m.unkID, start: int32(u.start), end: int32(u.end)})
+		syms = append(syms, symbol{id: m.unkID, start: int32(start), end: int32(i)})
 	}
 	return syms, nil
+}
+
+// indexChars looks up once the ids of the one-byte tokens and of the <0xXX> byte-fallback
+// tokens (-1 where absent).
+func (m *bpeModel) indexChars() {
+	for b := range 256 {
+		m.fallbackIDs[b] = -1
+		if id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", b)); ok {
+			m.fallbackIDs[b] = id
+		}
+		m.asciiIDs[b] = -1
+		if id, ok := m.vocab.get(string([]byte{byte(b)})); ok && b < utf8.RuneSelf {
+			m.asciiIDs[b] = id
+		}
+	}
 }
 
 // mergeSmall applies the merges to a short word: repeatedly merge the lowest-ranked pair,
