@@ -47,6 +47,46 @@ func (al *align) at(k int) (int, int) {
 	return x, x + 1
 }
 
+// alignCursor maps positions that mostly increase (the tokens of a text, in order) by
+// walking the chunks from the previous position instead of searching them each time.
+type alignCursor struct {
+	al *align
+	i  int // chunk of the last position
+}
+
+func (c *alignCursor) at(k int) (int, int) {
+	cs := c.al.chunks
+	if c.i >= len(cs) || int(cs[c.i].out) > k {
+		return c.al.at(k)
+	}
+	for c.i < len(cs) && int(cs[c.i].out+cs[c.i].n) <= k {
+		c.i++
+	}
+	if c.i == len(cs) {
+		c.i = 0
+		return c.al.at(k)
+	}
+	ch := cs[c.i]
+	if ch.whole {
+		return int(ch.src), int(ch.srcEnd)
+	}
+	x := int(ch.src) + k - int(ch.out)
+	return x, x + 1
+}
+
+// span is align.span through the cursor.
+func (c *alignCursor) span(a, b int) (int, int) {
+	if c.al == nil {
+		return a, b
+	}
+	s, _ := c.at(a)
+	if a >= b {
+		return s, s
+	}
+	_, e := c.at(b - 1)
+	return s, e
+}
+
 // span maps the transformed byte range [a, b) back to the source.
 func (al *align) span(a, b int) (int, int) {
 	if al == nil {

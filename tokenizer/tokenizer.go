@@ -219,6 +219,7 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 		if t.normalizer != nil {
 			ns, nal = t.normalizer.normalize(ns)
 		}
+		ncur := alignCursor{al: nal}
 		sc.nsegs = t.addedNormalized.split(ns, sc.nsegs[:0])
 		for _, nseg := range sc.nsegs {
 			if nseg.tok != nil {
@@ -254,7 +255,7 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 					for nb < len(ns) && nb > 0 && !utf8.RuneStart(ns[nb]) {
 						nb++
 					}
-					a, b := nal.span(na, nb)
+					a, b := ncur.span(na, nb)
 					tok, _ := t.model.idToToken(tk.id)
 					if tk.id == unkAsText {
 						tok = p.text[tk.start:tk.end]
