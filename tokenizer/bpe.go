@@ -312,15 +312,16 @@ func (a mergeItem) pos() int32  { return int32(uint32(a.key)) }
 
 func (a mergeItem) less(b mergeItem) bool { return a.key < b.key }
 
-// mergeQueue is a binary min-heap of merge candidates (typed: container/heap would box
-// every item).
+// mergeQueue is a 4-ary min-heap of merge candidates (typed: container/heap would box
+// every item; four children per node halve the levels a pop walks, as the library's
+// d-ary heap does).
 type mergeQueue []mergeItem
 
 func (h *mergeQueue) push(x mergeItem) {
 	q := append(*h, x)
 	i := len(q) - 1
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !q[i].less(q[p]) {
 			break
 		}
@@ -334,21 +335,28 @@ func (h *mergeQueue) pop() mergeItem {
 	q := *h
 	top := q[0]
 	last := len(q) - 1
-	q[0] = q[last]
+	x := q[last]
 	q = q[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].less(q[m]) {
-			m = l
-		}
-		if r < len(q) && q[r].less(q[m]) {
-			m = r
-		}
-		if m == i {
+	i := 0
+	for {
+		c := 4*i + 1
+		if c >= len(q) {
 			break
 		}
-		q[i], q[m] = q[m], q[i]
+		m := c
+		for k := c + 1; k < c+4 && k < len(q); k++ {
+			if q[k].less(q[m]) {
+				m = k
+			}
+		}
+		if !q[m].less(x) {
+			break
+		}
+		q[i] = q[m]
 		i = m
+	}
+	if len(q) > 0 {
+		q[i] = x
 	}
 	*h = q
 	return top
