@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -73,8 +74,11 @@ type bpeModel struct {
 	byteIDs      [256]int32 // id of the byte-level character of each byte, -1 if absent
 	fastBytes    bool       // every byte has an id and there is no prefix/suffix
 	charsOnce    sync.Once
-	asciiIDs     [256]int32 // id of each one-byte (ASCII) token, -1 if absent
-	fallbackIDs  [256]int32 // id of each <0xXX> token, -1 if absent
+	splitOnce    sync.Once
+	splitSafe    bool          // see splitsBeforeMetaspace
+	noCutAfter   map[rune]bool // read-only once splitOnce is done
+	asciiIDs     [256]int32    // id of each one-byte (ASCII) token, -1 if absent
+	fallbackIDs  [256]int32    // id of each <0xXX> token, -1 if absent
 	cache        *wordCache
 	byteLevel    bool // words are bytes, read through the GPT-2 byte-to-unicode map
 }
@@ -100,6 +104,82 @@ func init() { registerModel("BPE", parseBPE) }
 // tokenize returns the tokens of one pre-tokenized word. With byteLevel, the word's bytes
 // are the model's characters (through the GPT-2 byte-to-unicode map).
 func (m *bpeModel) tokenize(word string, dst []token) ([]token, error) {
+	if len(word) > maxCachedWord && !m.byteLevel && !m.ignoreMerges && m.splitsBeforeMetaspace() {
+		return m.tokenizeChunks(word, dst)
+	}
+	return m.tokenizeWord(word, dst)
+}
+
+// metaspace is SentencePiece's space character.
+const metaspace = "\u2581"
+
+// splitsBeforeMetaspace reports whether the word can be cut before a ▁ that follows
+// another character c without changing its tokens. That holds unless some merge joins a
+// token ending in c to one starting with ▁ (only such a merge could cross the cut): those
+// characters are kept in noCutAfter (Gemma 3 has one merge, ">" + "▁</"). ▁ itself must be in
+// the vocabulary (so no unknown is fused across a cut). SentencePiece BPE vocabularies
+// (Llama, Mistral, Gemma) are like that. Files without a pre-tokenizer hand the model whole
+// texts; cut, their words are short and cached, where the library merges a whole text at
+// once.
+func (m *bpeModel) splitsBeforeMetaspace() bool {
+	m.splitOnce.Do(func() {
+		if _, ok := m.vocab.get(metaspace); !ok || m.prefix != "" || m.suffix != "" {
+			return
+		}
+		t := m.merges
+		for i, v := range t.vals {
+			if v == 0 {
+				continue
+			}
+			a, _ := m.vocab.token(int32(t.keys[i] >> 32))
+			b, _ := m.vocab.token(int32(uint32(t.keys[i])))
+			if strings.HasPrefix(b, metaspace) && !strings.HasSuffix(a, metaspace) {
+				r, _ := utf8.DecodeLastRuneInString(a)
+				if m.noCutAfter == nil {
+					m.noCutAfter = map[rune]bool{}
+				}
+				m.noCutAfter[r] = true
+			}
+		}
+		m.splitSafe = true
+	})
+	return m.splitSafe
+}
+
+// tokenizeChunks tokenizes word piece by piece, cut before every ▁ that follows a
+// character other than ▁ (see splitsBeforeMetaspace).
+func (m *bpeModel) tokenizeChunks(word string, dst []token) ([]token, error) {
+	start := 0
+	for start < len(word) {
+		end := len(word)
+		for i := start + 1; i < len(word); {
+			k := strings.Index(word[i:], metaspace)
+			if k < 0 {
+				break
+			}
+			at := i + k
+			if r, _ := utf8.DecodeLastRuneInString(word[:at]); r != '\u2581' && !m.noCutAfter[r] {
+				end = at
+				break
+			}
+			i = at + len(metaspace)
+		}
+		first := len(dst)
+		var err error
+		if dst, err = m.tokenizeWord(word[start:end], dst); err != nil {
+			return dst, err
+		}
+		for k := first; k < len(dst); k++ {
+			dst[k].start += int32(start)
+			dst[k].end += int32(start)
+		}
+		start = end
+	}
+	return dst, nil
+}
+
+// tokenizeWord tokenizes word as one unit, through the cache.
+func (m *bpeModel) tokenizeWord(word string, dst []token) ([]token, error) {
 	byteLevel := m.byteLevel
 	if word == "" {
 		return dst, nil

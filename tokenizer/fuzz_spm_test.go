@@ -62,38 +62,89 @@ func FuzzEncodeSentencePiece(f *testing.F) {
 	})
 }
 
-// FuzzByteFallbackBPE: any word goes through the Llama 2 BPE model (byte fallback, fused
-// unknowns) without panic, into tokens that cover it in order and spell it back.
+// FuzzByteFallbackBPE: any word goes through the Llama 2 and Gemma 3 BPE models (byte
+// fallback, fused unknowns) without panic, into tokens that cover it in order and spell it
+// back, and cutting it before ▁ (tokenizeChunks) gives the tokens of the whole word.
 func FuzzByteFallbackBPE(f *testing.F) {
-	tok := loadTestTokenizer(f, "llama2")
-	m := tok.model.(*bpeModel)
-	for _, s := range []string{"▁hello", "▁x\u0301y", "日本語", "\x00", "▁▁▁", strings.Repeat("ab", 200), "👨‍👩‍👧", "\U0010FFFD"} {
+	var models []*bpeModel
+	for _, name := range []string{"llama2", "gemma3"} {
+		models = append(models, loadTestTokenizer(f, name).model.(*bpeModel))
+	}
+	for _, s := range []string{"▁hello", "▁x\u0301y", "日本語", "\x00", "▁▁▁", strings.Repeat("ab", 200), "👨‍👩‍👧", "\U0010FFFD",
+		"<b>▁</b>▁a>▁</", strings.Repeat("▁the▁cat>▁</▁▁x", 30)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, word string) {
 		if !utf8.ValidString(word) {
 			return
 		}
-		toks, err := m.tokenize(word, nil)
-		if err != nil {
-			t.Fatalf("tokenize(%q): %v", word, err)
-		}
-		var spelled []byte
-		at := int32(0)
-		for i, tk := range toks {
-			if tk.start > at || tk.end <= tk.start || int(tk.end) > len(word) {
-				t.Fatalf("tokenize(%q): token %d spans [%d,%d) after %d", word, i, tk.start, tk.end, at)
-			}
-			at = tk.end
-			s, _ := m.idToToken(tk.id)
-			if b, ok := byteToken(s); ok {
-				spelled = append(spelled, b)
-			} else {
-				spelled = append(spelled, s...)
-			}
-		}
-		if int(at) != len(word) || string(spelled) != word {
-			t.Fatalf("tokenize(%q): tokens spell %q, cover up to %d", word, spelled, at)
+		for _, m := range models {
+			checkBPEWord(t, m, word)
 		}
 	})
+}
+
+func checkBPEWord(t *testing.T, m *bpeModel, word string) {
+	t.Helper()
+	toks, err := m.tokenize(word, nil)
+	if err != nil {
+		t.Fatalf("tokenize(%q): %v", word, err)
+	}
+	var spelled []byte
+	at := int32(0)
+	for i, tk := range toks {
+		if tk.start > at || tk.end <= tk.start || int(tk.end) > len(word) {
+			t.Fatalf("tokenize(%q): token %d spans [%d,%d) after %d", word, i, tk.start, tk.end, at)
+		}
+		at = tk.end
+		s, _ := m.idToToken(tk.id)
+		if b, ok := byteToken(s); ok {
+			spelled = append(spelled, b)
+		} else {
+			spelled = append(spelled, s...)
+		}
+	}
+	if int(at) != len(word) || string(spelled) != word {
+		t.Fatalf("tokenize(%q): tokens spell %q, cover up to %d", word, spelled, at)
+	}
+	if !m.splitsBeforeMetaspace() {
+		t.Fatalf("the SentencePiece vocabulary is not cut before ▁")
+	}
+	whole, err := m.tokenizeUncached(word, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunked, err := m.tokenizeChunks(word, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) != len(chunked) {
+		t.Fatalf("%q: %d tokens whole, %d cut before ▁", word, len(whole), len(chunked))
+	}
+	for i := range whole {
+		if whole[i] != chunked[i] {
+			t.Fatalf("%q: token %d is %v whole, %v cut before ▁", word, i, whole[i], chunked[i])
+		}
+	}
+}
+
+// TestBPECutBeforeMetaspace: cutting long words before ▁ changes no token, on every golden
+// text as the Llama 2 and Gemma 3 models see it (Gemma 3's ">" + "▁</" merge included).
+func TestBPECutBeforeMetaspace(t *testing.T) {
+	g := loadGolden(t, "gemma3")
+	texts := []string{"<b>▁</b>>▁</x▁>▁</▁</", strings.Repeat("a>▁</b▁c", 100)}
+	for _, c := range g.Cases {
+		texts = append(texts, c.Text)
+	}
+	for _, name := range []string{"llama2", "gemma3"} {
+		tok := loadTestTokenizer(t, name)
+		m := tok.model.(*bpeModel)
+		for _, s := range texts {
+			if !utf8.ValidString(s) {
+				continue
+			}
+			n, _ := tok.normalizer.normalize(s)
+			checkBPEWord(t, m, n)
+		}
+	}
 }
