@@ -14,6 +14,7 @@ type bertProbe struct {
 	Generator string                         `json:"generator"`
 	Changed   map[string][][]json.RawMessage `json:"changed"`
 	Pre       [][2]json.RawMessage           `json:"pre"`
+	OtherPre  map[string][][3]int            `json:"other_pre"` // runs [first, last, pieces]
 }
 
 func (p *bertProbe) expand(tb testing.TB, name string) map[rune]string {
@@ -166,5 +167,49 @@ func TestBertNormalizerPaths(t *testing.T) {
 	// U+1D165 is a non-starter that strip_accents keeps: the whole-string path is taken.
 	if _, _, ok := n.normalizeByChar("x\U0001D165\u0301"); ok {
 		t.Error("a kept non-starter did not fall back to the whole-string steps")
+	}
+}
+
+// Whitespace, WhitespaceSplit, Punctuation and Digits on "a" + c + "b" for every code point,
+// against the library: how many pieces come out.
+func TestOtherPreTokenizersAllCodePoints(t *testing.T) {
+	p := loadBertProbe(t)
+	pres := map[string]string{
+		"whitespace":       `{"type":"Whitespace"}`,
+		"whitespace_split": `{"type":"WhitespaceSplit"}`,
+		"punctuation":      `{"type":"Punctuation"}`,
+		"digits":           `{"type":"Digits","individual_digits":true}`,
+	}
+	for name, raw := range pres {
+		runs := p.OtherPre[name]
+		if len(runs) == 0 {
+			t.Fatalf("probe has no %s entries", name)
+		}
+		want := map[rune]int{}
+		for _, r := range runs {
+			for cp := r[0]; cp <= r[1]; cp++ {
+				want[rune(cp)] = r[2]
+			}
+		}
+		pt, err := (&Tokenizer{}).buildPreTokenizer(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]piece, 0, 8)
+		bad := 0
+		for cp := rune(0); cp <= utf8.MaxRune; cp++ {
+			if cp >= 0xD800 && cp <= 0xDFFF {
+				continue
+			}
+			w, ok := want[cp]
+			if !ok {
+				w = 1
+			}
+			if got := len(pt.split(buf[:0], piece{text: "a" + string(cp) + "b"})); got != w {
+				if bad++; bad <= 10 {
+					t.Errorf("%s: U+%04X: %d pieces, library %d", name, cp, got, w)
+				}
+			}
+		}
 	}
 }

@@ -328,8 +328,9 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 }
 
 // build reads the sections other than the model.
-func (t *Tokenizer) build(sec map[string]string) error {
-	if v := sec["added_tokens"]; !isNull(v) {
+// readAdded reads the added_tokens section and gives each token its id.
+func (t *Tokenizer) readAdded(v string) error {
+	if !isNull(v) {
 		if err := json.Unmarshal([]byte(v), &t.added); err != nil {
 			return fmt.Errorf("added_tokens: %w", err)
 		}
@@ -365,6 +366,12 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		t.addedByContent[a.Content] = &kept[len(kept)-1]
 	}
 	t.added = kept
+	return nil
+}
+
+// indexAdded builds the matchers of the added tokens (after the normalizer: tokens marked
+// normalized are matched in normalized text) and the vocabulary size.
+func (t *Tokenizer) indexAdded() {
 	var plain, normalized []*addedToken
 	for i := range t.added {
 		a := &t.added[i]
@@ -376,10 +383,6 @@ func (t *Tokenizer) build(sec map[string]string) error {
 			plain = append(plain, a)
 		}
 	}
-	var err error
-	if t.normalizer, err = t.buildNormalizer(sec["normalizer"]); err != nil {
-		return fmt.Errorf("normalizer: %w", err)
-	}
 	t.addedPlain = newAddedMatcher(plain, func(a *addedToken) string { return a.Content })
 	t.addedNormalized = newAddedMatcher(normalized, func(a *addedToken) string {
 		if t.normalizer == nil {
@@ -388,6 +391,31 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		s, _ := t.normalizer.normalize(a.Content)
 		return s
 	})
+	t.vocabSize = t.model.maxID() + 1
+	for _, a := range t.added {
+		t.vocabSize = max(t.vocabSize, a.ID+1)
+	}
+}
+
+// buildAdded reads added tokens given as an added_tokens section for a tokenizer built
+// without tokenizer.json (its normalizer already set).
+func (t *Tokenizer) buildAdded(sec map[string]string) error {
+	if err := t.readAdded(sec["added_tokens"]); err != nil {
+		return err
+	}
+	t.indexAdded()
+	return nil
+}
+
+func (t *Tokenizer) build(sec map[string]string) error {
+	if err := t.readAdded(sec["added_tokens"]); err != nil {
+		return err
+	}
+	var err error
+	if t.normalizer, err = t.buildNormalizer(sec["normalizer"]); err != nil {
+		return fmt.Errorf("normalizer: %w", err)
+	}
+	t.indexAdded()
 	pre, err := t.buildPreTokenizer(sec["pre_tokenizer"])
 	if err != nil {
 		return fmt.Errorf("pre_tokenizer: %w", err)
@@ -431,10 +459,6 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		}
 		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left"}
 	}
-	t.vocabSize = t.model.maxID() + 1
-	for _, a := range t.added {
-		t.vocabSize = max(t.vocabSize, a.ID+1)
-	}
 	return nil
 }
 
@@ -458,11 +482,20 @@ type componentJSON struct {
 
 func orTrue(b *bool) bool { return b == nil || *b }
 
-// applyConfig reads what tokenizer_config.json adds: the pad token and model_max_length.
+// applyConfig reads what tokenizer_config.json adds: the pad token, model_max_length,
+// padding_side and truncation_side, and for BERT-style tokenizer classes the
+// do_lower_case, strip_accents and tokenize_chinese_chars that transformers' fast BERT
+// tokenizers impose on a BertNormalizer (they rebuild it when tokenizer.json disagrees).
 func (t *Tokenizer) applyConfig(data []byte) error {
 	var cfg struct {
-		PadToken       json.RawMessage `json:"pad_token"`
-		ModelMaxLength *float64        `json:"model_max_length"`
+		PadToken        json.RawMessage `json:"pad_token"`
+		ModelMaxLength  *float64        `json:"model_max_length"`
+		PaddingSide     string          `json:"padding_side"`
+		TruncationSide  string          `json:"truncation_side"`
+		TokenizerClass  string          `json:"tokenizer_class"`
+		DoLowerCase     *bool           `json:"do_lower_case"`
+		StripAccents    *bool           `json:"strip_accents"`
+		TokenizeChinese *bool           `json:"tokenize_chinese_chars"`
 	}
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return err
@@ -470,21 +503,49 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 	if cfg.ModelMaxLength != nil && *cfg.ModelMaxLength < 1<<31 {
 		t.modelMaxLength = int(*cfg.ModelMaxLength)
 	}
+	switch cfg.PaddingSide {
+	case "left":
+		t.padLeft = true
+	case "right":
+		t.padLeft = false
+	case "":
+	default:
+		return fmt.Errorf("padding_side %q: want left or right", cfg.PaddingSide)
+	}
+	switch cfg.TruncationSide {
+	case "left", "right":
+		t.truncateLeft = cfg.TruncationSide == "left"
+	case "":
+	default:
+		return fmt.Errorf("truncation_side %q: want left or right", cfg.TruncationSide)
+	}
+	if n, ok := t.normalizer.(bertNormalizer); ok && bertLikeClasses[strings.TrimSuffix(cfg.TokenizerClass, "Fast")] {
+		lower := cfg.DoLowerCase == nil || *cfg.DoLowerCase
+		chinese := cfg.TokenizeChinese == nil || *cfg.TokenizeChinese
+		strip := lower
+		if cfg.StripAccents != nil {
+			strip = *cfg.StripAccents
+		}
+		if n.lower != lower || n.chinese != chinese || n.strip != strip {
+			t.normalizer = bertNormalizer{clean: n.clean, chinese: chinese, strip: strip, lower: lower}
+			t.indexAdded() // normalized added tokens are matched in the new normalizer's text
+		}
+	}
 	if t.padID >= 0 || isNull(string(cfg.PadToken)) {
 		return nil
 	}
-	var name string
-	if json.Unmarshal(cfg.PadToken, &name) != nil {
-		var obj struct {
-			Content string `json:"content"`
-		}
-		if err := json.Unmarshal(cfg.PadToken, &obj); err != nil {
-			return fmt.Errorf("pad_token: %w", err)
-		}
-		name = obj.Content
+	name := tokenName(cfg.PadToken, "")
+	if name == "" {
+		return fmt.Errorf("pad_token: %s is neither a string nor {\"content\": ...}", cfg.PadToken)
 	}
 	if id, ok := t.TokenToID(name); ok {
 		t.padID, t.padToken = id, name
 	}
 	return nil
 }
+
+// bertLikeClasses are the transformers tokenizers whose fast version rebuilds a
+// BertNormalizer from do_lower_case, strip_accents and tokenize_chinese_chars.
+var bertLikeClasses = map[string]bool{"BertTokenizer": true, "DistilBertTokenizer": true, "ElectraTokenizer": true,
+	"LayoutLMTokenizer": true, "SqueezeBertTokenizer": true, "FunnelTokenizer": true, "MobileBertTokenizer": true,
+	"RetriBertTokenizer": true, "LxmertTokenizer": true, "RealmTokenizer": true, "ConvBertTokenizer": true}

@@ -37,6 +37,7 @@ type Tokenizer struct {
 	padID          int
 	padToken       string
 	padLeft        bool
+	truncateLeft   bool // tokenizer_config.json's truncation_side
 	modelMaxLength int
 	fileTruncation *EncodeOptions
 	vocabSize      int
@@ -99,6 +100,14 @@ func (t *Tokenizer) PadToken() string { return t.padToken }
 
 // VocabSize returns one more than the largest id, added tokens included (Qwen3: 151669).
 func (t *Tokenizer) VocabSize() int { return t.vocabSize }
+
+// PaddingLeft reports whether the files ask for padding on the left (the padding section's
+// direction, or tokenizer_config.json's padding_side).
+func (t *Tokenizer) PaddingLeft() bool { return t.padLeft }
+
+// TruncationLeft reports whether tokenizer_config.json's truncation_side is "left" (callers
+// pass it as EncodeOptions.TruncateLeft).
+func (t *Tokenizer) TruncationLeft() bool { return t.truncateLeft }
 
 // ModelMaxLength returns tokenizer_config.json's model_max_length, 0 if unknown.
 func (t *Tokenizer) ModelMaxLength() int { return t.modelMaxLength }
@@ -400,8 +409,18 @@ func truncatePair(a, b []out, pair bool, limit int, opt EncodeOptions) ([]out, [
 // EncodeBatch encodes texts in parallel (one goroutine per CPU) and returns the encodings in
 // input order. It stops early when ctx is done.
 func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, opt EncodeOptions) ([]Encoding, error) {
-	res := make([]Encoding, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), len(texts))
+	return parallel(ctx, len(texts), func(i int) (Encoding, error) { return t.Encode(texts[i], opt) })
+}
+
+// EncodePairBatch encodes pairs (for a cross-encoder: query and document) in parallel, like
+// EncodeBatch.
+func (t *Tokenizer) EncodePairBatch(ctx context.Context, pairs [][2]string, opt EncodeOptions) ([]Encoding, error) {
+	return parallel(ctx, len(pairs), func(i int) (Encoding, error) { return t.EncodePair(pairs[i][0], pairs[i][1], opt) })
+}
+
+func parallel(ctx context.Context, n int, encode func(i int) (Encoding, error)) ([]Encoding, error) {
+	res := make([]Encoding, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -412,14 +431,14 @@ func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, opt EncodeO
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(texts) {
+				if i >= n {
 					return
 				}
 				if err := ctx.Err(); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
-				enc, err := t.Encode(texts[i], opt)
+				enc, err := encode(i)
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("text %d: %w", i, err) })
 					return

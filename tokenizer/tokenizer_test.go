@@ -227,3 +227,34 @@ func TestLoadFile(t *testing.T) {
 		t.Errorf("IDToToken: %q %v", s, ok)
 	}
 }
+
+func TestEncodePairBatchMatchesEncodePair(t *testing.T) {
+	tok := loadTestTokenizer(t, "minilm")
+	g := loadGolden(t, "minilm")
+	var pairs [][2]string
+	for i, c := range g.Cases {
+		pairs = append(pairs, [2]string{c.Text, g.Cases[(i*7+1)%len(g.Cases)].Text})
+	}
+	opt := EncodeOptions{AddSpecialTokens: true, MaxLength: 64, Strategy: LongestFirst}
+	encs, err := tok.EncodePairBatch(context.Background(), pairs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pairs {
+		one, err := tok.EncodePair(p[0], p[1], opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one, encs[i]) {
+			t.Fatalf("pair %d: batch and single encodings differ", i)
+		}
+	}
+	if tok.SpecialTokensCount() != 2 || tok.SpecialTokensCountPair() != 3 {
+		t.Errorf("special tokens: %d single, %d pair; want 2, 3", tok.SpecialTokensCount(), tok.SpecialTokensCountPair())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tok.EncodePairBatch(ctx, pairs, opt); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled batch: err %v", err)
+	}
+}

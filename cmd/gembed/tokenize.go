@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
+	"os"
 	"strings"
 
 	"github.com/gembed-dev/gembed/tokenizer"
@@ -48,7 +48,10 @@ func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
 		if err != nil {
 			return nil, err
 		}
-		path = filepath.Join(dir, "tokenizer.json")
+		return tokenizer.LoadDir(dir) // tokenizer.json, or vocab.txt / vocab.json + merges.txt
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return tokenizer.LoadDir(path)
 	}
 	return tokenizer.LoadFile(path)
 }

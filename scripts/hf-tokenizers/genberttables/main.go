@@ -23,6 +23,7 @@ type probe struct {
 	Generator string                         `json:"generator"`
 	Changed   map[string][][]json.RawMessage `json:"changed"`
 	Pre       [][2]json.RawMessage           `json:"pre"`
+	OtherPre  map[string][][3]int            `json:"other_pre"` // runs [first, last, pieces]
 }
 
 func main() {
@@ -66,7 +67,16 @@ func main() {
 		}
 		return m
 	}
-	clean, strip, nfd := changed("clean"), changed("strip"), changed("nfd")
+	clean, strip, nfd, stripAccents := changed("clean"), changed("strip"), changed("nfd"), changed("strip-accents")
+	var marks []rune
+	for cp := rune(0); cp <= 0x10FFFF; cp++ {
+		if s, ok := stripAccents[cp]; ok {
+			if s != "" {
+				log.Fatalf("StripAccents turns U+%04X into %q", cp, s)
+			}
+			marks = append(marks, cp)
+		}
+	}
 	var removed, space, mn, ws, punct []rune
 	for cp := rune(0); cp <= 0x10FFFF; cp++ {
 		if s, ok := clean[cp]; ok {
@@ -98,6 +108,35 @@ func main() {
 			punct = append(punct, rune(cp))
 		default:
 			log.Fatalf("pre: U+%04X splits into %q", cp, pieces)
+		}
+	}
+	// Whitespace's \w+|[^\w\s]+ on "a" + c + "b": one piece for a word character, two for a
+	// space, three for anything else. Digits isolates each numeric character.
+	var word, onigSpace, numeric []rune
+	inOther := map[string]map[rune]int{}
+	for name, entries := range p.OtherPre {
+		inOther[name] = map[rune]int{}
+		for _, e := range entries {
+			for cp := e[0]; cp <= e[1]; cp++ {
+				inOther[name][rune(cp)] = e[2]
+			}
+		}
+	}
+	if len(inOther["whitespace"]) == 0 || len(inOther["digits"]) == 0 {
+		log.Fatal("the probe has no Whitespace or Digits entries")
+	}
+	for cp := rune(0); cp <= 0x10FFFF; cp++ {
+		if cp >= 0xD800 && cp <= 0xDFFF {
+			continue
+		}
+		switch n, changed := inOther["whitespace"][cp]; {
+		case !changed:
+			word = append(word, cp)
+		case n == 2:
+			onigSpace = append(onigSpace, cp)
+		}
+		if inOther["digits"][cp] == 3 {
+			numeric = append(numeric, cp)
 		}
 	}
 	var b bytes.Buffer
@@ -145,6 +184,10 @@ func main() {
 	table("bertNonspacingMark", "bertNonspacingMark: strip_accents drops these after NFD (the library's Mn).", mn)
 	table("bertWhitespace", "bertWhitespace: BertPreTokenizer splits on these and drops them.", ws)
 	table("bertPunctuation", "bertPunctuation: BertPreTokenizer isolates each of these.", punct)
+	table("combiningMark", "combiningMark: the StripAccents normalizer drops these (every combining mark, Mn, Mc and Me).", marks)
+	table("onigWord", "onigWord: \\w of the Whitespace pre-tokenizer's regex (Oniguruma).", word)
+	table("onigSpace", "onigSpace: \\s of the Whitespace pre-tokenizer's regex (Oniguruma).", onigSpace)
+	table("rustNumeric", "rustNumeric: Rust's char::is_numeric, which Digits splits on.", numeric)
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		log.Fatal(err)
@@ -152,5 +195,6 @@ func main() {
 	if err := os.WriteFile("tokenizer/bert_tables.go", src, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("removed", len(removed), "space", len(space), "mn", len(mn), "ws", len(ws), "punct", len(punct))
+	fmt.Println("removed", len(removed), "space", len(space), "mn", len(mn), "ws", len(ws), "punct", len(punct),
+		"word", len(word), "onig space", len(onigSpace), "numeric", len(numeric))
 }
