@@ -3,7 +3,10 @@ package tokenizer
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -24,8 +27,13 @@ type unigramModel struct {
 	byteFallback bool
 	byteIDs      [256]int32 // <0xXX> ids, -1 where absent
 	unkScore     float64
-	trie         byteTrie
-	cache        *wordCache
+	// The vocabulary's trie is cut into parts built in parallel (a 250k vocabulary takes
+	// most of the load time otherwise), by the first byte of a token, or by its fourth for
+	// tokens that start with ▁ (most of them); "▁" alone is in every part.
+	tries     []byteTrie
+	partPlain [256]uint8
+	partMeta  [256]uint8
+	cache     *wordCache
 }
 
 // byteTrie is the vocabulary as a trie over bytes: node 0 is the root, each transition a
@@ -228,26 +236,26 @@ func newUnigram(pieces []unigramPiece, pool *strPool, unkID *int, byteFallback b
 	}
 	entries := make([]vocabEntry, len(pieces))
 	minScore := math.Inf(1)
-	bytes := 0
 	for i, p := range pieces {
 		entries[i] = vocabEntry{p.tok, int32(i)}
 		m.scores[i] = p.score
 		minScore = min(minScore, p.score)
-		bytes += len(pool.get(p.tok))
 	}
 	m.unkScore = minScore - unigramUnkPenalty
 	m.vocab = buildVocab(entries, pool, len(pieces)-1)
-	m.trie = newByteTrie(bytes/2 + 16)
 	for i, p := range pieces {
-		tok := pool.get(p.tok)
 		if _, ok := m.vocab.token(int32(i)); !ok {
 			if m.dupTokens == nil {
 				m.dupTokens = map[int32]string{}
 			}
-			m.dupTokens[int32(i)] = tok
+			m.dupTokens[int32(i)] = pool.get(p.tok)
 		}
-		m.trie.insert(tok, int32(i))
 	}
+	parts := min(max(runtime.GOMAXPROCS(0), 1), 8)
+	if len(pieces) < 20000 {
+		parts = 1
+	}
+	m.buildTries(pieces, pool, parts)
 	for b := range 256 {
 		m.byteIDs[b] = -1
 		if id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", b)); ok {
@@ -276,6 +284,71 @@ func (m *unigramModel) unknownID() int32 { return m.unkID }
 
 func (m *unigramModel) size() int  { return m.n }
 func (m *unigramModel) maxID() int { return m.n - 1 }
+
+// partOf returns the part of the trie that holds the tokens s may start with.
+func (m *unigramModel) partOf(s string) int {
+	if len(s) > 3 && s[0] == 0xE2 && s[1] == 0x96 && s[2] == 0x81 {
+		return int(m.partMeta[s[3]])
+	}
+	return int(m.partPlain[s[0]])
+}
+
+func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts int) {
+	m.partPlain, m.partMeta = [256]uint8{}, [256]uint8{}
+	// Balance the parts by the tokens' bytes per key, largest keys first.
+	var load [2][256]int
+	for _, p := range pieces {
+		tok := pool.get(p.tok)
+		if len(tok) > 3 && strings.HasPrefix(tok, metaspace) {
+			load[1][tok[3]] += len(tok)
+		} else if len(tok) > 0 {
+			load[0][tok[0]] += len(tok)
+		}
+	}
+	type key struct{ class, b, n int }
+	keys := make([]key, 0, 512)
+	for c := range 2 {
+		for b := range 256 {
+			keys = append(keys, key{c, b, load[c][b]})
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].n > keys[j].n })
+	sizes := make([]int, parts)
+	for _, k := range keys {
+		best := 0
+		for p := range sizes {
+			if sizes[p] < sizes[best] {
+				best = p
+			}
+		}
+		sizes[best] += k.n
+		if k.class == 0 {
+			m.partPlain[k.b] = uint8(best)
+		} else {
+			m.partMeta[k.b] = uint8(best)
+		}
+	}
+	m.tries = make([]byteTrie, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := newByteTrie(sizes[p]/3 + 16)
+			for i, pc := range pieces {
+				tok := pool.get(pc.tok)
+				if tok == "" {
+					continue
+				}
+				if tok == metaspace || m.partOf(tok) == p {
+					t.insert(tok, int32(i))
+				}
+			}
+			m.tries[p] = t
+		}()
+	}
+	wg.Wait()
+}
 
 // viterbiNode is the best path ending at a byte position: its last piece's id and start,
 // and its score. start < 0: no path reaches here yet.
@@ -330,12 +403,13 @@ func (m *unigramModel) viterbi(word string, dst []token) ([]token, error) {
 		base := best[at].score
 		_, mblen := utf8.DecodeRuneInString(word[at:])
 		hasSingle := false
+		trie := &m.tries[m.partOf(word[at:])]
 		node := int32(0)
 		for k := at; k < len(word); k++ {
-			if node = m.trie.child(node, word[k]); node < 0 {
+			if node = trie.child(node, word[k]); node < 0 {
 				break
 			}
-			id := m.trie.leaf[node]
+			id := trie.leaf[node]
 			if id < 0 {
 				continue
 			}

@@ -167,3 +167,53 @@ func FuzzUnigram(f *testing.F) {
 		}
 	})
 }
+
+// TestUnigramTrieParts: a large vocabulary's trie, cut into parts built in parallel, finds
+// the same tokens as one trie (Gemma 3's 262k tokens as Unigram pieces, on every golden
+// text cut the way Metaspace cuts it).
+func TestUnigramTrieParts(t *testing.T) {
+	g := loadTestTokenizer(t, "gemma3").model.(*bpeModel)
+	pool := &strPool{}
+	var pieces []unigramPiece
+	for id := 0; id <= g.vocab.maxID(); id++ {
+		tok, _ := g.vocab.token(int32(id))
+		pieces = append(pieces, unigramPiece{pool.ref(tok, -1), -float64(id%5000)/397.0 - 1})
+	}
+	unk := 3
+	one, err := newUnigram(pieces, pool, &unk, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.buildTries(pieces, pool, 1)
+	four, err := newUnigram(pieces, pool, &unk, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	four.buildTries(pieces, pool, 4)
+	if len(four.tries) != 4 || len(one.tries) != 1 {
+		t.Fatalf("%d and %d parts", len(one.tries), len(four.tries))
+	}
+	words := 0
+	for _, c := range loadGolden(t, "gemma3").Cases {
+		for _, w := range strings.SplitAfter(strings.ReplaceAll(c.Text, " ", " ▁"), " ") {
+			w = strings.TrimSuffix(w, " ")
+			if w == "" || !utf8.ValidString(w) {
+				continue
+			}
+			a, err1 := one.viterbi(w, nil)
+			b, err2 := four.viterbi(w, nil)
+			if err1 != nil || err2 != nil || len(a) != len(b) {
+				t.Fatalf("%q: %v %v, %d and %d tokens", w, err1, err2, len(a), len(b))
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("%q: token %d %v with one trie, %v with four", w, i, a[i], b[i])
+				}
+			}
+			words++
+		}
+	}
+	if words < 1000 {
+		t.Fatalf("only %d words", words)
+	}
+}
