@@ -224,3 +224,27 @@ func BenchmarkWordPieceLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }
+
+// BenchmarkWordPiecePairs encodes each corpus text paired with another (as bench-hf.py's
+// pairs do): two sequences, the pair template, type ids.
+func BenchmarkWordPiecePairs(b *testing.B) {
+	tok := loadTestTokenizer(b, "minilm")
+	texts, _ := benchCorpus(b)
+	var n int64
+	pairs := make([][2]string, len(texts))
+	for i := range texts {
+		pairs[i] = [2]string{texts[i], texts[(i*7+1)%len(texts)]}
+		n += int64(len(pairs[i][0]) + len(pairs[i][1]))
+	}
+	b.SetBytes(n)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		for _, p := range pairs {
+			if _, err := tok.EncodePair(p[0], p[1], EncodeOptions{AddSpecialTokens: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportCPU(b, cpu0, n)
+}

@@ -124,37 +124,54 @@ func (n bertNormalizer) normalizeByChar(s string) (string, *align, bool) {
 	var b alignBuilder
 	b.sb.Grow(len(s) + len(s)/4)
 	var dec [32]rune
+	var buf [64]byte
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		src := s[i : i+size]
 		at := i
 		i += size
 		if n.clean {
-			if r == 0 || r == utf8.RuneError || unicode.Is(bertCleanRemoved, r) {
+			if r == 0 || r == utf8.RuneError || (r >= 0x7F && unicode.Is(bertCleanRemoved, r)) || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') {
 				continue
 			}
-			if unicode.Is(bertCleanSpace, r) {
+			if r == '\t' || r == '\n' || r == '\r' || (r >= 0x80 && unicode.Is(bertCleanSpace, r)) {
 				b.add(" ", at, i)
 				continue
 			}
+		}
+		if r < utf8.RuneSelf {
+			c := byte(r)
+			if n.lower && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.addIdentityAs(string(rune(c)), at) // one byte for one byte
+			continue
 		}
 		cjk := n.chinese && isBertChinese(r)
 		if cjk {
 			b.add(" ", at, i)
 		}
 		rs := append(dec[:0], r)
-		if n.strip && r >= 0x80 {
+		if n.strip {
 			var ok bool
 			if rs, ok = stripAccentsRune(src, r, dec[:0]); !ok {
 				return "", nil, false
 			}
 		}
+		out := buf[:0]
 		for _, x := range rs {
-			if n.lower {
-				b.add(lowerRune(x), at, i)
+			if !n.lower {
+				out = utf8.AppendRune(out, x)
+			} else if p, ok := lowerPatch[x]; ok {
+				out = append(out, p...)
 			} else {
-				b.add(string(x), at, i)
+				out = utf8.AppendRune(out, unicode.ToLower(x))
 			}
+		}
+		if string(out) == src {
+			b.addIdentityAs(src, at)
+		} else if len(out) > 0 {
+			b.add(string(out), at, i)
 		}
 		if cjk {
 			b.add(" ", at, i)

@@ -165,7 +165,12 @@ func (b *alignBuilder) add(out string, srcStart, srcEnd int) {
 }
 
 // addIdentity appends an unchanged source range, byte for byte.
-func (b *alignBuilder) addIdentity(src string, srcOff int) {
+func (b *alignBuilder) addIdentity(src string, srcOff int) { b.addIdentityAs(src, srcOff) }
+
+// addIdentityAs appends out, aligned byte for byte with the source bytes at srcOff (as many
+// as out has: a same-length replacement such as an ASCII lowercase letter).
+func (b *alignBuilder) addIdentityAs(out string, srcOff int) {
+	src := out
 	if src == "" {
 		return
 	}

@@ -118,6 +118,11 @@ func (p postTemplate) process(encs []Encoding, addSpecial bool) ([]Encoding, err
 	if !addSpecial && p.keepTypes {
 		return encs, nil
 	}
+	if len(encs) == 1 && addSpecial {
+		if e, ok := p.inPlace(encs[0], items); ok {
+			return []Encoding{e}, nil
+		}
+	}
 	n := 0
 	for _, e := range encs {
 		n += len(e.IDs)
@@ -154,6 +159,51 @@ func (p postTemplate) process(encs []Encoding, addSpecial bool) ([]Encoding, err
 		}
 	}
 	return []Encoding{out}, nil
+}
+
+// inPlace lays out a single sequence's template within the room finish reserved after the
+// tokens (the common case: BERT's [CLS] A [SEP], Qwen3-Embedding's A <|endoftext|>), sliding
+// the tokens right by the prefix; ok is false when there is no room or no single A.
+func (p postTemplate) inPlace(e Encoding, items []templateItem) (Encoding, bool) {
+	pre, total, seqs := 0, len(e.IDs), 0
+	for _, it := range items {
+		if it.sequence >= 0 {
+			seqs++
+			continue
+		}
+		if seqs == 0 {
+			pre += len(it.ids)
+		}
+		total += len(it.ids)
+	}
+	if seqs != 1 || cap(e.IDs) < total || cap(e.TypeIDs) < total || cap(e.Tokens) < total || cap(e.Offsets) < total || cap(e.SpecialTokensMask) < total {
+		return e, false
+	}
+	n := len(e.IDs)
+	e.IDs, e.TypeIDs, e.Tokens = e.IDs[:total], e.TypeIDs[:total], e.Tokens[:total]
+	e.Offsets, e.SpecialTokensMask = e.Offsets[:total], e.SpecialTokensMask[:total]
+	if pre > 0 {
+		copy(e.IDs[pre:], e.IDs[:n])
+		copy(e.Tokens[pre:], e.Tokens[:n])
+		copy(e.Offsets[pre:], e.Offsets[:n])
+		copy(e.SpecialTokensMask[pre:], e.SpecialTokensMask[:n])
+	}
+	at := 0
+	for _, it := range items {
+		if it.sequence >= 0 {
+			for k := at; k < at+n; k++ {
+				e.TypeIDs[k] = it.typeID
+			}
+			at += n
+			continue
+		}
+		for k, id := range it.ids {
+			e.IDs[at], e.Tokens[at], e.Offsets[at] = id, it.tokens[k], [2]int{0, 0}
+			e.TypeIDs[at], e.SpecialTokensMask[at] = it.typeID, 1
+			at++
+		}
+	}
+	return e, true
 }
 
 // postRoberta is RobertaProcessing: <s> A </s> and </s> B </s>, every type id 0, offsets
