@@ -1,6 +1,10 @@
 package tokenizer
 
-import "testing"
+import (
+	"context"
+	"reflect"
+	"testing"
+)
 
 // SentencePiece-family tokenizer files (their sources and checksums are in
 // scripts/hf-tokenizers/README.md).
@@ -17,5 +21,34 @@ func init() {
 func TestGoldenSentencePiece(t *testing.T) {
 	for _, name := range []string{"xlmr-unigram", "unigram-bytefb", "llama2", "gemma3"} {
 		t.Run(name, func(t *testing.T) { checkGoldenFile(t, name) })
+	}
+}
+
+// TestSentencePieceConcurrent: fresh tokenizers (lazy tables not built yet) encode the
+// corpus from many goroutines at once exactly as one at a time (run with -race).
+func TestSentencePieceConcurrent(t *testing.T) {
+	g := loadGolden(t, "llama2")
+	texts := make([]string, 0, len(g.Cases))
+	for _, c := range g.Cases {
+		texts = append(texts, c.Text)
+	}
+	for _, name := range []string{"llama2", "unigram-bytefb"} {
+		tok, err := LoadFile(tokenizerFiles[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		encs, err := tok.EncodeBatch(context.Background(), texts, EncodeOptions{AddSpecialTokens: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range texts {
+			want, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(encs[i].IDs, want.IDs) || !reflect.DeepEqual(encs[i].Offsets, want.Offsets) {
+				t.Fatalf("%s: text %d encodes differently in a batch", name, i)
+			}
+		}
 	}
 }
