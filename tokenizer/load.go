@@ -457,11 +457,16 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		var tr struct {
 			MaxLength int    `json:"max_length"`
 			Direction string `json:"direction"`
+			Strategy  string `json:"strategy"`
 		}
 		if err := json.Unmarshal([]byte(v), &tr); err != nil {
 			return fmt.Errorf("truncation: %w", err)
 		}
-		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left"}
+		strategy, ok := map[string]TruncationStrategy{"": LongestFirst, "LongestFirst": LongestFirst, "OnlyFirst": OnlyFirst, "OnlySecond": OnlySecond}[tr.Strategy]
+		if !ok {
+			return fmt.Errorf("truncation: strategy %q is not LongestFirst, OnlyFirst or OnlySecond", tr.Strategy)
+		}
+		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left", Strategy: strategy}
 	}
 	return nil
 }

@@ -258,3 +258,14 @@ func TestEncodePairBatchMatchesEncodePair(t *testing.T) {
 		t.Errorf("cancelled batch: err %v", err)
 	}
 }
+
+func TestFileTruncationMiniLM(t *testing.T) {
+	tok := loadTestTokenizer(t, "minilm")
+	ft := tok.FileTruncation()
+	if ft == nil || ft.MaxLength != 128 || ft.TruncateLeft || ft.Strategy != LongestFirst {
+		t.Fatalf("FileTruncation = %+v, want max 128, right, LongestFirst", ft)
+	}
+	if tok.PadID() != 0 || tok.PadToken() != "[PAD]" || tok.VocabSize() != 30522 {
+		t.Errorf("PadID %d PadToken %q VocabSize %d", tok.PadID(), tok.PadToken(), tok.VocabSize())
+	}
+}

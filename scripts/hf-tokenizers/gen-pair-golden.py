@@ -7,6 +7,8 @@ A tokenizer.json's own truncation and padding sections are switched off (the Go 
 reports them, it does not apply them).
 
 Usage: python gen-pair-golden.py OUTDIR name=path/to/tokenizer.json [name=...]
+A name with a suffix from POST_VARIANTS (minilm+bertproc=path) replaces the file's
+post-processor with that one first; the golden records it.
 (node must be on PATH: corpus.js is read through it.)
 """
 import gzip
@@ -19,6 +21,13 @@ import tokenizers
 from tokenizers import Tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Post-processors the real files do not use, tried on all-MiniLM-L6-v2's pipeline.
+POST_VARIANTS = {
+    "bertproc": {"type": "BertProcessing", "sep": ["[SEP]", 102], "cls": ["[CLS]", 101]},
+    "robertaproc": {"type": "RobertaProcessing", "sep": ["[SEP]", 102], "cls": ["[CLS]", 101],
+                    "trim_offsets": True, "add_prefix_space": True},
+}
 
 
 def corpus():
@@ -71,10 +80,18 @@ def main():
     cases = corpus()
     for spec in specs:
         name, path = spec.split("=", 1)
-        tok = Tokenizer.from_file(path)
+        post = None
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if "+" in name:
+            post = POST_VARIANTS[name.split("+", 1)[1]]
+            doc["post_processor"] = post
+            name = name.replace("+", "-")
+        doc_json = json.dumps(doc)
+        tok = Tokenizer.from_str(doc_json)
         tok.no_truncation()
         tok.no_padding()
-        res = {"generator": f"tokenizers {tokenizers.__version__} (PyPI)", "tokenizer": name,
+        res = {"generator": f"tokenizers {tokenizers.__version__} (PyPI)", "tokenizer": name, "post_processor": post,
                "cases": [], "pairs": [], "truncation": []}
         for cname, text in cases:
             r = {"name": cname, "text": text}
@@ -106,11 +123,11 @@ def main():
             res["pairs"].append(r)
         # Truncation, single and pair, every strategy and direction.
         sub = [i for i in range(len(cases)) if i % 11 == 0 or cases[i][0] in ("hello", "empty", "bert-long-word-100", "bert-special-in-text")]
-        for max_len in (1, 2, 3, 4, 5, 7, 8, 16):
+        for max_len in ((1, 2, 3, 4, 5, 7, 8, 16) if post is None else (2, 3, 5, 8)):
             for strategy in ("longest_first", "only_first", "only_second"):
                 for direction in ("right", "left"):
                     for special in (True, False):
-                        t2 = Tokenizer.from_file(path)
+                        t2 = Tokenizer.from_str(doc_json)
                         t2.no_padding()
                         err = None
                         try:
