@@ -1,7 +1,9 @@
 package tokenizer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -49,6 +51,52 @@ func TestSentencePieceConcurrent(t *testing.T) {
 			if !reflect.DeepEqual(encs[i].IDs, want.IDs) || !reflect.DeepEqual(encs[i].Offsets, want.Offsets) {
 				t.Fatalf("%s: text %d encodes differently in a batch", name, i)
 			}
+		}
+	}
+}
+
+// metaspaceVariants are the edits of scripts/hf-tokenizers/metaspace-variants.js: the
+// XLM-R-style file with another Metaspace pre-tokenizer and decoder.
+var metaspaceVariants = map[string]string{
+	"ms-first":  `{"type":"Metaspace","replacement":"▁","prepend_scheme":"first","split":false}`,
+	"ms-never":  `{"type":"Metaspace","replacement":"▁","prepend_scheme":"never","split":true}`,
+	"ms-legacy": `{"type":"Metaspace","replacement":"▁","add_prefix_space":true}`,
+}
+
+// TestGoldenMetaspaceVariants: prepend_scheme first and never, split false, and the legacy
+// add_prefix_space, against the library on corpus-spm.js.
+func TestGoldenMetaspaceVariants(t *testing.T) {
+	base := readTokenizerJSON(t, "xlmr-unigram")
+	for name, ms := range metaspaceVariants {
+		t.Run(name, func(t *testing.T) {
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(base), &doc); err != nil {
+				t.Fatal(err)
+			}
+			doc["pre_tokenizer"] = json.RawMessage(ms)
+			doc["decoder"] = json.RawMessage(ms)
+			data, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := Load(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			loadedMu.Lock()
+			loaded[name] = tok
+			loadedMu.Unlock()
+			checkGoldenFile(t, name)
+		})
+	}
+	for _, bad := range []string{
+		`{"type":"Metaspace","replacement":"▁","add_prefix_space":false,"prepend_scheme":"always"}`,
+		`{"type":"Metaspace","replacement":"▁▁"}`,
+		`{"type":"Metaspace","replacement":"▁","prepend_scheme":"sometimes"}`,
+		`{"type":"Metaspace"}`,
+	} {
+		if _, err := buildMetaspacePreTokenizer(nil, bad); err == nil {
+			t.Errorf("%s: no error", bad)
 		}
 	}
 }
