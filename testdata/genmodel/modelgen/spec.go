@@ -1,5 +1,5 @@
-// Package modelgen writes tiny (and one full-size) random-weight Qwen3 and
-// Qwen2 embedding models in the exact Hugging Face folder layout, bit for bit
+// Package modelgen writes tiny (and one full-size) random-weight Qwen3,
+// Qwen2, Gemma 3 (EmbeddingGemma), Mistral and Llama embedding models in the exact Hugging Face folder layout, bit for bit
 // the same on every run and every machine, so golden vectors computed once
 // from the files by another implementation stay valid.
 //
@@ -23,7 +23,7 @@ const GeneratorVersion = "modelgen/1"
 
 // Spec describes one generated model.
 type Spec struct {
-	Arch  string // "qwen3" or "qwen2"
+	Arch  string // "qwen3", "qwen2", or a decoder family of decoders.go
 	DType string // "F32", "BF16" or "F16": the stored dtype of every tensor
 	// Shards is the number of safetensors files; 1 writes model.safetensors,
 	// more write model-0000i-of-0000n.safetensors + model.safetensors.index.json.
@@ -46,6 +46,9 @@ type Spec struct {
 	MaxPositions int
 	RMSEps       float64
 	RopeTheta    float64
+
+	// Decoder families of decoders.go (gemma3_text, mistral, llama).
+	Family *FamilySpec
 }
 
 // Tiny returns the small test model of an architecture ("qwen3" or "qwen2"),
@@ -84,7 +87,7 @@ func Full06B() Spec {
 
 // Variants lists the names TestModel and Variant accept.
 func Variants() []string {
-	return []string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}
+	return append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, decoderVariants()...)
 }
 
 // Variant returns the Spec of a named test variant:
@@ -105,10 +108,16 @@ func Variant(name string) (Spec, error) {
 	case "qwen2-f32":
 		return Tiny("qwen2"), nil
 	}
+	if s, ok := decoderVariant(name); ok {
+		return s, nil
+	}
 	return Spec{}, fmt.Errorf("modelgen: unknown variant %q (known: %v)", name, Variants())
 }
 
 func (s Spec) headDim() int {
+	if s.Family != nil && s.HeadDim != 0 {
+		return s.HeadDim
+	}
 	if s.Arch == "qwen2" || s.HeadDim == 0 {
 		return s.Hidden / s.Heads
 	}
@@ -117,7 +126,7 @@ func (s Spec) headDim() int {
 
 func (s Spec) validate() error {
 	switch {
-	case s.Arch != "qwen3" && s.Arch != "qwen2":
+	case s.Arch != "qwen3" && s.Arch != "qwen2" && (s.Family == nil || s.Family.Arch != s.Arch):
 		return fmt.Errorf("modelgen: unknown arch %q", s.Arch)
 	case s.DType != "F32" && s.DType != "BF16" && s.DType != "F16":
 		return fmt.Errorf("modelgen: unknown dtype %q", s.DType)
@@ -160,6 +169,9 @@ func (d tensorDesc) elems() int {
 // tensors lists a spec's tensors in natural order (embedding, layers, final
 // norm, lm_head) with their stored names.
 func (s Spec) tensors() []tensorDesc {
+	if s.Family != nil {
+		return s.decoderTensors()
+	}
 	p := ""
 	if s.Prefix {
 		p = "model."
