@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/gembed-dev/gembed/graph"
 )
 
 // The Embedder talks to the tokenizer, the model and the Hub through these
@@ -24,8 +26,9 @@ type textEncoder interface {
 }
 
 type forwarder interface {
-	// Forward returns one pooled, not normalized vector per sequence.
-	Forward(ctx context.Context, seqs [][]int) ([][]float32, error)
+	// Run returns one pooled, not normalized vector per input, calling done
+	// with the input indexes of each finished sub-batch (see graph.Model.Run).
+	Run(ctx context.Context, in []graph.Input, done func(indexes []int)) ([][]float32, error)
 	Close() error
 }
 

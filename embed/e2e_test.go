@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/internal/numtest"
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
 )
 
@@ -63,7 +63,7 @@ func TestGoldenLlamaCpp(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "llamacpp", tc.golden+".json"))
 			if err != nil {
-				t.Skip(err)
+				t.Fatalf("golden file missing: %v", err)
 			}
 			var g golden
 			if err := json.Unmarshal(b, &g); err != nil {
@@ -90,13 +90,8 @@ func TestGoldenLlamaCpp(t *testing.T) {
 				if len(c.IDs) > 0 && r.Inputs[i].Tokens != len(c.IDs) {
 					t.Errorf("case %d: %d tokens, golden has %d", i, r.Inputs[i].Tokens, len(c.IDs))
 				}
-				got := r.Embeddings[i]
-				want := make([]float32, len(c.Embedding))
-				for k, x := range c.Embedding {
-					want[k] = float32(x)
-				}
-				if cos := embed.Cosine(got, want); cos < 0.9999 {
-					t.Errorf("case %d %.30q: cosine %.6f with llama.cpp", i, c.Text, cos)
+				if err := numtest.Check(r.Embeddings[i], c.Embedding, numtest.Tol{MinCos: 0.9999, Abs: 1e-4, Normalize: true}); err != nil {
+					t.Errorf("case %d %.30q vs llama.cpp: %v", i, c.Text, err)
 				}
 			}
 		})
@@ -139,10 +134,8 @@ func TestBatchEqualsAlone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for k := range one[0] {
-			if d := math.Abs(float64(one[0][k] - all[i][k])); d > 1e-5 {
-				t.Fatalf("text %d differs by %g in a batch", i, d)
-			}
+		if err := numtest.Check(one[0], all[i], numtest.Tol{Abs: 1e-5}); err != nil {
+			t.Fatalf("text %d in a batch: %v", i, err)
 		}
 	}
 }
@@ -159,8 +152,8 @@ func TestQueriesDimensionsTruncation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if embed.Cosine(q[0], d[0]) < 0.999999 {
-		t.Fatal("EmbedQueries differs from Embed with the query prompt")
+	if err := numtest.Check(q[0], d[0], numtest.Tol{MinCos: 0.999999}); err != nil {
+		t.Fatalf("EmbedQueries differs from Embed with the query prompt: %v", err)
 	}
 
 	small := load(t, "qwen3-f32", embed.WithDimensions(16))
@@ -170,8 +163,8 @@ func TestQueriesDimensionsTruncation(t *testing.T) {
 	}
 	full, _ := e.Embed(ctx, []string{"matryoshka"})
 	want := embed.Finish(full[0], 16, true)
-	if len(v[0]) != 16 || embed.Cosine(v[0], want) < 0.999999 {
-		t.Fatalf("16 dims: %v", v[0])
+	if err := numtest.Check(v[0], want, numtest.Tol{MinCos: 0.999999}); err != nil {
+		t.Fatalf("16 dims: %v", err)
 	}
 
 	long := strings.Repeat("word ", 200)
@@ -217,7 +210,7 @@ func TestConcurrentRealModel(t *testing.T) {
 				return
 			}
 			for i := range in {
-				if embed.Cosine(got[i], want[g%4+i]) < 0.99999 {
+				if numtest.Check(got[i], want[g%4+i], numtest.Tol{MinCos: 0.99999}) != nil {
 					errs <- errors.New("vector changed under concurrency")
 					return
 				}
@@ -278,7 +271,7 @@ func TestCloseWhileEmbeddingRealModel(t *testing.T) {
 					return
 				}
 				for i := range in {
-					if embed.Cosine(got[i], want[(g+k)%4+i]) < 0.99999 {
+					if numtest.Check(got[i], want[(g+k)%4+i], numtest.Tol{MinCos: 0.99999}) != nil {
 						errs <- errors.New("wrong vector while closing")
 						return
 					}
@@ -328,8 +321,8 @@ func TestCancelThenReuseRealModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range got {
-			if c := embed.Cosine(got[i], want[i]); c < 0.99999 {
-				t.Fatalf("after a canceled call (%v): vector %d cosine %v", after, i, c)
+			if err := numtest.Check(got[i], want[i], numtest.Tol{MinCos: 0.99999}); err != nil {
+				t.Fatalf("after a canceled call (%v): vector %d: %v", after, i, err)
 			}
 		}
 	}

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/gembed-dev/gembed/graph"
 )
 
 // ErrClosed is returned by calls on a closed Embedder.
@@ -200,14 +200,25 @@ func InstructionPrompt(task string) string {
 	return "Instruct: " + task + "\nQuery:"
 }
 
+// UnknownPromptError is returned for a prompt name the model does not
+// define; callers (the server) answer it as a bad request.
+type UnknownPromptError struct {
+	Name  string
+	Known []string // the model's prompt names, sorted
+	Dir   string   // the model folder
+}
+
+func (e *UnknownPromptError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown prompt name %q: %s/config_sentence_transformers.json defines no prompts", e.Name, e.Dir)
+	}
+	return fmt.Sprintf("unknown prompt name %q (the model has: %s)", e.Name, strings.Join(e.Known, ", "))
+}
+
 func (e *Embedder) namedPrompt(name string) (string, error) {
 	p, ok := e.info.Prompts[name]
 	if !ok {
-		names := e.info.PromptNames()
-		if len(names) == 0 {
-			return "", fmt.Errorf("unknown prompt name %q: %s/config_sentence_transformers.json defines no prompts", name, e.info.Dir)
-		}
-		return "", fmt.Errorf("unknown prompt name %q (the model has: %s)", name, strings.Join(names, ", "))
+		return "", &UnknownPromptError{Name: name, Known: e.info.PromptNames(), Dir: e.info.Dir}
 	}
 	return p, nil
 }
@@ -299,35 +310,31 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 	if e.closed {
 		return nil, ErrClosed
 	}
-	out := make([][]float32, len(seqs))
+	in := make([]graph.Input, len(seqs))
+	for i, s := range seqs {
+		in[i].IDs = s
+	}
 	p := Progress{Total: len(seqs), TotalTokens: total}
-	for _, batch := range PlanBatches(lengths, e.s.batchTokens*e.callWidth()) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		in := make([][]int, len(batch))
-		for j, i := range batch {
-			in[j] = seqs[i]
-		}
-		vecs, err := e.model.Forward(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		if len(vecs) != len(in) {
-			return nil, fmt.Errorf("model returned %d vectors for %d inputs", len(vecs), len(in))
-		}
-		for j, i := range batch {
-			if k := nonFinite(vecs[j]); k >= 0 {
-				// NaN or Inf cannot be normalized or written as JSON; say so
-				// rather than hand out a vector that is garbage.
-				return nil, fmt.Errorf("input %d: the model produced a non-finite value (%v at dimension %d); are the weights in %s corrupt?", i, vecs[j][k], k, e.info.Dir)
-			}
-			out[i] = vecs[j]
+	out, err := e.model.Run(ctx, in, func(done []int) {
+		for _, i := range done {
 			p.Done++
 			p.DoneTokens += lengths[i]
 		}
 		if progress != nil {
 			progress(p)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) != len(in) {
+		return nil, fmt.Errorf("model returned %d vectors for %d inputs", len(out), len(in))
+	}
+	for i, v := range out {
+		if k := nonFinite(v); k >= 0 {
+			// NaN or Inf cannot be normalized or written as JSON; say so
+			// rather than hand out a vector that is garbage.
+			return nil, fmt.Errorf("input %d: the model produced a non-finite value (%v at dimension %d); are the weights in %s corrupt?", i, v[k], k, e.info.Dir)
 		}
 	}
 	return out, nil
@@ -341,40 +348,6 @@ func nonFinite(v []float32) int {
 		}
 	}
 	return -1
-}
-
-// callWidth is how many sub-batches one model call should carry: one per
-// thread, since the model spreads a call's sub-batches over its workers.
-func (e *Embedder) callWidth() int {
-	if e.s.threads > 0 {
-		return e.s.threads
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
-// PlanBatches groups sequence indexes into batches: longest first, each
-// batch's padded size (count × longest) within budget, a sequence longer
-// than the budget alone. Ties keep input order, so the plan is deterministic.
-func PlanBatches(lengths []int, budget int) [][]int {
-	if budget < 1 {
-		budget = 1
-	}
-	order := make([]int, len(lengths))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return lengths[order[a]] > lengths[order[b]] })
-	var batches [][]int
-	for start := 0; start < len(order); {
-		longest := lengths[order[start]]
-		n := 1
-		for start+n < len(order) && (n+1)*longest <= budget {
-			n++
-		}
-		batches = append(batches, order[start:start+n:start+n])
-		start += n
-	}
-	return batches
 }
 
 // Close frees the model. It waits for running calls; later calls return

@@ -11,31 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-)
 
-func TestPlanBatches(t *testing.T) {
-	tests := []struct {
-		name    string
-		lengths []int
-		budget  int
-		want    [][]int
-	}{
-		{"empty", nil, 10, nil},
-		{"one", []int{5}, 10, [][]int{{0}}},
-		{"longer than budget runs alone", []int{3, 20, 3}, 10, [][]int{{1}, {0, 2}}},
-		{"sorted longest first, ties in input order", []int{2, 4, 2, 4}, 8, [][]int{{1, 3}, {0, 2}}},
-		{"budget counts padding", []int{5, 1, 1, 1}, 10, [][]int{{0, 1}, {2, 3}}},
-		{"zero budget still progresses", []int{1, 1}, 0, [][]int{{0}, {1}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := PlanBatches(tt.lengths, tt.budget)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("PlanBatches(%v, %d) = %v, want %v", tt.lengths, tt.budget, got, tt.want)
-			}
-		})
-	}
-}
+	"github.com/gembed-dev/gembed/internal/numtest"
+)
 
 func TestFinish(t *testing.T) {
 	tests := []struct {
@@ -61,9 +39,9 @@ func TestFinish(t *testing.T) {
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
-			for i := range got {
-				if math.Abs(float64(got[i]-tt.want[i])) > 1e-6 {
-					t.Fatalf("got %v, want %v", got, tt.want)
+			if len(got) > 0 {
+				if err := numtest.Check(got, tt.want, numtest.Tol{Abs: 1e-6}); err != nil {
+					t.Fatalf("got %v, want %v: %v", got, tt.want, err)
 				}
 			}
 		})
@@ -74,10 +52,8 @@ func TestSimilarity(t *testing.T) {
 	m := Similarity([][]float32{{1, 0}, {0, 2}}, [][]float32{{1, 0}, {1, 1}, {0, 0}})
 	want := [][]float64{{1, math.Sqrt2 / 2, 0}, {0, math.Sqrt2 / 2, 0}}
 	for i := range want {
-		for j := range want[i] {
-			if math.Abs(m[i][j]-want[i][j]) > 1e-9 {
-				t.Fatalf("Similarity = %v, want %v", m, want)
-			}
+		if err := numtest.Check(m[i], want[i], numtest.Tol{Abs: 1e-9}); err != nil {
+			t.Fatalf("Similarity = %v, want %v: %v", m, want, err)
 		}
 	}
 }
@@ -137,7 +113,7 @@ func TestEmbedOrderAndBatching(t *testing.T) {
 		if !reflect.DeepEqual(got[i], one[0]) {
 			t.Errorf("text %d: batched %v != alone %v", i, got[i], one[0])
 		}
-		if n := norm(got[i]); math.Abs(n-1) > 1e-5 {
+		if n := norm(got[i]); !(math.Abs(n-1) <= 1e-5) {
 			t.Errorf("text %d: norm %v", i, n)
 		}
 	}
@@ -214,7 +190,7 @@ func TestEmbedDetailed(t *testing.T) {
 				if len(v) != tt.wantDims {
 					t.Fatalf("vector %d has %d values, want %d", i, len(v), tt.wantDims)
 				}
-				if n := norm(v); math.Abs(n-1) > 1e-5 {
+				if n := norm(v); !(math.Abs(n-1) <= 1e-5) {
 					t.Fatalf("vector %d norm %v", i, n)
 				}
 			}
@@ -288,7 +264,8 @@ func TestProgress(t *testing.T) {
 	if _, err := e.Embed(context.Background(), []string{"a", "b", "c", "d"}); err != nil {
 		t.Fatal(err)
 	}
-	want := []Progress{{2, 4, 4, 8}, {4, 4, 8, 8}}
+	// Two tokens each, padded to the length bucket 4: one per sub-batch of 4.
+	want := []Progress{{1, 4, 2, 8}, {2, 4, 4, 8}, {3, 4, 6, 8}, {4, 4, 8, 8}}
 	if !reflect.DeepEqual(events, want) {
 		t.Fatalf("progress %v, want %v", events, want)
 	}
@@ -455,5 +432,14 @@ func TestNonFiniteVectorIsError(t *testing.T) {
 	}
 	if _, err := e.Embed(context.Background(), []string{"ok"}); err != nil {
 		t.Fatalf("finite input: %v", err)
+	}
+}
+
+func TestUnknownPromptIsTyped(t *testing.T) {
+	e := newFake(t, &fakeModel{})
+	_, err := e.Prompt(EmbedOptions{PromptName: "nope"})
+	var up *UnknownPromptError
+	if !errors.As(err, &up) || up.Name != "nope" || len(up.Known) != 2 {
+		t.Fatalf("error %v (%T), want *UnknownPromptError naming nope and the 2 known prompts", err, err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gembed-dev/gembed/graph"
 )
 
 const (
@@ -39,16 +41,43 @@ func (fakeEncoder) encodeBatch(ctx context.Context, texts []string, maxLen int) 
 
 // fakeModel's vector depends only on the sequence, never on the batch.
 type fakeModel struct {
+	budget  int // sub-batch budget and parts, as the real model plans
+	parts   int
 	mu      sync.Mutex
-	batches [][]int // lengths per Forward call
+	batches [][]int // lengths per sub-batch
 	calls   atomic.Int64
 	closed  atomic.Bool
 	block   chan struct{} // when set, Forward waits on it or the context
 	nanFor  int           // when > 0, a sequence holding this id gets a NaN
 }
 
-func (m *fakeModel) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
+func (m *fakeModel) Run(ctx context.Context, in []graph.Input, done func([]int)) ([][]float32, error) {
 	m.calls.Add(1)
+	lengths := make([]int, len(in))
+	for i, s := range in {
+		lengths[i] = len(s.IDs)
+	}
+	out := make([][]float32, len(in))
+	for _, b := range graph.Plan(lengths, m.budget, m.parts) {
+		seqs := make([][]int, len(b))
+		for j, i := range b {
+			seqs[j] = in[i].IDs
+		}
+		vs, err := m.forward(ctx, seqs)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range b {
+			out[i] = vs[j]
+		}
+		if done != nil {
+			done(b)
+		}
+	}
+	return out, nil
+}
+
+func (m *fakeModel) forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
 	if m.block != nil {
 		select {
 		case <-m.block:
@@ -95,6 +124,7 @@ func newFake(tb interface{ Fatal(...any) }, model *fakeModel, opts ...Option) *E
 	for _, o := range opts {
 		o(&s)
 	}
+	model.budget, model.parts = s.batchTokens, max(1, s.threads)
 	shape := modelShape{modelType: "fake", hidden: fakeHidden, vocab: fakeVocab, maxPos: 64, layers: 1, heads: 1, kvHeads: 1, headDim: 8}
 	e, err := newEmbedder("fake", "/fake", shape, fakeST, fakeEncoder{}, model, s)
 	if err != nil {

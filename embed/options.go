@@ -94,10 +94,9 @@ func WithNoTruncate(noTruncate bool) Option { return func(s *settings) { s.noTru
 func WithNormalize(normalize bool) Option { return func(s *settings) { s.normalize = normalize } }
 
 // WithBatchTokens sets the budget of one forward sub-batch in padded tokens
-// (sequences × longest sequence; default DefaultBatchTokens), which bounds
-// activation memory. A sequence longer than the budget runs alone. One model
-// call takes up to budget × threads tokens so that every core has work;
-// progress is reported and cancellation checked between calls.
+// (sequences × their padded length; default DefaultBatchTokens), which
+// bounds activation memory. A sequence longer than the budget runs alone.
+// Progress is reported after every sub-batch.
 func WithBatchTokens(n int) Option { return func(s *settings) { s.batchTokens = n } }
 
 // WithThreads limits the number of cores the model uses (0 = all).

@@ -1,14 +1,11 @@
 package graph
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -65,8 +62,9 @@ type Model struct {
 
 	store *weights.Store
 
-	acquire sync.Mutex // serializes taking several workers at once
-	workers chan *worker
+	workers chan *worker  // one per core
+	cores   chan struct{} // one token per core, taken by running sub-batches
+	hooks   *testHooks
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -144,8 +142,10 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 		return nil, err
 	}
 	m.workers = make(chan *worker, threads)
+	m.cores = make(chan struct{}, threads)
 	for range threads {
 		m.workers <- &worker{rt: layers.NewRuntime(1), graphs: map[bucket]*compiled{}}
+		m.cores <- struct{}{}
 	}
 	return m, nil
 }
@@ -200,210 +200,6 @@ func (m *Model) Close() error {
 	}
 	m.closed = true
 	return m.store.Close()
-}
-
-// ErrClosed is returned by Forward after Close.
-var ErrClosed = errors.New("graph: model is closed")
-
-// Forward runs a batch of token-id sequences (any lengths ≥ 1) and returns
-// one pooled, NOT normalized vector of length Hidden per sequence, in input
-// order. Sequences are sorted by length, grouped into padded sub-batches
-// (left padding) spread over the workers; a vector does not depend on which
-// other sequences share its batch beyond float rounding (≤ 1e-5).
-// Cancelling ctx stops the pass between decoder layers.
-func (m *Model) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) {
-	m.closeMu.RLock()
-	defer m.closeMu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	if len(seqs) == 0 {
-		return nil, nil
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	for i, s := range seqs {
-		if len(s) == 0 {
-			return nil, fmt.Errorf("graph: sequence %d is empty", i)
-		}
-		if len(s) > m.cfg.MaxPositions {
-			return nil, fmt.Errorf("graph: sequence %d has %d tokens, more than max_position_embeddings %d", i, len(s), m.cfg.MaxPositions)
-		}
-		for j, id := range s {
-			if id < 0 || id >= m.cfg.Vocab {
-				return nil, fmt.Errorf("graph: sequence %d, position %d: token id %d out of range [0, %d)", i, j, id, m.cfg.Vocab)
-			}
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	plans := m.plan(seqs)
-	ws := m.take(len(plans))
-	defer func() {
-		for _, w := range ws {
-			m.workers <- w
-		}
-	}()
-	threadsEach := max(1, m.threads/len(ws))
-	out := make([][]float32, len(seqs))
-	errs := make([]error, len(ws))
-	var wg sync.WaitGroup
-	for i, w := range ws {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.rt.Threads = threadsEach
-			for _, sub := range plans[i] {
-				if err := m.run(ctx, w, seqs, sub, out); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("graph: forward pass interrupted: %w", ctx.Err())
-		}
-		return nil, err
-	}
-	return out, nil
-}
-
-// take gets n workers (n ≤ threads), all at once so concurrent callers cannot
-// deadlock each holding part of what they need.
-func (m *Model) take(n int) []*worker {
-	m.acquire.Lock()
-	defer m.acquire.Unlock()
-	ws := make([]*worker, n)
-	for i := range ws {
-		ws[i] = <-m.workers
-	}
-	return ws
-}
-
-// paddedLength rounds a length up to its bucket, so nearby lengths share a graph.
-func paddedLength(n int) int {
-	step := 4
-	switch {
-	case n > 1024:
-		step = 128
-	case n > 256:
-		step = 32
-	case n > 128:
-		step = 8
-	}
-	return (n + step - 1) / step * step
-}
-
-// plan sorts the sequences by length, splits them into one contiguous run per
-// worker with about equal tokens, and cuts each run into sub-batches whose
-// padded size stays within maxTokens. It returns, per worker, the sub-batches
-// as lists of input indices.
-func (m *Model) plan(seqs [][]int) [][][]int {
-	idx := make([]int, len(seqs))
-	total := 0
-	for i, s := range seqs {
-		idx[i] = i
-		total += len(s)
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return len(seqs[idx[a]]) > len(seqs[idx[b]]) })
-	nw := min(m.nworkers, len(seqs))
-	var parts [][]int
-	start, acc := 0, 0
-	for i, j := range idx {
-		acc += len(seqs[j])
-		// close part k when its share of the tokens is reached, leaving at
-		// least one sequence for each remaining part
-		if k := len(parts); k < nw-1 && acc*nw >= total*(k+1) && len(idx)-(i+1) >= nw-1-k {
-			parts = append(parts, idx[start:i+1])
-			start = i + 1
-		}
-	}
-	parts = append(parts, idx[start:])
-	plans := make([][][]int, 0, len(parts))
-	for _, p := range parts {
-		if len(p) == 0 {
-			continue
-		}
-		var subs [][]int
-		for lo := 0; lo < len(p); {
-			T := paddedLength(len(seqs[p[lo]])) // longest of the sub-batch (sorted)
-			n := max(1, min(len(p)-lo, m.maxTokens/T))
-			subs = append(subs, p[lo:lo+n])
-			lo += n
-		}
-		plans = append(plans, subs)
-	}
-	return plans
-}
-
-type bucket struct{ batch, length int }
-
-type compiled struct {
-	vm      G.VM
-	input   *G.Node
-	pooled  *G.Node
-	hidden  []float32 // the arena buffer bound to input
-	lastUse uint64
-}
-
-// worker owns one runtime (arena) and the graphs compiled against it.
-type worker struct {
-	rt     *layers.Runtime
-	graphs map[bucket]*compiled
-	clock  uint64
-}
-
-func (m *Model) run(ctx context.Context, w *worker, seqs [][]int, sub []int, out [][]float32) error {
-	maxLen := 0
-	lens := make([]int, len(sub))
-	for i, j := range sub {
-		lens[i] = len(seqs[j])
-		maxLen = max(maxLen, lens[i])
-	}
-	key := bucket{len(sub), paddedLength(maxLen)}
-	c, err := m.graph(w, key)
-	if err != nil {
-		return err
-	}
-	H := m.cfg.Hidden
-	batch := layers.LeftPadded(lens, key.length)
-	batch.IDs = make([][]int, len(sub))
-	for b, j := range sub {
-		batch.IDs[b] = seqs[j]
-	}
-	w.rt.Batch = batch
-	w.rt.Ctx = ctx
-	defer func() { w.rt.Ctx = nil; w.rt.Batch = layers.Batch{} }()
-
-	// The residual stream lives in the arena slot SlotHidden; rebind the
-	// input if a bigger graph has reallocated it since this one was compiled.
-	h := w.rt.Buffer(layers.SlotHidden, key.batch*key.length*H)
-	if &h[0] != &c.hidden[0] {
-		if err := G.Let(c.input, tensor.New(tensor.WithShape(key.batch*key.length, H), tensor.WithBacking(h))); err != nil {
-			return fmt.Errorf("graph: binding input: %w", err)
-		}
-		c.hidden = h
-	}
-	c.vm.Reset()
-	if err := c.vm.RunAll(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("graph: forward pass (batch %d × %d): %w", key.batch, key.length, err)
-	}
-	pooled, ok := c.pooled.Value().Data().([]float32)
-	if !ok || len(pooled) != key.batch*H {
-		return fmt.Errorf("graph: pooled output has unexpected type %T", c.pooled.Value().Data())
-	}
-	for b, j := range sub {
-		out[j] = append([]float32(nil), pooled[b*H:(b+1)*H]...)
-	}
-	return nil
 }
 
 // graph returns the worker's compiled graph for a bucket, building it (and

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +8,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // The cache layout, shared with Python's huggingface_hub:
@@ -164,63 +164,30 @@ func exists(path string) bool {
 // indexFile is the sharded-weights index.
 const indexFile = "model.safetensors.index.json"
 
-// ParseIndexShards returns the shard file names a model.safetensors.index.json
-// refers to (its weight_map values), sorted and deduplicated; each is checked
-// with ValidateRepoPath.
+// ParseIndexShards returns the shard files a model.safetensors.index.json
+// refers to (its weight_map values), sorted and deduplicated, each also
+// checked with ValidateRepoPath. The index is parsed by the one parser
+// weights uses too, so a download never succeeds that loading then refuses.
 func ParseIndexShards(data []byte) ([]string, error) {
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
+	wm, err := modelfolder.ParseIndex(indexFile, data)
+	if errors.Is(err, modelfolder.ErrUnsafePath) {
+		return nil, fmt.Errorf("hub: %w", errors.Join(ErrUnsafeName, err))
 	}
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("hub: %s: %w", indexFile, err)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
 	}
-	if len(idx.WeightMap) == 0 {
-		return nil, fmt.Errorf("hub: %s has no weight_map", indexFile)
-	}
-	seen := map[string]bool{}
-	var shards []string
-	for _, f := range idx.WeightMap {
-		if seen[f] {
-			continue
-		}
+	shards := modelfolder.Shards(wm)
+	for _, f := range shards {
 		if err := ValidateRepoPath(f); err != nil {
 			return nil, fmt.Errorf("hub: %s names shard %q: %w", indexFile, f, errors.Join(ErrUnsafeName, err))
 		}
-		seen[f] = true
-		shards = append(shards, f)
 	}
-	sort.Strings(shards)
 	return shards, nil
 }
 
-// missingFromSnapshot lists what an embedding model needs that dir lacks:
-// config.json, tokenizer.json and the weights (single file, or the index and
-// every shard it names).
-func missingFromSnapshot(dir string) []string {
-	var missing []string
-	for _, f := range []string{"config.json", "tokenizer.json"} {
-		if !exists(filepath.Join(dir, f)) {
-			missing = append(missing, f)
-		}
-	}
-	if exists(filepath.Join(dir, "model.safetensors")) {
-		return missing
-	}
-	data, err := os.ReadFile(filepath.Join(dir, indexFile))
-	if err != nil {
-		return append(missing, "model.safetensors")
-	}
-	shards, err := ParseIndexShards(data)
-	if err != nil {
-		return append(missing, indexFile+" (unreadable)")
-	}
-	for _, s := range shards {
-		if !exists(filepath.Join(dir, filepath.FromSlash(s))) {
-			missing = append(missing, s)
-		}
-	}
-	return missing
-}
+// missingFromSnapshot lists what an embedding model needs that dir lacks
+// (the model folder reader's completeness rule).
+func missingFromSnapshot(dir string) []string { return modelfolder.Missing(dir) }
 
 // cachedSnapshot resolves revision to a complete snapshot folder without any
 // network: a commit hash names its snapshot directly, anything else goes

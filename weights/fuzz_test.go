@@ -108,24 +108,3 @@ func FuzzFile(f *testing.F) {
 		s.Close()
 	})
 }
-
-// FuzzParseIndex: any index gives a weight map of plain file names or an error.
-func FuzzParseIndex(f *testing.F) {
-	_, _, indexes := realHeaders(f)
-	for _, idx := range indexes {
-		f.Add(idx)
-	}
-	f.Add([]byte(`{"weight_map":{"a":"x.safetensors","a":"y.safetensors"}}`))
-	f.Add([]byte(`{"metadata":{"total_size":8},"weight_map":{"a":"../x"}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := parseIndex("fuzz.index.json", data)
-		if err != nil {
-			return
-		}
-		for name, shard := range m {
-			if shard == "" || filepath.Base(shard) != shard || shard == ".." || shard == "." {
-				t.Fatalf("accepted shard %q for %q", shard, name)
-			}
-		}
-	})
-}

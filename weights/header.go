@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/nlpodyssey/safetensors"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // maxHeaderLen bounds the JSON header (the safetensors library uses the same
@@ -52,7 +51,7 @@ func splitFile(file string, data []byte) (header, body []byte, err error) {
 func parseHeader(file string, header []byte, dataLen int64) ([]rawTensor, error) {
 	// Safetensors pads the header with spaces; trailing NULs appear in the wild too.
 	header = bytes.TrimRight(header, " \x00")
-	if dup, err := duplicateKey(header); err != nil {
+	if dup, err := modelfolder.DuplicateKey(header); err != nil {
 		return nil, fmt.Errorf("weights: %s: header is not a JSON object: %w", file, err)
 	} else if dup != "" {
 		return nil, fmt.Errorf("weights: %s: duplicate tensor name %q in header", file, dup)
@@ -122,77 +121,4 @@ func checkTensor(name string, info *safetensors.TensorInfo, dataLen int64) (rawT
 			info.Shape, dtype, size, nbytes, begin, end, end-begin)
 	}
 	return rawTensor{name: name, dtype: dtype, elemSize: int(size), shape: shape, begin: int64(begin), end: int64(end)}, nil
-}
-
-// duplicateKey scans the top-level JSON object in data and returns the first
-// key that appears twice ("" if none). encoding/json maps keep only the last
-// duplicate, so this needs its own token scan.
-func duplicateKey(data []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return "", fmt.Errorf("found %v", tok)
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", err
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return "", fmt.Errorf("object key %v", tok)
-		}
-		if seen[key] {
-			return key, nil
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", fmt.Errorf("value of %q: %w", key, err)
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return "", err
-	}
-	if _, err := dec.Token(); err == nil {
-		return "", errors.New("data after the JSON object")
-	}
-	return "", nil
-}
-
-// parseIndex reads model.safetensors.index.json: its weight_map (tensor name
-// → shard file). Shard names must be plain file names in the same folder.
-func parseIndex(file string, data []byte) (map[string]string, error) {
-	var index struct {
-		WeightMap json.RawMessage `json:"weight_map"`
-	}
-	if err := json.Unmarshal(data, &index); err != nil {
-		return nil, fmt.Errorf("weights: %s: invalid index JSON: %w", file, err)
-	}
-	if len(index.WeightMap) == 0 || string(index.WeightMap) == "null" {
-		return nil, fmt.Errorf("weights: %s: index has no weight_map", file)
-	}
-	if dup, err := duplicateKey(index.WeightMap); err != nil {
-		return nil, fmt.Errorf("weights: %s: weight_map is not a JSON object: %w", file, err)
-	} else if dup != "" {
-		return nil, fmt.Errorf("weights: %s: duplicate tensor name %q in weight_map", file, dup)
-	}
-	var weightMap map[string]string
-	if err := json.Unmarshal(index.WeightMap, &weightMap); err != nil {
-		return nil, fmt.Errorf("weights: %s: weight_map must map tensor names to file names: %w", file, err)
-	}
-	if len(weightMap) == 0 {
-		return nil, fmt.Errorf("weights: %s: weight_map is empty", file)
-	}
-	for name, shard := range weightMap {
-		if shard == "" || shard == "." || shard == ".." || strings.ContainsAny(shard, `/\`) ||
-			filepath.Base(shard) != shard || filepath.IsAbs(shard) {
-			return nil, fmt.Errorf("weights: %s: tensor %q: shard %q is not a plain file name", file, name, shard)
-		}
-	}
-	return weightMap, nil
 }

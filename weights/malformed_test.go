@@ -105,7 +105,7 @@ func TestMalformedFiles(t *testing.T) {
 func TestMissingFiles(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Open(dir)
-	assertErr(t, err, dir, "neither model.safetensors nor model.safetensors.index.json")
+	assertErr(t, err, dir, "no model.safetensors or model.safetensors.index.json")
 	_, err = OpenFile(filepath.Join(dir, "nope.safetensors"))
 	assertErr(t, err, filepath.Join(dir, "nope.safetensors"))
 	if !errors.Is(err, os.ErrNotExist) {
@@ -130,7 +130,7 @@ func TestMalformedIndex(t *testing.T) {
 			[]string{"gone.safetensors", `"b"`, "cannot be opened"}},
 		{"tensor absent from shard", `{"weight_map":{"a":"s1.safetensors","zz":"s1.safetensors"}}`,
 			[]string{`tensor "zz"`, "s1.safetensors", "does not contain it"}},
-		{"shard escapes folder", `{"weight_map":{"a":"../s1.safetensors"}}`, []string{`"../s1.safetensors"`, "not a plain file name"}},
+		{"shard escapes folder", `{"weight_map":{"a":"../s1.safetensors"}}`, []string{`"../s1.safetensors"`, "not a clean path inside the folder"}},
 		{"same tensor in two shards", `{"weight_map":{"a":"s1.safetensors","b":"s2.safetensors"}}`,
 			[]string{"duplicate tensor name", "s1.safetensors", "s2.safetensors"}},
 	}

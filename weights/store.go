@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // ErrNotFound is wrapped by every error about a tensor name the checkpoint
@@ -62,39 +64,26 @@ type Store struct {
 // Open opens the weights of a model folder: model.safetensors if present,
 // else model.safetensors.index.json and the shards it names.
 func Open(dir string) (*Store, error) {
-	single := filepath.Join(dir, "model.safetensors")
-	if _, err := os.Stat(single); err == nil {
-		return OpenFile(single)
-	}
-	indexPath := filepath.Join(dir, "model.safetensors.index.json")
-	data, err := os.ReadFile(indexPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("weights: %s holds neither model.safetensors nor model.safetensors.index.json", dir)
-	}
+	w, err := modelfolder.ReadWeights(dir)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
-	weightMap, err := parseIndex(indexPath, data)
-	if err != nil {
-		return nil, err
+	if w.Single != "" {
+		return OpenFile(w.Single)
 	}
-	// One tensor per shard, for error messages; shards in a stable order.
+	indexPath, weightMap, shards := w.Index, w.WeightMap, w.Shards
+	// One tensor per shard, for error messages.
 	shardTensor := map[string]string{}
 	for name, shard := range weightMap {
 		if cur, ok := shardTensor[shard]; !ok || name < cur {
 			shardTensor[shard] = name
 		}
 	}
-	shards := make([]string, 0, len(shardTensor))
-	for shard := range shardTensor {
-		shards = append(shards, shard)
-	}
-	sort.Strings(shards)
 
 	s := &Store{}
 	inShard := map[string]map[string]bool{}
 	for _, shard := range shards {
-		path := filepath.Join(dir, shard)
+		path := filepath.Join(dir, filepath.FromSlash(shard))
 		if _, err := os.Stat(path); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("weights: %s names shard %s (for tensor %q), which cannot be opened: %w",
@@ -121,7 +110,7 @@ func Open(dir string) (*Store, error) {
 		if !inShard[shard][name] {
 			s.Close()
 			return nil, fmt.Errorf("weights: %s: tensor %q is mapped to %s, which does not contain it",
-				indexPath, name, filepath.Join(dir, shard))
+				indexPath, name, filepath.Join(dir, filepath.FromSlash(shard)))
 		}
 	}
 	s.index()
