@@ -267,3 +267,20 @@ func (s Spec) writeDense(dir string) error {
 	}
 	return nil
 }
+
+// Mistral7B returns intfloat/e5-mistral-7b-instruct's exact shapes — hidden
+// 4096, MLP 14336, 32 heads (8 kv) × 128, vocabulary 32000, F16 as it ships,
+// window 4096 — with only the given number of decoder layers (the real model
+// has 32), in shards of at most ~2 GB: memory figures of a few layers
+// extrapolate to the whole model without 14 GB of disk.
+func Mistral7B(layers int) Spec {
+	s := Spec{
+		Arch: "mistral", DType: "F16",
+		Hidden: 4096, Intermediate: 14336, Layers: layers, Heads: 32, KVHeads: 8,
+		Vocab: 32000, Seed: 7, MaxPositions: 32768, RMSEps: 1e-5, RopeTheta: 10000,
+		Family: &FamilySpec{Arch: "mistral", SlidingWindow: 4096},
+	}
+	perLayer := 2 * (2*4096*4096 + 2*1024*4096 + 3*14336*4096)
+	s.Shards = max(2, (32000*4096*2+layers*perLayer)/(2<<30)+1)
+	return s
+}
