@@ -241,3 +241,37 @@ func TestLlamaConfig(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseDecoderConfig feeds mutated gemma3_text, mistral and llama
+// configs to the parser: it must never panic, and what it accepts must be
+// runnable (positive sizes, windows ≥ 0, RoPE bases > 1, a positive scale).
+func FuzzParseDecoderConfig(f *testing.F) {
+	f.Add(gemmaConfig(`"use_bidirectional_attention":true,"layer_types":["sliding_attention","full_attention","sliding_attention","sliding_attention","sliding_attention","sliding_attention","full_attention"]`))
+	f.Add(gemmaConfig(`"rope_parameters":{"full_attention":{"rope_type":"default","rope_theta":3e5}},"sliding_window_pattern":2`))
+	f.Add([]byte(`{"model_type":"mistral","hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"sliding_window":8}`))
+	f.Add([]byte(`{"model_type":"llama","hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"head_dim":32,"vocab_size":100,"rope_parameters":{"rope_type":"default","rope_theta":5e5}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, arch, err := parseConfig(data)
+		if err != nil {
+			return
+		}
+		if c.Hidden <= 0 || c.Heads%c.KVHeads != 0 || c.HeadDim%2 != 0 || c.HeadDim <= 0 {
+			t.Fatalf("accepted invalid config %+v", c)
+		}
+		switch m := arch.(type) {
+		case *gemma3:
+			if len(m.attn) != c.Layers || len(m.theta) != c.Layers {
+				t.Fatalf("%d layers, %d attention specs, %d RoPE bases", c.Layers, len(m.attn), len(m.theta))
+			}
+			for l, a := range m.attn {
+				if a.Window < 0 || !(a.Scale > 0) || !(m.theta[l] > 1) {
+					t.Fatalf("layer %d: window %d scale %v theta %v", l, a.Window, a.Scale, m.theta[l])
+				}
+			}
+		case *llama:
+			if m.attn.Window < 0 || !(m.theta > 1) || !m.attn.Causal {
+				t.Fatalf("window %d theta %v causal %v", m.attn.Window, m.theta, m.attn.Causal)
+			}
+		}
+	})
+}
