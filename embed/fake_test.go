@@ -115,7 +115,7 @@ func fakeVector(seq []int) []float32 {
 }
 
 var fakeST = SentenceTransformers{
-	Pooling: PoolLastToken, Normalize: true,
+	Pooling: PoolLastToken, Normalize: true, IncludePrompt: true,
 	Prompts: map[string]string{"query": "Q:", "document": ""},
 }
 

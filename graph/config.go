@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // Config is what every architecture shares from a model's config.json. A
@@ -56,7 +58,7 @@ type commonConfig struct {
 
 // ReadConfig reads dir/config.json.
 func ReadConfig(dir string) (Config, error) {
-	path := filepath.Join(dir, "config.json")
+	path := filepath.Join(dir, modelfolder.ConfigFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("graph: reading model config: %w", err)
@@ -183,41 +185,37 @@ func SupportedModelTypes() []string {
 	return ts
 }
 
-// ReadPooling reads sentence-transformers' dir/1_Pooling/config.json (the
-// path listed in modules.json is honoured when present). A folder without
-// one pools the last token, as Qwen3-Embedding does.
-func ReadPooling(dir string) (Pooling, error) {
-	poolDir := "1_Pooling"
-	if data, err := os.ReadFile(filepath.Join(dir, "modules.json")); err == nil {
-		var mods []struct{ Path, Type string }
-		if json.Unmarshal(data, &mods) == nil {
-			for _, m := range mods {
-				if strings.HasSuffix(m.Type, "Pooling") && m.Path != "" && !strings.Contains(m.Path, "..") {
-					poolDir = m.Path
-				}
-			}
+// poolingNames maps sentence-transformers' pooling mode names (as
+// modelfolder reports them) to pooling modes.
+var poolingNames = map[string]Pooling{
+	"cls": PoolCLS, "max": PoolMax, "mean": PoolMean, "mean_sqrt_len": PoolMeanSqrtLen,
+	"weightedmean": PoolWeightedMean, "lasttoken": PoolLastToken,
+}
+
+// ParsePooling maps a sentence-transformers pooling mode name ("cls",
+// "mean", "max", "mean_sqrt_len", "weightedmean", "lasttoken").
+func ParsePooling(name string) (Pooling, error) {
+	p, ok := poolingNames[name]
+	if !ok {
+		return 0, fmt.Errorf("pooling mode %q is not supported", name)
+	}
+	return p, nil
+}
+
+// FolderPooling is the pooling a model folder asks for: its Pooling
+// module's modes (concatenated in order), or — without modules.json, as
+// sentence-transformers does — mean pooling.
+func FolderPooling(f *modelfolder.Folder) ([]Pooling, error) {
+	if f.Pooling == nil {
+		return []Pooling{PoolMean}, nil
+	}
+	var ps []Pooling
+	for _, n := range f.Pooling.Modes {
+		p, err := ParsePooling(n)
+		if err != nil {
+			return nil, err
 		}
+		ps = append(ps, p)
 	}
-	path := filepath.Join(dir, poolDir, "config.json")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return PoolLastToken, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("graph: reading pooling config: %w", err)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(data, &p); err != nil {
-		return 0, fmt.Errorf("graph: %s: invalid JSON: %w", path, err)
-	}
-	on := func(k string) bool { b, _ := p[k].(bool); return b }
-	switch {
-	case on("pooling_mode_lasttoken"):
-		return PoolLastToken, nil
-	case on("pooling_mode_mean_tokens"):
-		return PoolMean, nil
-	case on("pooling_mode_cls_token"):
-		return PoolCLS, nil
-	}
-	return 0, fmt.Errorf("graph: %s: no supported pooling mode (lasttoken, mean_tokens, cls_token) is enabled", path)
+	return ps, nil
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -326,9 +327,6 @@ func copyModel(t *testing.T, variant string) string {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
 		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 			t.Fatal(err)
 		}
@@ -387,11 +385,37 @@ func TestMissingAndMisshapedTensor(t *testing.T) {
 	}
 }
 
-func TestReadPooling(t *testing.T) {
-	dir := modelgen.TestModel(t, "qwen3-f32")
-	p, err := ReadPooling(dir)
-	if err != nil || p != PoolLastToken {
-		t.Fatalf("ReadPooling = %v, %v", p, err)
+func TestFolderPooling(t *testing.T) {
+	m := loadModel(t, "qwen3-f32", Options{})
+	if got := m.Poolings(); !reflect.DeepEqual(got, []Pooling{PoolLastToken}) {
+		t.Fatalf("auto pooling of the Qwen3 test model = %v, want its 1_Pooling's last-token", got)
+	}
+	// Without modules.json sentence-transformers mean-pools.
+	dir := copyModel(t, "qwen3-f32")
+	if err := os.Remove(filepath.Join(dir, "modules.json")); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if got := m2.Poolings(); !reflect.DeepEqual(got, []Pooling{PoolMean}) {
+		t.Fatalf("pooling without modules.json = %v, want mean", got)
+	}
+	// Several modes concatenate.
+	m3 := loadModel(t, "qwen3-f32", Options{Poolings: []Pooling{PoolCLS, PoolMax}})
+	out, err := m3.Forward(context.Background(), [][]int{{1, 2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out[0]) != 2*m3.Config().Hidden || m3.Dimensions() != len(out[0]) {
+		t.Fatalf("two modes gave %d values (Dimensions %d), want %d", len(out[0]), m3.Dimensions(), 2*m3.Config().Hidden)
+	}
+	ref := loadRef(t, modelgen.TestModel(t, "qwen3-f32"))
+	want := append(refForward(t, ref, []int{1, 2, 3}, PoolCLS), refForward(t, ref, []int{1, 2, 3}, PoolMax)...)
+	if err := numtest.Check(out[0], want, numtest.Tol{Abs: 1e-4, Rel: 1e-4}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,10 +2,10 @@ package graph
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,14 +14,16 @@ import (
 
 	"github.com/gembed-dev/gembed/layers"
 	"github.com/gembed-dev/gembed/weights"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // Pooling selects how a sequence's hidden states become its vector; it is
 // the pooling node's own mode type.
 type Pooling = layers.Pooling
 
-// Pooling modes. PoolAuto (the zero value) reads the folder's
-// 1_Pooling/config.json and falls back to PoolLastToken.
+// Pooling modes. PoolAuto (the zero value) takes the folder's Pooling
+// module's modes.
 const (
 	PoolAuto         Pooling = 0
 	PoolLastToken            = layers.PoolLastToken // hidden state of the last token (Qwen3-Embedding: the appended <|endoftext|>)
@@ -34,8 +36,12 @@ const (
 
 // Options tune Load.
 type Options struct {
-	Pooling Pooling
-	Threads int // 0 = all cores (GOMAXPROCS); more than the machine has is capped
+	// Pooling, when not PoolAuto, is the one pooling mode; Poolings, when
+	// set, are several, concatenated. By default the folder's Pooling module
+	// decides (mean without modules.json, as sentence-transformers does).
+	Pooling  Pooling
+	Poolings []Pooling
+	Threads  int // 0 = all cores (GOMAXPROCS); more than the machine has is capped
 	// MaxBatchTokens caps the padded tokens (batch × padded length) run in one
 	// graph; larger requests are split. 0 = 8192. It bounds activation memory.
 	MaxBatchTokens int
@@ -55,7 +61,7 @@ const maxCachedGraphs = 12
 type Model struct {
 	cfg       Config
 	arch      Architecture
-	pooling   Pooling
+	poolings  []Pooling
 	threads   int
 	maxTokens int
 	nworkers  int
@@ -74,32 +80,44 @@ type Model struct {
 // or sharded), converting every non-embedding tensor to float32 once. The
 // embedding table stays memory-mapped and is read row by row per request.
 func Load(dir string, opt Options) (*Model, error) {
-	path := filepath.Join(dir, "config.json")
-	data, err := os.ReadFile(path)
+	f, err := modelfolder.Read(dir)
 	if err != nil {
-		return nil, fmt.Errorf("graph: reading model config: %w", err)
+		return nil, fmt.Errorf("graph: %w", err)
 	}
-	cfg, arch, err := parseConfig(data)
+	return LoadFolder(f, opt)
+}
+
+// LoadFolder is Load for a folder already read.
+func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
+	path := filepath.Join(f.Dir, modelfolder.ConfigFile)
+	cfg, arch, err := parseConfig(f.Config)
 	if err != nil {
 		return nil, fmt.Errorf("graph: %s: %w", path, err)
 	}
-	if opt.Pooling == PoolAuto {
-		if opt.Pooling, err = ReadPooling(dir); err != nil {
-			return nil, err
+	pools := opt.Poolings
+	if len(pools) == 0 && opt.Pooling != PoolAuto {
+		pools = []Pooling{opt.Pooling}
+	}
+	if len(pools) == 0 {
+		if pools, err = FolderPooling(f); err != nil {
+			return nil, fmt.Errorf("graph: %s: %w", f.Dir, err)
 		}
 	}
-	if opt.Pooling < PoolLastToken || opt.Pooling > PoolWeightedMean {
-		return nil, fmt.Errorf("graph: unknown pooling mode %v", opt.Pooling)
+	for _, p := range pools {
+		if p < PoolLastToken || p > PoolWeightedMean {
+			return nil, fmt.Errorf("graph: unknown pooling mode %v", p)
+		}
 	}
-	store, err := weights.Open(dir)
+	store, err := weights.Open(f.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("graph: opening weights: %w", err)
 	}
-	m, err := newModel(dir, cfg, arch, store, opt)
+	m, err := newModel(f.Dir, cfg, arch, store, opt)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	m.poolings = pools
 	return m, nil
 }
 
@@ -109,7 +127,7 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 	if threads <= 0 || threads > runtime.NumCPU() {
 		threads = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
-	m := &Model{cfg: cfg, arch: arch, pooling: opt.Pooling, threads: threads, maxTokens: opt.MaxBatchTokens, store: store}
+	m := &Model{cfg: cfg, arch: arch, threads: threads, maxTokens: opt.MaxBatchTokens, store: store}
 	if m.maxTokens <= 0 {
 		m.maxTokens = 8192
 	}
@@ -185,8 +203,12 @@ func (l *loader) close() {
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
 
-// Pooling returns the pooling mode in use.
-func (m *Model) Pooling() Pooling { return m.pooling }
+// Poolings returns the pooling modes in use; the vector is their outputs
+// concatenated.
+func (m *Model) Poolings() []Pooling { return slices.Clone(m.poolings) }
+
+// Dimensions is the length of the vectors Forward returns.
+func (m *Model) Dimensions() int { return m.cfg.Hidden * len(m.poolings) }
 
 // Threads returns the number of threads Forward uses.
 func (m *Model) Threads() int { return m.threads }
@@ -243,7 +265,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: building the %s graph: %w", m.cfg.ModelType, err)
 	}
-	pooled, err := layers.Pool(rt, h, []Pooling{m.pooling}, key.batch, layers.SlotPooled)
+	pooled, err := layers.Pool(rt, h, m.poolings, key.batch, layers.SlotPooled)
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}
@@ -254,6 +276,6 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 func (m *Model) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.pooling, m.threads, layers.BLASName)
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName)
 	return b.String()
 }

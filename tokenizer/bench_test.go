@@ -51,9 +51,10 @@ func BenchmarkEncode(b *testing.B) {
 func BenchmarkEncodeNoCache(b *testing.B) {
 	tok := loadTestTokenizer(b, "qwen3-embedding")
 	texts, n := benchCorpus(b)
-	cache := tok.model.cache
-	tok.model.cache = nil
-	defer func() { tok.model.cache = cache }()
+	bm := tok.model.(*bpeModel)
+	cache := bm.cache
+	bm.cache = nil
+	defer func() { bm.cache = cache }()
 	b.SetBytes(n)
 	b.ResetTimer()
 	cpu0 := processCPU()
@@ -149,4 +150,101 @@ func BenchmarkProse(b *testing.B) {
 		tok.Encode(s, EncodeOptions{AddSpecialTokens: true})
 	}
 	reportCPU(b, cpu0, int64(len(s)))
+}
+
+// The same corpus, long text and prose through all-MiniLM-L6-v2's WordPiece tokenizer
+// (BertNormalizer, BertPreTokenizer, WordPiece, [CLS] A [SEP]); bench-hf.js times them with
+// the same file.
+
+func BenchmarkWordPieceEncode(b *testing.B) {
+	tok := loadTestTokenizer(b, "minilm")
+	texts, n := benchCorpus(b)
+	b.SetBytes(n)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		for _, s := range texts {
+			if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportCPU(b, cpu0, n)
+}
+
+func BenchmarkWordPieceLong20k(b *testing.B) {
+	tok := loadTestTokenizer(b, "minilm")
+	var s string
+	for _, c := range loadGolden(b, "qwen3-embedding").Cases {
+		if c.Name == "long-20k" {
+			s = c.Text
+		}
+	}
+	b.SetBytes(int64(len(s)))
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu0, int64(len(s)))
+}
+
+func BenchmarkWordPieceProse(b *testing.B) {
+	tok := loadTestTokenizer(b, "minilm")
+	var sb strings.Builder
+	for _, c := range loadGolden(b, "qwen3-embedding").Cases {
+		if strings.HasPrefix(c.Name, "card") || strings.HasPrefix(c.Name, "english") || strings.HasPrefix(c.Name, "code") || c.Name == "chinese" || c.Name == "contractions" {
+			sb.WriteString(c.Text)
+			sb.WriteString("\n")
+		}
+	}
+	s := strings.Repeat(sb.String(), 20)
+	b.SetBytes(int64(len(s)))
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		if _, err := tok.Encode(s, EncodeOptions{AddSpecialTokens: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu0, int64(len(s)))
+}
+
+func BenchmarkWordPieceLoad(b *testing.B) {
+	data := readTokenizerJSON(b, "minilm")
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		if _, err := parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+// BenchmarkWordPiecePairs encodes each corpus text paired with another (as bench-hf.py's
+// pairs do): two sequences, the pair template, type ids.
+func BenchmarkWordPiecePairs(b *testing.B) {
+	tok := loadTestTokenizer(b, "minilm")
+	texts, _ := benchCorpus(b)
+	var n int64
+	pairs := make([][2]string, len(texts))
+	for i := range texts {
+		pairs[i] = [2]string{texts[i], texts[(i*7+1)%len(texts)]}
+		n += int64(len(pairs[i][0]) + len(pairs[i][1]))
+	}
+	b.SetBytes(n)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		for _, p := range pairs {
+			if _, err := tok.EncodePair(p[0], p[1], EncodeOptions{AddSpecialTokens: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportCPU(b, cpu0, n)
 }

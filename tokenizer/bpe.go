@@ -67,6 +67,7 @@ type bpeModel struct {
 	byteIDs      [256]int32 // id of the byte-level character of each byte, -1 if absent
 	fastBytes    bool       // every byte has an id and there is no prefix/suffix
 	cache        *wordCache
+	byteLevel    bool // words are bytes, read through the GPT-2 byte-to-unicode map
 }
 
 // symbol is a node of the doubly linked list the merges work on.
@@ -74,9 +75,23 @@ type symbol struct {
 	id, start, end, prev, next int32
 }
 
+// byteLevelModel is a model that can read words as byte-level text (a ByteLevel
+// pre-tokenizer maps bytes to characters; the model does it on the fly instead).
+type byteLevelModel interface{ setByteLevel() }
+
+func (m *bpeModel) setByteLevel() { m.byteLevel = true }
+
+func (m *bpeModel) tokenToID(tok string) (int32, bool) { return m.vocab.get(tok) }
+func (m *bpeModel) idToToken(id int32) (string, bool)  { return m.vocab.token(id) }
+func (m *bpeModel) size() int                          { return m.vocab.size() }
+func (m *bpeModel) maxID() int                         { return m.vocab.maxID() }
+
+func init() { registerModel("BPE", parseBPE) }
+
 // tokenize returns the tokens of one pre-tokenized word. With byteLevel, the word's bytes
 // are the model's characters (through the GPT-2 byte-to-unicode map).
-func (m *bpeModel) tokenize(word string, byteLevel bool, dst []token) ([]token, error) {
+func (m *bpeModel) tokenize(word string, dst []token) ([]token, error) {
+	byteLevel := m.byteLevel
 	if word == "" {
 		return dst, nil
 	}

@@ -1,25 +1,32 @@
 // Package tokenizer is a pure-Go reader of Hugging Face tokenizer.json files
-// (normalizer, pre-tokenizer, byte-level BPE, added tokens, post-processor,
-// decoder, truncation and padding) that produces the same ids as the Hugging
-// Face tokenizers library. It knows nothing about models.
+// (normalizer, pre-tokenizer, model, added tokens, post-processor, decoder, truncation
+// and padding) that produces the same ids as the Hugging Face tokenizers library. It
+// knows nothing about models. LoadDir also reads folders without tokenizer.json
+// (vocab.txt for BERT, vocab.json + merges.txt for GPT-2) as transformers converts them.
 //
 // Exactness is checked against the library itself (Rust tokenizers 0.22.2 through
-// the @anush008/tokenizers Node bindings; scripts/hf-tokenizers): ids, tokens,
-// byte offsets and decodes of a broad corpus for the Qwen3 and Qwen3-Embedding
-// files, small tokenizers for the features those files do not use, and every
-// Unicode code point for normalization and the regex classes.
+// the @anush008/tokenizers Node bindings and the tokenizers PyPI package, and
+// transformers for folders; scripts/hf-tokenizers): ids, type ids, tokens, byte
+// offsets, special-tokens masks and decodes of a broad corpus, singles and pairs,
+// truncated or not, for the Qwen3, Qwen3-Embedding and all-MiniLM-L6-v2 files, small
+// tokenizers for the components those files do not use, and every Unicode code point
+// for normalization and the character classes.
 //
-// Supported components (anything else is an error that names the component type):
-//   - normalizers NFC, NFKC, NFD, NFKD, Lowercase, Sequence;
-//   - pre-tokenizers Sequence, Split (Regex or String pattern, every behavior,
-//     invert), ByteLevel (add_prefix_space, use_regex);
-//   - model BPE: merges as "a b" strings or ["a","b"] pairs, ignore_merges,
+// Components are found by their "type" in registries (registry.go); each lives in its
+// own file. Supported (anything else is an error that names the component type):
+//   - models BPE (merges as "a b" strings or ["a","b"] pairs, ignore_merges,
 //     continuing_subword_prefix, end_of_word_suffix, unk_token with fuse_unk,
-//     byte_fallback; dropout is refused (it makes encoding random);
+//     byte_fallback; dropout is refused: it makes encoding random) and WordPiece;
+//   - normalizers BertNormalizer, NFC, NFKC, NFD, NFKD, Lowercase, Replace, Prepend,
+//     Strip, StripAccents, Sequence;
+//   - pre-tokenizers BertPreTokenizer, Whitespace, WhitespaceSplit, Punctuation, Digits,
+//     CharDelimiterSplit, Split (Regex or String pattern, every behavior, invert),
+//     ByteLevel (add_prefix_space, use_regex), Sequence;
 //   - added tokens, special or not, with lstrip, rstrip, single_word, normalized;
-//   - post-processors ByteLevel (trim_offsets), TemplateProcessing (single
-//     sequences), RobertaProcessing, BertProcessing, Sequence;
-//   - decoder ByteLevel (or none: tokens joined by spaces).
+//   - post-processors TemplateProcessing, BertProcessing, RobertaProcessing (single and
+//     pair, type ids), ByteLevel (trim_offsets), Sequence;
+//   - decoders ByteLevel, WordPiece, BPEDecoder, Sequence (or none: tokens joined by
+//     spaces).
 //
 // Where the library and Go disagree about Unicode, the library wins:
 //   - Split regexes run on Oniguruma in the library, with Unicode 16 tables; Go's
@@ -34,6 +41,10 @@
 //     combining marks), which the library does not apply.
 //   - Lowercase is Rust's char::to_lowercase (no final-sigma rule), patched where
 //     its newer Unicode data differs from Go's.
+//   - The character classes of BertNormalizer (control, nonspacing mark),
+//     StripAccents, BertPreTokenizer, Punctuation, Whitespace and Digits come from the
+//     library's older tables (bert_tables.go, generated from it): for example
+//     characters assigned after its Unicode version count as control characters.
 //
 // Invalid UTF-8 in the input is read as Rust's String::from_utf8_lossy reads it:
 // each maximal invalid sequence becomes one U+FFFD; offsets still index the input.
@@ -43,9 +54,10 @@
 //
 // Differences from the library, all deliberate: a character missing from a BPE
 // vocabulary without unk_token or byte fallback is an error (the library drops it
-// silently); Encode truncates only as EncodeOptions say (a truncation section in
-// tokenizer.json is reported by FileTruncation, not applied); pairs of sequences
-// are not encoded.
+// silently); Encode and EncodePair truncate only as EncodeOptions say (a truncation
+// section in tokenizer.json is reported by FileTruncation, not applied); a MaxLength
+// smaller than the post-processor's special tokens is ErrTruncation (the library's
+// unsigned subtraction wraps around and it truncates nothing).
 //
 // A Tokenizer is safe for concurrent use. Repeated words are served from a
 // bounded, sharded cache.

@@ -16,6 +16,7 @@ import (
 var tokenizerFiles = map[string]string{
 	"qwen3-embedding": "../testdata/tokenizer/qwen3-embedding/tokenizer.json.gz",
 	"qwen3":           "../testdata/tokenizer-golden/qwen3-tokenizer.json.gz",
+	"minilm":          "../testdata/tokenizer-golden/minilm-tokenizer.json.gz", // all-MiniLM-L6-v2 (WordPiece)
 }
 
 var (
@@ -172,7 +173,7 @@ func TestGolden(t *testing.T) {
 // preTokenize runs only the pre-tokenizers on text, as the library's preTokenizeString
 // does, and returns the pieces as the model sees them (byte-level characters).
 func (t *Tokenizer) preTokenize(text string) []string {
-	pieces := []piece{{text: text}}
+	pieces := []piece{{text: text, first: true}}
 	for _, pt := range t.preTokenizers {
 		var next []piece
 		for _, p := range pieces {

@@ -73,14 +73,14 @@ func isNull(r string) bool { return r == "" || r == "null" }
 func parse(text string) (*Tokenizer, error) {
 	j := &jsonScanner{s: text}
 	sections := map[string]string{}
-	var model *bpeModel
+	var m model
 	err := j.object(func(key string) error {
 		if key == "model" {
-			m, err := parseModel(j)
+			var err error
+			m, err = parseModelSection(j)
 			if err != nil {
 				return fmt.Errorf("model: %w", err)
 			}
-			model = m
 			return nil
 		}
 		v, err := j.raw()
@@ -93,10 +93,10 @@ func parse(text string) (*Tokenizer, error) {
 	if j.ws(); j.pos != len(j.s) {
 		return nil, j.errorf("data after the top-level object")
 	}
-	if model == nil {
+	if m == nil {
 		return nil, fmt.Errorf("no \"model\" section")
 	}
-	t := &Tokenizer{model: model, padID: -1}
+	t := &Tokenizer{model: m, padID: -1}
 	if err := t.build(sections); err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ type bpeConfig struct {
 	IgnoreMerges bool     `json:"ignore_merges"`
 }
 
-func parseModel(j *jsonScanner) (*bpeModel, error) {
+func parseBPE(j *jsonScanner) (model, error) {
 	m := &bpeModel{unkID: -1}
 	var merges []mergeRef
 	var entries []vocabEntry
@@ -328,8 +328,9 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 }
 
 // build reads the sections other than the model.
-func (t *Tokenizer) build(sec map[string]string) error {
-	if v := sec["added_tokens"]; !isNull(v) {
+// readAdded reads the added_tokens section and gives each token its id.
+func (t *Tokenizer) readAdded(v string) error {
+	if !isNull(v) {
 		if err := json.Unmarshal([]byte(v), &t.added); err != nil {
 			return fmt.Errorf("added_tokens: %w", err)
 		}
@@ -340,7 +341,7 @@ func (t *Tokenizer) build(sec map[string]string) error {
 	// the library (with a warning). For well-formed files the two agree.
 	t.addedByID = map[int]*addedToken{}
 	t.addedByContent = map[string]*addedToken{}
-	vocabLen := t.model.vocab.size()
+	vocabLen := t.model.size()
 	maxAdded := -1
 	kept := t.added[:0]
 	for _, a := range t.added {
@@ -353,7 +354,7 @@ func (t *Tokenizer) build(sec map[string]string) error {
 			prev.ID = id
 			continue
 		}
-		if id, ok := t.model.vocab.get(a.Content); ok {
+		if id, ok := t.model.tokenToID(a.Content); ok {
 			a.ID = int(id)
 		} else if maxAdded >= vocabLen || (maxAdded >= 0 && vocabLen == 0) {
 			a.ID = maxAdded + 1
@@ -365,6 +366,12 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		t.addedByContent[a.Content] = &kept[len(kept)-1]
 	}
 	t.added = kept
+	return nil
+}
+
+// indexAdded builds the matchers of the added tokens (after the normalizer: tokens marked
+// normalized are matched in normalized text) and the vocabulary size.
+func (t *Tokenizer) indexAdded() {
 	var plain, normalized []*addedToken
 	for i := range t.added {
 		a := &t.added[i]
@@ -376,10 +383,6 @@ func (t *Tokenizer) build(sec map[string]string) error {
 			plain = append(plain, a)
 		}
 	}
-	var err error
-	if t.normalizer, err = buildNormalizer(sec["normalizer"]); err != nil {
-		return fmt.Errorf("normalizer: %w", err)
-	}
 	t.addedPlain = newAddedMatcher(plain, func(a *addedToken) string { return a.Content })
 	t.addedNormalized = newAddedMatcher(normalized, func(a *addedToken) string {
 		if t.normalizer == nil {
@@ -388,23 +391,48 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		s, _ := t.normalizer.normalize(a.Content)
 		return s
 	})
-	if t.preTokenizers, err = t.buildPreTokenizer(sec["pre_tokenizer"], nil); err != nil {
+	t.vocabSize = t.model.maxID() + 1
+	for _, a := range t.added {
+		t.vocabSize = max(t.vocabSize, a.ID+1)
+	}
+}
+
+// buildAdded reads added tokens given as an added_tokens section for a tokenizer built
+// without tokenizer.json (its normalizer already set).
+func (t *Tokenizer) buildAdded(sec map[string]string) error {
+	if err := t.readAdded(sec["added_tokens"]); err != nil {
+		return err
+	}
+	t.indexAdded()
+	return nil
+}
+
+func (t *Tokenizer) build(sec map[string]string) error {
+	if err := t.readAdded(sec["added_tokens"]); err != nil {
+		return err
+	}
+	var err error
+	if t.normalizer, err = t.buildNormalizer(sec["normalizer"]); err != nil {
+		return fmt.Errorf("normalizer: %w", err)
+	}
+	t.indexAdded()
+	pre, err := t.buildPreTokenizer(sec["pre_tokenizer"])
+	if err != nil {
 		return fmt.Errorf("pre_tokenizer: %w", err)
+	}
+	t.preTokenizers = flattenPreTokenizers(pre, nil)
+	if t.byteLevel {
+		bl, ok := t.model.(byteLevelModel)
+		if !ok {
+			return fmt.Errorf("pre_tokenizer: ByteLevel with a %T model is not supported", t.model)
+		}
+		bl.setByteLevel()
 	}
 	if t.post, err = t.buildPost(sec["post_processor"]); err != nil {
 		return fmt.Errorf("post_processor: %w", err)
 	}
-	if v := sec["decoder"]; !isNull(v) {
-		var d struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal([]byte(v), &d); err != nil {
-			return fmt.Errorf("decoder: %w", err)
-		}
-		if d.Type != "ByteLevel" {
-			return fmt.Errorf("decoder: type %q is not supported (only ByteLevel)", d.Type)
-		}
-		t.byteLevelDecoder = true
+	if t.decoder, err = t.buildDecoder(sec["decoder"]); err != nil {
+		return fmt.Errorf("decoder: %w", err)
 	}
 	if v := sec["padding"]; !isNull(v) {
 		var p struct {
@@ -431,10 +459,6 @@ func (t *Tokenizer) build(sec map[string]string) error {
 		}
 		t.fileTruncation = &EncodeOptions{MaxLength: tr.MaxLength, TruncateLeft: tr.Direction == "Left"}
 	}
-	t.vocabSize = t.model.vocab.maxID() + 1
-	for _, a := range t.added {
-		t.vocabSize = max(t.vocabSize, a.ID+1)
-	}
 	return nil
 }
 
@@ -447,181 +471,31 @@ type componentJSON struct {
 		Regex  *string `json:"Regex"`
 		String *string `json:"String"`
 	} `json:"pattern"`
-	Behavior       string `json:"behavior"`
-	Invert         bool   `json:"invert"`
-	AddPrefixSpace *bool  `json:"add_prefix_space"`
-	TrimOffsets    *bool  `json:"trim_offsets"`
-	UseRegex       *bool  `json:"use_regex"`
-	Single         []struct {
-		Sequence     *struct{ ID string } `json:"Sequence"`
-		SpecialToken *struct{ ID string } `json:"SpecialToken"`
-	} `json:"single"`
-	SpecialTokens map[string]struct {
-		IDs    []int    `json:"ids"`
-		Tokens []string `json:"tokens"`
-	} `json:"special_tokens"`
-	Sep []rawJSON `json:"sep"`
-	Cls []rawJSON `json:"cls"`
+	Behavior       string    `json:"behavior"`
+	Invert         bool      `json:"invert"`
+	AddPrefixSpace *bool     `json:"add_prefix_space"`
+	TrimOffsets    *bool     `json:"trim_offsets"`
+	UseRegex       *bool     `json:"use_regex"`
+	Sep            []rawJSON `json:"sep"`
+	Cls            []rawJSON `json:"cls"`
 }
 
 func orTrue(b *bool) bool { return b == nil || *b }
 
-func buildNormalizer(v string) (normalizer, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	var c componentJSON
-	if err := json.Unmarshal([]byte(v), &c); err != nil {
-		return nil, err
-	}
-	switch c.Type {
-	case "NFC":
-		return unicodeNormalizer{form: formNFC}, nil
-	case "NFKC":
-		return unicodeNormalizer{form: formNFKC}, nil
-	case "NFD":
-		return unicodeNormalizer{form: formNFD}, nil
-	case "NFKD":
-		return unicodeNormalizer{form: formNFKD}, nil
-	case "Lowercase":
-		return lowercaseNormalizer{}, nil
-	case "Sequence":
-		var seq sequenceNormalizer
-		for i, sub := range c.Normalizers {
-			n, err := buildNormalizer(string(sub))
-			if err != nil {
-				return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
-		}
-		return seq, nil
-	}
-	return nil, fmt.Errorf("type %q is not supported (NFC, NFKC, NFD, NFKD, Lowercase, Sequence are)", c.Type)
-}
-
-func (t *Tokenizer) buildPreTokenizer(v string, dst []preTokenizer) ([]preTokenizer, error) {
-	if isNull(v) {
-		return dst, nil
-	}
-	var c componentJSON
-	if err := json.Unmarshal([]byte(v), &c); err != nil {
-		return nil, err
-	}
-	switch c.Type {
-	case "Sequence":
-		for i, sub := range c.PreTokenizers {
-			var err error
-			if dst, err = t.buildPreTokenizer(string(sub), dst); err != nil {
-				return nil, fmt.Errorf("pretokenizers[%d]: %w", i, err)
-			}
-		}
-		return dst, nil
-	case "Split":
-		var m matcher
-		var err error
-		switch {
-		case c.Pattern.Regex != nil:
-			m, err = newMatcher(*c.Pattern.Regex, true)
-		case c.Pattern.String != nil:
-			m, err = newMatcher(*c.Pattern.String, false)
-		default:
-			err = fmt.Errorf("Split without a pattern")
-		}
-		if err != nil {
-			return nil, err
-		}
-		b, ok := splitBehaviors[c.Behavior]
-		if !ok {
-			return nil, fmt.Errorf("Split behavior %q is not supported", c.Behavior)
-		}
-		return append(dst, &splitPreTokenizer{m: m, behavior: b, invert: c.Invert}), nil
-	case "ByteLevel":
-		t.byteLevel = true
-		bl := byteLevelPreTokenizer{addPrefixSpace: orTrue(c.AddPrefixSpace), useRegex: orTrue(c.UseRegex)}
-		if !bl.addPrefixSpace && !bl.useRegex {
-			return dst, nil // only maps bytes, which the model does
-		}
-		return append(dst, bl), nil
-	}
-	return nil, fmt.Errorf("type %q is not supported (Sequence, Split, ByteLevel are)", c.Type)
-}
-
-func (t *Tokenizer) buildPost(v string) (postProcessor, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	var c componentJSON
-	if err := json.Unmarshal([]byte(v), &c); err != nil {
-		return nil, err
-	}
-	switch c.Type {
-	case "Sequence":
-		var seq postSequence
-		for i, sub := range c.Processors {
-			p, err := t.buildPost(string(sub))
-			if err != nil {
-				return nil, fmt.Errorf("processors[%d]: %w", i, err)
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
-		}
-		return seq, nil
-	case "ByteLevel":
-		return postByteLevel{trimOffsets: orTrue(c.TrimOffsets), addPrefixSpace: orTrue(c.AddPrefixSpace)}, nil
-	case "TemplateProcessing":
-		var tp postTemplate
-		for i, p := range c.Single {
-			switch {
-			case p.Sequence != nil:
-				if p.Sequence.ID != "A" {
-					return nil, fmt.Errorf("single[%d]: sequence %q in a single template", i, p.Sequence.ID)
-				}
-				tp.items = append(tp.items, templateItem{sequence: true})
-			case p.SpecialToken != nil:
-				st, ok := c.SpecialTokens[p.SpecialToken.ID]
-				if !ok {
-					return nil, fmt.Errorf("single[%d]: special token %q missing from special_tokens", i, p.SpecialToken.ID)
-				}
-				if len(st.IDs) != len(st.Tokens) {
-					return nil, fmt.Errorf("special_tokens[%q]: %d ids but %d tokens", p.SpecialToken.ID, len(st.IDs), len(st.Tokens))
-				}
-				tp.items = append(tp.items, templateItem{ids: st.IDs, tokens: st.Tokens})
-			default:
-				return nil, fmt.Errorf("single[%d]: neither Sequence nor SpecialToken", i)
-			}
-		}
-		return tp, nil
-	case "RobertaProcessing", "BertProcessing":
-		var sep, cls templateItem
-		for _, x := range []struct {
-			name string
-			raw  []rawJSON
-			dst  *templateItem
-		}{{"sep", c.Sep, &sep}, {"cls", c.Cls, &cls}} {
-			var tok string
-			var id int
-			if len(x.raw) != 2 || json.Unmarshal(x.raw[0], &tok) != nil || json.Unmarshal(x.raw[1], &id) != nil {
-				return nil, fmt.Errorf("%s: want [token, id]", x.name)
-			}
-			*x.dst = templateItem{ids: []int{id}, tokens: []string{tok}}
-		}
-		tp := postTemplate{items: []templateItem{cls, {sequence: true}, sep}}
-		if c.Type == "RobertaProcessing" && orTrue(c.TrimOffsets) {
-			return postSequence{postByteLevel{trimOffsets: true, addPrefixSpace: orTrue(c.AddPrefixSpace)}, tp}, nil
-		}
-		return tp, nil
-	}
-	return nil, fmt.Errorf("type %q is not supported (ByteLevel, TemplateProcessing, Sequence, RobertaProcessing, BertProcessing are)", c.Type)
-}
-
-// applyConfig reads what tokenizer_config.json adds: the pad token and model_max_length.
+// applyConfig reads what tokenizer_config.json adds: the pad token, model_max_length,
+// padding_side and truncation_side, and for BERT-style tokenizer classes the
+// do_lower_case, strip_accents and tokenize_chinese_chars that transformers' fast BERT
+// tokenizers impose on a BertNormalizer (they rebuild it when tokenizer.json disagrees).
 func (t *Tokenizer) applyConfig(data []byte) error {
 	var cfg struct {
-		PadToken       json.RawMessage `json:"pad_token"`
-		ModelMaxLength *float64        `json:"model_max_length"`
+		PadToken        json.RawMessage `json:"pad_token"`
+		ModelMaxLength  *float64        `json:"model_max_length"`
+		PaddingSide     string          `json:"padding_side"`
+		TruncationSide  string          `json:"truncation_side"`
+		TokenizerClass  string          `json:"tokenizer_class"`
+		DoLowerCase     *bool           `json:"do_lower_case"`
+		StripAccents    *bool           `json:"strip_accents"`
+		TokenizeChinese *bool           `json:"tokenize_chinese_chars"`
 	}
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return err
@@ -629,21 +503,49 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 	if cfg.ModelMaxLength != nil && *cfg.ModelMaxLength < 1<<31 {
 		t.modelMaxLength = int(*cfg.ModelMaxLength)
 	}
+	switch cfg.PaddingSide {
+	case "left":
+		t.padLeft = true
+	case "right":
+		t.padLeft = false
+	case "":
+	default:
+		return fmt.Errorf("padding_side %q: want left or right", cfg.PaddingSide)
+	}
+	switch cfg.TruncationSide {
+	case "left", "right":
+		t.truncateLeft = cfg.TruncationSide == "left"
+	case "":
+	default:
+		return fmt.Errorf("truncation_side %q: want left or right", cfg.TruncationSide)
+	}
+	if n, ok := t.normalizer.(bertNormalizer); ok && bertLikeClasses[strings.TrimSuffix(cfg.TokenizerClass, "Fast")] {
+		lower := cfg.DoLowerCase == nil || *cfg.DoLowerCase
+		chinese := cfg.TokenizeChinese == nil || *cfg.TokenizeChinese
+		strip := lower
+		if cfg.StripAccents != nil {
+			strip = *cfg.StripAccents
+		}
+		if n.lower != lower || n.chinese != chinese || n.strip != strip {
+			t.normalizer = bertNormalizer{clean: n.clean, chinese: chinese, strip: strip, lower: lower}
+			t.indexAdded() // normalized added tokens are matched in the new normalizer's text
+		}
+	}
 	if t.padID >= 0 || isNull(string(cfg.PadToken)) {
 		return nil
 	}
-	var name string
-	if json.Unmarshal(cfg.PadToken, &name) != nil {
-		var obj struct {
-			Content string `json:"content"`
-		}
-		if err := json.Unmarshal(cfg.PadToken, &obj); err != nil {
-			return fmt.Errorf("pad_token: %w", err)
-		}
-		name = obj.Content
+	name := tokenName(cfg.PadToken, "")
+	if name == "" {
+		return fmt.Errorf("pad_token: %s is neither a string nor {\"content\": ...}", cfg.PadToken)
 	}
 	if id, ok := t.TokenToID(name); ok {
 		t.padID, t.padToken = id, name
 	}
 	return nil
 }
+
+// bertLikeClasses are the transformers tokenizers whose fast version rebuilds a
+// BertNormalizer from do_lower_case, strip_accents and tokenize_chinese_chars.
+var bertLikeClasses = map[string]bool{"BertTokenizer": true, "DistilBertTokenizer": true, "ElectraTokenizer": true,
+	"LayoutLMTokenizer": true, "SqueezeBertTokenizer": true, "FunnelTokenizer": true, "MobileBertTokenizer": true,
+	"RetriBertTokenizer": true, "LxmertTokenizer": true, "RealmTokenizer": true, "ConvBertTokenizer": true}

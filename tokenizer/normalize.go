@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -107,7 +109,12 @@ func (b *alignBuilder) add(out string, srcStart, srcEnd int) {
 }
 
 // addIdentity appends an unchanged source range, byte for byte.
-func (b *alignBuilder) addIdentity(src string, srcOff int) {
+func (b *alignBuilder) addIdentity(src string, srcOff int) { b.addIdentityAs(src, srcOff) }
+
+// addIdentityAs appends out, aligned byte for byte with the source bytes at srcOff (as many
+// as out has: a same-length replacement such as an ASCII lowercase letter).
+func (b *alignBuilder) addIdentityAs(out string, srcOff int) {
+	src := out
 	if src == "" {
 		return
 	}
@@ -469,4 +476,37 @@ func invalidPrefixLen(s string) int {
 		n++
 	}
 	return n
+}
+
+func init() {
+	registerNormalizer("NFC", unicodeForm(formNFC))
+	registerNormalizer("NFKC", unicodeForm(formNFKC))
+	registerNormalizer("NFD", unicodeForm(formNFD))
+	registerNormalizer("NFKD", unicodeForm(formNFKD))
+	registerNormalizer("Lowercase", func(*Tokenizer, string) (normalizer, error) { return lowercaseNormalizer{}, nil })
+	registerNormalizer("Sequence", buildSequenceNormalizer)
+}
+
+func unicodeForm(f norm.Form) componentBuilder[normalizer] {
+	return func(*Tokenizer, string) (normalizer, error) { return unicodeNormalizer{form: f}, nil }
+}
+
+func buildSequenceNormalizer(t *Tokenizer, raw string) (normalizer, error) {
+	var c struct {
+		Normalizers []rawJSON `json:"normalizers"`
+	}
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var seq sequenceNormalizer
+	for i, sub := range c.Normalizers {
+		n, err := t.buildNormalizer(string(sub))
+		if err != nil {
+			return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
+		}
+		if n != nil {
+			seq = append(seq, n)
+		}
+	}
+	return seq, nil
 }

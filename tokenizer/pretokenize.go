@@ -1,16 +1,24 @@
 package tokenizer
 
+import (
+	"encoding/json"
+	"fmt"
+)
+
 // piece is a pre-tokenized word: text, the offset of text's first source byte in the
 // normalized segment, and how many leading bytes were inserted (ByteLevel's prefix space).
+// first reports that the piece starts at the start of the input (the library's
+// offsets_original().0 == 0, which Metaspace's prepend_scheme "first" asks).
 type piece struct {
-	text string
-	off  int
-	pre  int
+	text  string
+	off   int
+	pre   int
+	first bool
 }
 
 // sub returns the part [a, b) of p.
 func (p piece) sub(a, b int) piece {
-	return piece{text: p.text[a:b], off: p.off + max(a-p.pre, 0), pre: max(min(p.pre, b)-a, 0)}
+	return piece{text: p.text[a:b], off: p.off + max(a-p.pre, 0), pre: max(min(p.pre, b)-a, 0), first: p.first && a <= p.pre}
 }
 
 // srcSpan maps the byte range [a, b) of p.text to the normalized segment.
@@ -150,4 +158,97 @@ func (bl byteLevelPreTokenizer) split(dst []piece, p piece) []piece {
 		return append(dst, p)
 	}
 	return (&splitPreTokenizer{m: gpt2Scanner{}, behavior: behaviorIsolated}).split(dst, p)
+}
+
+// sequencePreTokenizer is the library's Sequence; the tokenizer flattens it (running the
+// parts one after another over all pieces is the same as running the sequence).
+type sequencePreTokenizer []preTokenizer
+
+func (q sequencePreTokenizer) split(dst []piece, p piece) []piece {
+	pieces := []piece{p}
+	for _, pt := range q {
+		var next []piece
+		for _, x := range pieces {
+			next = pt.split(next, x)
+		}
+		pieces = next
+	}
+	return append(dst, pieces...)
+}
+
+func flattenPreTokenizers(p preTokenizer, dst []preTokenizer) []preTokenizer {
+	switch p := p.(type) {
+	case nil:
+		return dst
+	case sequencePreTokenizer:
+		for _, q := range p {
+			dst = flattenPreTokenizers(q, dst)
+		}
+		return dst
+	}
+	return append(dst, p)
+}
+
+func init() {
+	registerPreTokenizer("Sequence", buildSequencePreTokenizer)
+	registerPreTokenizer("Split", buildSplitPreTokenizer)
+	registerPreTokenizer("ByteLevel", buildByteLevelPreTokenizer)
+}
+
+func buildSequencePreTokenizer(t *Tokenizer, raw string) (preTokenizer, error) {
+	var c struct {
+		PreTokenizers []rawJSON `json:"pretokenizers"`
+	}
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var seq sequencePreTokenizer
+	for i, sub := range c.PreTokenizers {
+		p, err := t.buildPreTokenizer(string(sub))
+		if err != nil {
+			return nil, fmt.Errorf("pretokenizers[%d]: %w", i, err)
+		}
+		if p != nil {
+			seq = append(seq, p)
+		}
+	}
+	return seq, nil
+}
+
+func buildSplitPreTokenizer(_ *Tokenizer, raw string) (preTokenizer, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	var m matcher
+	var err error
+	switch {
+	case c.Pattern.Regex != nil:
+		m, err = newMatcher(*c.Pattern.Regex, true)
+	case c.Pattern.String != nil:
+		m, err = newMatcher(*c.Pattern.String, false)
+	default:
+		err = fmt.Errorf("Split without a pattern")
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, ok := splitBehaviors[c.Behavior]
+	if !ok {
+		return nil, fmt.Errorf("Split behavior %q is not supported", c.Behavior)
+	}
+	return &splitPreTokenizer{m: m, behavior: b, invert: c.Invert}, nil
+}
+
+func buildByteLevelPreTokenizer(t *Tokenizer, raw string) (preTokenizer, error) {
+	var c componentJSON
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	t.byteLevel = true
+	bl := byteLevelPreTokenizer{addPrefixSpace: orTrue(c.AddPrefixSpace), useRegex: orTrue(c.UseRegex)}
+	if !bl.addPrefixSpace && !bl.useRegex {
+		return nil, nil // only maps bytes, which the model does
+	}
+	return bl, nil
 }

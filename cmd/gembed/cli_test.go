@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -465,4 +466,32 @@ func TestServeBadLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTokenizePair(t *testing.T) {
+	tokPath := filepath.Join("..", "..", "testdata", "tokenizer-golden", "minilm-tokenizer.json.gz")
+	tok, err := tokenizer.LoadFile(tokPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tok.EncodePair("Hello world!", "How are you?", tokenizer.EncodeOptions{AddSpecialTokens: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gembed(t, `{"text":"Hello world!","pair":"How are you?"}`+"\n", nil, "tokenize", "--pair", "--tokenizer", tokPath)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got struct {
+		IDs     []int `json:"ids"`
+		TypeIDs []int `json:"type_ids"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got.IDs) != fmt.Sprint(want.IDs) || fmt.Sprint(got.TypeIDs) != fmt.Sprint(want.TypeIDs) || !slices.Contains(got.TypeIDs, 1) {
+		t.Fatalf("ids %v type ids %v, want %v %v", got.IDs, got.TypeIDs, want.IDs, want.TypeIDs)
+	}
+	wantError(t, gembed(t, `{"text":"a"}`+"\n", nil, "tokenize", "--pair", "--tokenizer", tokPath), `no "pair"`)
+	wantError(t, gembed(t, "", nil, "tokenize", "--pair", "--tokenizer", tokPath, "one"), "two by two")
 }

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/gembed-dev/gembed/embed"
-	"github.com/gembed-dev/gembed/graph"
-	"github.com/gembed-dev/gembed/weights"
 	"github.com/urfave/cli/v2"
 )
 
@@ -73,43 +71,17 @@ func runInfo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := graph.ReadConfig(dir)
-	if err != nil {
-		return err
-	}
-	st, err := embed.ReadSentenceTransformers(dir)
+	d, err := embed.Describe(dir)
 	if err != nil {
 		return err
 	}
 	info := modelInfo{
-		Model: id, Dir: dir, Architecture: cfg.ModelType, Dimensions: cfg.Hidden, Layers: cfg.Layers,
-		Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadDim: cfg.HeadDim, Intermediate: cfg.Intermediate,
-		Vocab: cfg.Vocab, MaxPositions: cfg.MaxPositions, MaxLength: min(embed.DefaultMaxLength, cfg.MaxPositions),
-		Pooling: string(st.Pooling), Normalize: st.Normalize, Prompts: st.Prompts,
-		DefaultPromptName: st.DefaultPromptName, DTypes: map[string]int{},
+		Model: id, Dir: dir, Architecture: d.ModelType, Architectures: d.Architectures, Dimensions: d.Dimensions, Layers: d.Layers,
+		Heads: d.Heads, KVHeads: d.KVHeads, HeadDim: d.HeadDim, Intermediate: d.Intermediate,
+		Vocab: d.Vocab, MaxPositions: d.MaxPositions, MaxLength: d.MaxLength,
+		Pooling: string(d.Pooling), Normalize: d.Normalize, Prompts: d.Prompts,
+		DefaultPromptName: d.DefaultPromptName, DTypes: d.DTypes, Parameters: d.Parameters, Tensors: d.Tensors,
 	}
-	var raw struct {
-		Architectures []string `json:"architectures"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		json.Unmarshal(b, &raw)
-		info.Architectures = raw.Architectures
-	}
-	ws, err := weights.Open(dir)
-	if err != nil {
-		return err
-	}
-	for _, name := range ws.Names() {
-		ti, err := ws.Info(name)
-		if err != nil {
-			ws.Close()
-			return err
-		}
-		info.DTypes[string(ti.DType)]++
-		info.Parameters += int64(ti.Elems())
-		info.Tensors++
-	}
-	ws.Close()
 	if info.SizeBytes, err = diskSize(dir); err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
+	"os"
 	"strings"
 
 	"github.com/gembed-dev/gembed/tokenizer"
@@ -19,6 +19,7 @@ func tokenizeCommand() *cli.Command {
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: env("model"), Usage: "model id or folder whose tokenizer.json to use (default " + defaultModelName + ")"},
 		&cli.BoolFlag{Name: "no-special", EnvVars: env("no-special"), Usage: "do not add special tokens (the final <|endoftext|>)"},
 		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens, special tokens included"},
+		&cli.BoolFlag{Name: "pair", EnvVars: env("pair"), Usage: `encode pairs: {"text", "pair"} lines, or arguments two by two (type ids tell them apart)`},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, EnvVars: env("format"),
 			Usage: `"jsonl" ({"text"} lines on stdin → {"ids"} lines; the default without arguments) or "text"`},
 	}
@@ -47,14 +48,18 @@ func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
 		if err != nil {
 			return nil, err
 		}
-		path = filepath.Join(dir, "tokenizer.json")
+		return tokenizer.LoadDir(dir) // tokenizer.json, or vocab.txt / vocab.json + merges.txt
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return tokenizer.LoadDir(path)
 	}
 	return tokenizer.LoadFile(path)
 }
 
 type tokenizeLine struct {
-	IDs    []int    `json:"ids"`
-	Tokens []string `json:"tokens"`
+	IDs     []int    `json:"ids"`
+	TypeIDs []int    `json:"type_ids"`
+	Tokens  []string `json:"tokens"`
 }
 
 func runTokenize(c *cli.Context) error {
@@ -81,13 +86,23 @@ func runTokenize(c *cli.Context) error {
 	jsonOut := json.NewEncoder(out)
 	jsonOut.SetEscapeHTML(false)
 
-	emit := func(text, where string) error {
-		enc, err := tok.Encode(text, opt)
+	pairs := c.Bool("pair")
+	emit := func(text string, pair *string, where string) error {
+		var enc tokenizer.Encoding
+		var err error
+		if pair != nil {
+			enc, err = tok.EncodePair(text, *pair, opt)
+		} else {
+			enc, err = tok.Encode(text, opt)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if format == "text" {
 			fmt.Fprintf(out, "%d tokens: %v\n", len(enc.IDs), enc.IDs)
+			if pair != nil {
+				fmt.Fprintf(out, "  type ids: %v\n", enc.TypeIDs)
+			}
 			q := make([]string, len(enc.Tokens))
 			for i, t := range enc.Tokens {
 				q[i] = fmt.Sprintf("%q", t)
@@ -95,13 +110,26 @@ func runTokenize(c *cli.Context) error {
 			fmt.Fprintf(out, "  %s\n", strings.Join(q, " "))
 			return nil
 		}
-		return jsonOut.Encode(tokenizeLine{IDs: orEmpty(enc.IDs), Tokens: enc.Tokens})
+		return jsonOut.Encode(tokenizeLine{IDs: orEmpty(enc.IDs), TypeIDs: orEmpty(enc.TypeIDs), Tokens: enc.Tokens})
 	}
 
 	if c.NArg() > 0 {
-		for i, text := range c.Args().Slice() {
-			if err := emit(text, fmt.Sprintf("argument %d", i+1)); err != nil {
+		args := c.Args().Slice()
+		if pairs && len(args)%2 != 0 {
+			return fmt.Errorf("--pair: %d arguments; want them two by two (text, pair)", len(args))
+		}
+		for i := 0; i < len(args); i++ {
+			var pair *string
+			where := fmt.Sprintf("argument %d", i+1)
+			if pairs {
+				pair = &args[i+1]
+				where = fmt.Sprintf("arguments %d and %d", i+1, i+2)
+			}
+			if err := emit(args[i], pair, where); err != nil {
 				return err
+			}
+			if pairs {
+				i++
 			}
 		}
 		return out.Flush()
@@ -117,8 +145,12 @@ func runTokenize(c *cli.Context) error {
 			return fmt.Errorf("reading stdin after line %d: %w", lr.line, err)
 		}
 		var text string
+		var pair *string
 		if format == "jsonl" {
 			t, ok, err := parseTextLine(b)
+			if err == nil && ok && pairs {
+				pair, err = parsePairField(b)
+			}
 			if err != nil {
 				out.Flush()
 				return fmt.Errorf("stdin line %d: %w", lr.line, err)
@@ -128,12 +160,30 @@ func runTokenize(c *cli.Context) error {
 			}
 			text = t
 		} else {
+			if pairs {
+				out.Flush()
+				return errors.New(`--pair reads JSON lines {"text", "pair"} (or arguments), not --format text on stdin`)
+			}
 			text = string(b)
 		}
-		if err := emit(text, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
+		if err := emit(text, pair, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
 			return err
 		}
 	}
+}
+
+// parsePairField reads the "pair" string of a {"text", "pair"} line (already valid JSON).
+func parsePairField(b []byte) (*string, error) {
+	var pl struct {
+		Pair *string `json:"pair"`
+	}
+	if err := json.Unmarshal(b, &pl); err != nil {
+		return nil, fmt.Errorf(`field "pair" must be a string: %v`, err)
+	}
+	if pl.Pair == nil {
+		return nil, errors.New(`--pair: no "pair" string field`)
+	}
+	return pl.Pair, nil
 }
 
 func orEmpty(ids []int) []int {
