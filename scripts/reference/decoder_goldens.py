@@ -5,6 +5,9 @@ llama) from sentence-transformers and transformers, in float32.
     go run ./testdata/genmodel -out DIR -variant gemma3-f32
     python scripts/reference/decoder_goldens.py DIR/gemma3-f32 gemma3-f32 \
         testdata/golden/st/gemma3-f32.json.gz
+    python scripts/reference/decoder_goldens.py $GEMBED_REAL_MODELS/google--embeddinggemma-300m \
+        embeddinggemma-300m testdata/golden/st/embeddinggemma-300m-decoder.json.gz \
+        --corpus testdata/corpus/real-models.json --ids sentence-en,query-en,accents-fr,japanese,emoji,long-en
 
 For every case the golden holds the token ids sentence-transformers fed the
 model (prompt included, EOS appended by the tokenizer), "pooled": the output
@@ -16,11 +19,11 @@ a batched encode is compared with them and its largest difference recorded.
 The sha256 of every weight and config file is recorded, so a test can refuse
 a golden made from other bytes.
 """
+import argparse
 import gzip
 import hashlib
 import json
 import os
-import sys
 
 import numpy as np
 import sentence_transformers
@@ -50,7 +53,21 @@ def sha256(path):
 
 
 def main():
-    folder, variant, out = sys.argv[1:4]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder")
+    ap.add_argument("variant")
+    ap.add_argument("out")
+    ap.add_argument("--corpus", help="a corpus JSON ({texts: [{id, text}]}) instead of the built-in texts")
+    ap.add_argument("--ids", help="comma-separated corpus ids to use (default: all)")
+    args = ap.parse_args()
+    folder, variant, out = args.folder, args.variant, args.out
+    texts = TEXTS
+    if args.corpus:
+        with open(args.corpus) as f:
+            items = json.load(f)["texts"]
+        wanted = args.ids.split(",") if args.ids else [it["id"] for it in items]
+        by_id = {it["id"]: it["text"] for it in items}
+        texts = [by_id[i] for i in wanted]
     torch.manual_seed(0)
     model = SentenceTransformer(
         folder,
@@ -60,7 +77,12 @@ def main():
     )
     model.eval()
     prompts = model.prompts
-    cases = [(t, None) for t in TEXTS] + [(t, name) for name in sorted(prompts) if prompts[name] for t in TEXTS[1:3]]
+    # Every text without a prompt, two texts under each prompt (only query
+    # and document for a model with many).
+    names = sorted(n for n in prompts if prompts[n])
+    if {"query", "document"} <= set(names):
+        names = ["document", "query"]
+    cases = [(t, None) for t in texts] + [(t, name) for name in names for t in texts[1:3]]
 
     hashed = {}
     for root, _, files in os.walk(folder):
