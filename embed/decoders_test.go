@@ -21,7 +21,7 @@ import (
 // (scripts/reference/decoder_goldens.py), token ids included.
 func TestSentenceTransformersDecoders(t *testing.T) {
 	tol := numtest.Tol{MinCos: 0.99999, Abs: 1e-5}
-	for _, variant := range []string{"mistral-sharded", "llama-f32"} {
+	for _, variant := range []string{"gemma3-f32", "mistral-sharded", "llama-f32"} {
 		t.Run(variant, func(t *testing.T) {
 			path := filepath.Join("..", "testdata", "golden", "st", variant+".json.gz")
 			f, err := os.Open(path)
