@@ -1,7 +1,8 @@
-// Package modelgen writes tiny (and one full-size) random-weight Qwen3,
-// Qwen2, Gemma 3 (EmbeddingGemma), Mistral and Llama embedding models in the exact Hugging Face folder layout, bit for bit
-// the same on every run and every machine, so golden vectors computed once
-// from the files by another implementation stay valid.
+// Package modelgen writes tiny (and a few full-size-shaped) random-weight
+// embedding models — Qwen3, Qwen2, the BERT family (encoder.go), Gemma 3,
+// Mistral and Llama (decoders.go) — in the exact Hugging Face folder layout,
+// bit for bit the same on every run and every machine, so golden vectors
+// computed once from the files by another implementation stay valid.
 //
 // Determinism: every tensor is cut into fixed chunks of chunkElems values;
 // chunk c of tensor "name" draws from its own PCG stream seeded with
@@ -23,7 +24,7 @@ const GeneratorVersion = "modelgen/2"
 
 // Spec describes one generated model.
 type Spec struct {
-	Arch  string // "qwen3", "qwen2", or a decoder family of decoders.go
+	Arch  string // "qwen3", "qwen2", an encoder of encoder.go or a decoder family of decoders.go
 	DType string // "F32", "BF16" or "F16": the stored dtype of every tensor
 	// Shards is the number of safetensors files; 1 writes model.safetensors,
 	// more write model-0000i-of-0000n.safetensors + model.safetensors.index.json.
