@@ -33,16 +33,15 @@ func init() {
 }
 
 type gemma3 struct {
-	cfg        Config
-	eps        float64
-	scale      float64 // softmax scale, query_pre_attn_scalar^-½
-	act        layers.Activation
-	attn       []layers.AttentionSpec // per layer: causality and window
-	theta      []float64              // per layer RoPE base
-	Embed      *Table                 `hf:"embed_tokens.weight" shape:"vocab,hidden"`
-	Layers     []gemma3Layer          `hf:"layers.%d"`
-	Norm       *Param                 `hf:"norm.weight" shape:"hidden"`
-	layerTypes []string               // as resolved from layer_types or the pattern
+	cfg    Config
+	eps    float64
+	scale  float64 // softmax scale, query_pre_attn_scalar^-½
+	act    layers.Activation
+	attn   []layers.AttentionSpec // per layer: causality and window
+	theta  []float64              // per layer RoPE base
+	Embed  *Table                 `hf:"embed_tokens.weight" shape:"vocab,hidden"`
+	Layers []gemma3Layer          `hf:"layers.%d"`
+	Norm   *Param                 `hf:"norm.weight" shape:"hidden"`
 }
 
 type gemma3Layer struct {
@@ -147,7 +146,7 @@ func newGemma3(c *Config) (Architecture, error) {
 		return nil, fmt.Errorf("field \"rms_norm_eps\": value %v out of range", m.eps)
 	}
 
-	m.layerTypes, err = gemmaLayerTypes(r, c.Layers)
+	types, err := gemmaLayerTypes(r, c.Layers)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +161,7 @@ func newGemma3(c *Config) (Architecture, error) {
 	}
 	m.attn = make([]layers.AttentionSpec, c.Layers)
 	m.theta = make([]float64, c.Layers)
-	for l, kind := range m.layerTypes {
+	for l, kind := range types {
 		spec := layers.AttentionSpec{Heads: c.Heads, KVHeads: c.KVHeads, Dim: c.HeadDim, Causal: !bidirectional, Scale: m.scale}
 		m.theta[l] = global
 		if kind == gemmaSliding {
