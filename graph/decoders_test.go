@@ -84,6 +84,9 @@ func TestGoldenDecoderFamilies(t *testing.T) {
 // in $GEMBED_REAL_MODELS, as CI does) against sentence-transformers on
 // real tokens, one input of 532 tokens crossing its 257-token windows.
 func TestGoldenEmbeddingGemmaReal(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes a 300M-parameter forward pass take minutes; the normal run checks it")
+	}
 	base := os.Getenv("GEMBED_REAL_MODELS")
 	if base == "" {
 		home, _ := os.UserHomeDir()
