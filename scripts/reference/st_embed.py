@@ -302,6 +302,8 @@ def hidden_states_mode(args, base):
             out = model(**enc, output_hidden_states=True)
         hs = out.hidden_states
         n = len(hs)
+        # Whether the last entry is the model's output (final norm applied) differs between versions.
+        last_is_output = bool(torch.equal(hs[-1], out.last_hidden_state))
         if layers_wanted is None:
             layers_wanted = sorted({(int(x) % n) for x in args.layers.split(",") if x.strip()}) if args.layers \
                 else list(range(n))
@@ -316,9 +318,10 @@ def hidden_states_mode(args, base):
         "mode": "hidden-states",
         "settings": {"device": "cpu", "dtype": "float32", "max_length": max_len or None,
                      "architecture": type(model).__name__, "num_hidden_states": n if texts else 0,
+                     "last_is_last_hidden_state": last_is_output if texts else None,
                      "torch_threads": args.threads,
-                     "note": "index 0 is the embedding output; index i the output of layer i (the last one "
-                             "after the final norm where the model has one)"},
+                     "note": "index 0 is the embedding output; index i the output of layer i; "
+                             "last_is_last_hidden_state tells whether the last entry has the final norm"},
         "cases": cases,
     })
     return 0.0, 1.0
