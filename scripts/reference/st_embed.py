@@ -292,7 +292,7 @@ def hidden_states_mode(args, base):
     if not max_len and os.path.exists(sbc):
         max_len = json.load(open(sbc)).get("max_seq_length") or 0
     tok = AutoTokenizer.from_pretrained(args.model_dir, local_files_only=True)
-    model = AutoModel.from_pretrained(args.model_dir, local_files_only=True, torch_dtype=torch.float32)
+    model = AutoModel.from_pretrained(args.model_dir, local_files_only=True, dtype=torch.float32)
     model.eval()
     cases = []
     layers_wanted = None
@@ -348,8 +348,8 @@ def main(argv):
     else:
         diff, cos = embed_mode(args, base)
     write(args.out, base)
-    print(f"{args.out}: {len(base['cases'])} cases; batch vs single max abs {diff:.3g}, min cos {cos:.9f}",
-          file=sys.stderr)
+    check = "" if args.hidden_states else f"; batch vs single max abs {diff:.3g}, min cos {cos:.9f}"
+    print(f"{args.out}: {len(base['cases'])} cases{check}", file=sys.stderr)
 
 
 if __name__ == "__main__":
