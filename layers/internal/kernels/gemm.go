@@ -1,0 +1,248 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// microKernel computes the mr×nr tile C = alpha·A·B + beta·C over kc steps:
+// A is read in place (mr rows of stride lda), B packed (kc groups of nr
+// floats), C has row stride ldc. beta == 0 writes C without reading it.
+type microKernel func(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+// dotKernel sets out[r·4+c] = Σ_{l<k} x[r·ldx+l]·w[c·ldw+l] for a rows×4
+// tile, k a positive multiple of the kernel's dotK.
+type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+
+// Blocking: a kc×nc panel of packed B (1 MiB) stays in L2 while every
+// mr-row strip of A (mr×kc, at most 12 KiB) is multiplied against it from
+// L1.
+const (
+	blockK = 256
+	blockN = 1024
+)
+
+var panelPool = sync.Pool{New: func() any {
+	s := make([]float32, blockK*(blockN+32))
+	return &s
+}}
+
+// Sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] (row
+// stride lda) and C [m,n] (row stride ldc); op(B) is Bᵀ when transB (B
+// stored [n,k], the Hugging Face [out,in] layout) and B otherwise (B stored
+// [k,n]), row stride ldb. beta == 0 overwrites C (NaNs in it do not
+// propagate).
+func (kr *Kernels) Sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	checkLen("C", c, m, n, ldc)
+	if k <= 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	checkLen("A", a, m, k, lda)
+	if transB {
+		checkLen("B", b, n, k, ldb)
+	} else {
+		checkLen("B", b, k, n, ldb)
+	}
+	kr.gemm(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
+// (row stride k) and y [m,n] (row stride ldy): a linear layer. Few rows go
+// through dot-product tiles that stream w once without packing it.
+func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	if kr.dot == nil || m > kr.smallRows || k <= 0 || k%kr.dotK != 0 || n < 4 {
+		kr.Sgemm(true, m, n, k, 1, x, k, w, k, beta, y, ldy)
+		return
+	}
+	checkLen("x", x, m, k, k)
+	checkLen("w", w, n, k, k)
+	checkLen("y", y, m, n, ldy)
+	n4 := n &^ 3
+	mt := m - m%kr.dotRows
+	var tile [16]float32
+	for j := 0; j < n4; j += 4 {
+		wj := &w[j*k]
+		for i := 0; i < mt; i += kr.dotRows {
+			kr.dot(k, &x[i*k], k, wj, k, &tile[0])
+			addTile(tile[:], kr.dotRows, y[i*ldy+j:], ldy, beta)
+		}
+		for i := mt; i < m; i++ {
+			kr.dot1(k, &x[i*k], k, wj, k, &tile[0])
+			addTile(tile[:], 1, y[i*ldy+j:], ldy, beta)
+		}
+	}
+	if n4 < n {
+		kr.Sgemm(true, m, n-n4, k, 1, x, k, w[n4*k:], k, beta, y[n4:], ldy)
+	}
+}
+
+// addTile stores a rows×4 tile t (row stride 4) into y with beta.
+func addTile(t []float32, rows int, y []float32, ldy int, beta float32) {
+	for r := range rows {
+		yr := y[r*ldy : r*ldy+4]
+		tr := t[r*4 : r*4+4]
+		if beta == 0 {
+			copy(yr, tr)
+			continue
+		}
+		for c := range yr {
+			yr[c] = beta*yr[c] + tr[c]
+		}
+	}
+}
+
+// checkLen panics unless s covers a rows×cols matrix of row stride ld.
+func checkLen(name string, s []float32, rows, cols, ld int) {
+	if ld < cols || len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: %s: %d floats for %d×%d with stride %d", name, len(s), rows, cols, ld))
+	}
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = 0
+			} else {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// gemm is the blocked driver: for each kc×nc panel of B (packed into
+// nr-wide strips, zero-padded), every mr-row strip of A is multiplied
+// against every strip; tiles that stick out of C or A go through a scratch
+// tile. The first k block applies beta, the others accumulate.
+func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kr.mr, kr.nr
+	pp := panelPool.Get().(*[]float32)
+	defer panelPool.Put(pp)
+	panel := *pp
+	var tileBuf [12 * 32]float32 // ≥ mr·nr of every kernel
+	tile := tileBuf[:mr*nr]
+	var aEdge []float32
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += blockK {
+			kc := min(blockK, k-pc)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ir := 0; ir < m; ir += mr {
+				ap, ldA := &a[ir*lda+pc], lda
+				if ir+mr > m {
+					// Copy the last rows, zero-padded, so the kernel reads no
+					// row past A.
+					if aEdge == nil {
+						aEdge = make([]float32, mr*blockK)
+					}
+					clear(aEdge)
+					for r := ir; r < m; r++ {
+						copy(aEdge[(r-ir)*kc:(r-ir+1)*kc], a[r*lda+pc:r*lda+pc+kc])
+					}
+					ap, ldA = &aEdge[0], kc
+				}
+				rows := min(mr, m-ir)
+				for jr := 0; jr < nc; jr += nr {
+					bp := &panel[jr*kc]
+					cols := min(nr, nc-jr)
+					if rows == mr && cols == nr {
+						kr.micro(kc, ap, ldA, bp, &c[ir*ldc+jc+jr], ldc, alpha, bet)
+						continue
+					}
+					kr.micro(kc, ap, ldA, bp, &tile[0], nr, alpha, 0)
+					for r := range rows {
+						cr := c[(ir+r)*ldc+jc+jr : (ir+r)*ldc+jc+jr+cols]
+						tr := tile[r*nr : r*nr+cols]
+						if bet == 0 {
+							copy(cr, tr)
+							continue
+						}
+						for j := range cr {
+							cr[j] = bet*cr[j] + tr[j]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into panel as strips of nr
+// columns: strip s holds, for each of the kc steps, nr consecutive floats
+// (zeros past column nc).
+func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32) {
+	for s := 0; s < nc; s += nr {
+		dst := panel[s*kc : (s+nr)*kc]
+		cols := min(nr, nc-s)
+		if cols < nr {
+			clear(dst)
+		}
+		if transB {
+			// B is [n,k]: column j of op(B) is row j of B, contiguous in k.
+			for j := range cols {
+				src := b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
+				for p, v := range src {
+					dst[p*nr+j] = v
+				}
+			}
+			continue
+		}
+		for p := range kc {
+			row := b[(pc+p)*ldb+jc+s : (pc+p)*ldb+jc+s+cols]
+			copy(dst[p*nr:p*nr+cols], row)
+		}
+	}
+}
+
+// gemm4x8Go is the portable microkernel (mr 4, nr 8).
+func gemm4x8Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32) {
+	const mr, nr = 4, 8
+	as := unsafe.Slice(a, (mr-1)*lda+kc)
+	bs := unsafe.Slice(b, kc*nr)
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	var acc [mr][nr]float32
+	for p := range kc {
+		bp := bs[p*nr : p*nr+nr]
+		for r := range mr {
+			x := as[r*lda+p]
+			ar := &acc[r]
+			for j, v := range bp {
+				ar[j] += x * v
+			}
+		}
+	}
+	for r := range mr {
+		row := cs[r*ldc : r*ldc+nr]
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * acc[r][j]
+			} else {
+				row[j] = alpha*acc[r][j] + beta*row[j]
+			}
+		}
+	}
+}
+
+func genericKernels() *Kernels {
+	return &Kernels{
+		isa:       Generic,
+		micro:     gemm4x8Go,
+		mr:        4,
+		nr:        8,
+		swiglu:    swigluGo,
+		expSubSum: expSubSumGo,
+	}
+}
