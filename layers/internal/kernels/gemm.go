@@ -21,12 +21,21 @@ type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, out *float3
 const (
 	blockK = 256
 	blockN = 1024
+	// dotBlockBytes of x rows stay in L2 while the 4-row strips of w (in L1)
+	// pass over them.
+	dotBlockBytes = 1 << 20
 )
 
-var panelPool = sync.Pool{New: func() any {
-	s := make([]float32, blockK*(blockN+32))
-	return &s
-}}
+var (
+	panelPool = sync.Pool{New: func() any {
+		s := make([]float32, blockK*(blockN+32))
+		return &s
+	}}
+	stripPool = sync.Pool{New: func() any {
+		s := make([]float32, 12*(blockK+16))
+		return &s
+	}}
+)
 
 // Sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] (row
 // stride lda) and C [m,n] (row stride ldc); op(B) is Bᵀ when transB (B
@@ -66,17 +75,21 @@ func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float3
 	checkLen("w", w, n, k, k)
 	checkLen("y", y, m, n, ldy)
 	n4 := n &^ 3
-	mt := m - m%kr.dotRows
 	var tile [16]float32
-	for j := 0; j < n4; j += 4 {
-		wj := &w[j*k]
-		for i := 0; i < mt; i += kr.dotRows {
-			kr.dot(k, &x[i*k], k, wj, k, &tile[0])
-			addTile(tile[:], kr.dotRows, y[i*ldy+j:], ldy, beta)
-		}
-		for i := mt; i < m; i++ {
-			kr.dot1(k, &x[i*k], k, wj, k, &tile[0])
-			addTile(tile[:], 1, y[i*ldy+j:], ldy, beta)
+	block := max(kr.dotRows, dotBlockBytes/(4*k)/kr.dotRows*kr.dotRows)
+	for i0 := 0; i0 < m; i0 += block {
+		i1 := min(m, i0+block)
+		mt := i0 + (i1-i0)/kr.dotRows*kr.dotRows
+		for j := 0; j < n4; j += 4 {
+			wj := &w[j*k]
+			for i := i0; i < mt; i += kr.dotRows {
+				kr.dot(k, &x[i*k], k, wj, k, &tile[0])
+				addTile(tile[:], kr.dotRows, y[i*ldy+j:], ldy, beta)
+			}
+			for i := mt; i < i1; i++ {
+				kr.dot1(k, &x[i*k], k, wj, k, &tile[0])
+				addTile(tile[:], 1, y[i*ldy+j:], ldy, beta)
+			}
 		}
 	}
 	if n4 < n {
@@ -130,7 +143,13 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 	panel := *pp
 	var tileBuf [12 * 32]float32 // ≥ mr·nr of every kernel
 	tile := tileBuf[:mr*nr]
-	var aEdge []float32
+	// Each mr-row strip of A is copied (rows of stride lda = kc+16) before
+	// use: rows of a wide A lie 4 KiB apart or more, which puts all of them
+	// in the same L1 sets; the copy also zero-pads the last strip.
+	const ldA = blockK + 16
+	ap := stripPool.Get().(*[]float32)
+	defer stripPool.Put(ap)
+	aStrip := (*ap)[:mr*ldA]
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
@@ -141,28 +160,23 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 				bet = 1
 			}
 			for ir := 0; ir < m; ir += mr {
-				ap, ldA := &a[ir*lda+pc], lda
-				if ir+mr > m {
-					// Copy the last rows, zero-padded, so the kernel reads no
-					// row past A.
-					if aEdge == nil {
-						aEdge = make([]float32, mr*blockK)
+				for r := range mr {
+					dst := aStrip[r*ldA : r*ldA+kc]
+					if ir+r < m {
+						copy(dst, a[(ir+r)*lda+pc:])
+					} else {
+						clear(dst)
 					}
-					clear(aEdge)
-					for r := ir; r < m; r++ {
-						copy(aEdge[(r-ir)*kc:(r-ir+1)*kc], a[r*lda+pc:r*lda+pc+kc])
-					}
-					ap, ldA = &aEdge[0], kc
 				}
 				rows := min(mr, m-ir)
 				for jr := 0; jr < nc; jr += nr {
 					bp := &panel[jr*kc]
 					cols := min(nr, nc-jr)
 					if rows == mr && cols == nr {
-						kr.micro(kc, ap, ldA, bp, &c[ir*ldc+jc+jr], ldc, alpha, bet)
+						kr.micro(kc, &aStrip[0], ldA, bp, &c[ir*ldc+jc+jr], ldc, alpha, bet)
 						continue
 					}
-					kr.micro(kc, ap, ldA, bp, &tile[0], nr, alpha, 0)
+					kr.micro(kc, &aStrip[0], ldA, bp, &tile[0], nr, alpha, 0)
 					for r := range rows {
 						cr := c[(ir+r)*ldc+jc+jr : (ir+r)*ldc+jc+jr+cols]
 						tr := tile[r*nr : r*nr+cols]
@@ -192,10 +206,15 @@ func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float3
 		}
 		if transB {
 			// B is [n,k]: column j of op(B) is row j of B, contiguous in k.
+			// Stores in order, loads from the nr rows (which stay in L1).
+			var rows [32][]float32
 			for j := range cols {
-				src := b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
-				for p, v := range src {
-					dst[p*nr+j] = v
+				rows[j] = b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
+			}
+			for p := range kc {
+				d := dst[p*nr : p*nr+cols]
+				for j := range d {
+					d[j] = rows[j][p]
 				}
 			}
 			continue

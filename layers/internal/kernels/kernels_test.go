@@ -132,7 +132,11 @@ func TestSgemmNT(t *testing.T) {
 	for _, kr := range every(t) {
 		for _, m := range []int{1, 2, 3, 4, 5, 7, 31, 48, 49, 70} {
 			for _, n := range []int{1, 4, 7, 16, 17} {
-				for _, k := range []int{8, 40, 64, 100} {
+				ks := []int{8, 40, 64, 100}
+				if m == 49 && n == 7 {
+					ks = append(ks, 16384) // rows split into several L2 blocks
+				}
+				for _, k := range ks {
 					for _, beta := range []float32{0, 1} {
 						name := fmt.Sprintf("%v/%dx%dx%d/beta=%v", kr.ISA(), m, n, k, beta)
 						ldy := n + 3
@@ -153,14 +157,16 @@ func TestSgemmNT(t *testing.T) {
 						}
 						for i := range m {
 							for j := range n {
-								s := 0.0
+								s, abs := 0.0, 0.0
 								for l := range k {
 									s += float64(x[i*k+l]) * float64(w[j*k+l])
+									abs += math.Abs(float64(x[i*k+l]) * float64(w[j*k+l]))
 								}
 								if beta != 0 {
 									s += float64(y0[i*ldy+j])
 								}
-								if !near(y[i*ldy+j], s, 1e-5*(1+math.Abs(s))) {
+								// float32 sums: the error grows with Σ|terms|.
+								if !near(y[i*ldy+j], s, 1e-6*(1+abs+math.Abs(s))) {
 									t.Fatalf("%s: y[%d,%d] = %v, want %v", name, i, j, y[i*ldy+j], s)
 								}
 							}
