@@ -18,12 +18,10 @@
 // place. Graphs sharing a Runtime must therefore run one at a time.
 //
 // Matrix products call sgemm with the transposed-B flag on the [out, in]
-// weights (never copied): OpenBLAS through cgo (single-threaded; the ops
-// split work across goroutines themselves), plus an AVX2/FMA kernel for
-// products with few rows, where OpenBLAS would spend as long packing the
-// weights as multiplying; with the purego build tag or CGO_ENABLED=0, gonum's
-// pure-Go sgemm. SwiGLU and the attention softmax are vectorized C under cgo
-// and plain Go otherwise.
+// weights (never copied). sgemm, SwiGLU and the attention softmax are the
+// kernels of layers/internal/kernels, single-threaded (the ops split work
+// across goroutines themselves): Go assembly picked by CPU features on
+// amd64, portable Go elsewhere and with the purego build tag.
 //
 // Attention never holds a T×T matrix: per (sequence, head, block of 64
 // queries) it computes the scores against the keys the block can see, adds

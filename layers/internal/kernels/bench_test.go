@@ -123,3 +123,18 @@ func BenchmarkSmallRows(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmNTBF16 is SgemmNT with bfloat16 weights (VDPBF16PS tiles
+// where the CPU has AVX512_BF16), rounding of x included.
+func BenchmarkSgemmNTBF16(b *testing.B) {
+	kr := Best
+	for _, s := range [][3]int{{32, 1536, 1024}, {256, 1536, 1024}} {
+		m, n, k := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%v/bf16=%v/%dx%dx%d", kr.ISA(), kr.dotBF16 != nil, m, n, k), func(b *testing.B) {
+			x, y := fill(m*k), fill(m*n)
+			w := make([]uint16, n*k)
+			ToBF16(w, fill(n*k))
+			gflops(b, 2*float64(m*n*k), func() { kr.SgemmNTBF16(m, n, k, x, w, 0, y, n) })
+		})
+	}
+}

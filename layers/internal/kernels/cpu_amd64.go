@@ -31,6 +31,9 @@ func newKernels(isa ISA) *Kernels {
 		// Measured on one core: the dot tiles beat packing up to ~256 rows.
 		k.smallRows = 256
 		k.swiglu, k.expSubSum = swigluVec, expSubSumVec
+		if cpu.X86.HasAVX512BF16 {
+			k.dotBF16 = dotBF16x4x4AVX512
+		}
 	}
 	return k
 }
@@ -51,6 +54,9 @@ func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
 
 //go:noescape
 func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+
+//go:noescape
+func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)

@@ -15,6 +15,9 @@ type microKernel func(kc int, a *float32, lda int, b *float32, c *float32, ldc i
 // tile, k a positive multiple of the kernel's dotK.
 type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
 
+// bf16DotKernel is dotKernel for bfloat16 x and w (k a multiple of 32).
+type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)
+
 // Blocking: a kc×nc panel of packed B (1 MiB) stays in L2 while every
 // mr-row strip of A (mr×kc, at most 12 KiB) is multiplied against it from
 // L1.

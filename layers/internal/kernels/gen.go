@@ -30,6 +30,7 @@ func main() {
 	dotAVX512x4x4()
 	dotAVX2(2)
 	dotAVX2(1)
+	dotBF16x4x4()
 	expConstants()
 	swiglu()
 	expSubSum()
@@ -393,6 +394,72 @@ func expSubSum() {
 	p("\tVHADDPS X4, X4, X4")
 	p("\tVHADDPS X4, X4, X4")
 	p("\tMOVSS X4, ret+24(FP)")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// vdpbf16ps encodes VDPBF16PS zmm[dst], zmm[src1], zmm[src2] (dst.fp32[i]
+// += src1.bf16[2i]·src2.bf16[2i] + src1.bf16[2i+1]·src2.bf16[2i+1]), which
+// the Go assembler has no mnemonic for: EVEX.512.F3.0F38.W0 52 /r.
+func vdpbf16ps(dst, src1, src2 int) string {
+	inv := func(bit int) byte { return byte(1 ^ bit) }
+	// P0: R̄ X̄ B̄ R̄' 0 0 m1 m0 (map 0F38 = 10); X̄ extends rm bit 4 for a register.
+	p0 := inv(dst>>3&1)<<7 | inv(src2>>4&1)<<6 | inv(src2>>3&1)<<5 | inv(dst>>4&1)<<4 | 0b10
+	// P1: W=0, v̄3..v̄0 (src1 inverted), 1, pp (F3 = 10).
+	p1 := byte(^src1&0xf)<<3 | 1<<2 | 0b10
+	// P2: z=0, L'L = 10 (512 bits), b=0, V̄' (src1 bit 4 inverted), aaa=000.
+	p2 := byte(0b10)<<5 | inv(src1>>4&1)<<3
+	modrm := byte(0b11)<<6 | byte(dst&7)<<3 | byte(src2&7)
+	return fmt.Sprintf("BYTE $0x62; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x52; BYTE $0x%02x // VDPBF16PS Z%d, Z%d, Z%d",
+		p0, p1, p2, modrm, src2, src1, dst)
+}
+
+// dotBF16x4x4 is dot4x4AVX512 for bfloat16 inputs (x and w as uint16
+// bf16, k a positive multiple of 32): VDPBF16PS does two multiply-adds per
+// fp32 lane, so 32 products per instruction, accumulated in fp32.
+func dotBF16x4x4() {
+	name := "dotBF16x4x4AVX512"
+	p("// func %s(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tSHRQ $5, CX")
+	p("\tMOVQ x+8(FP), SI")
+	p("\tMOVQ ldx+16(FP), R8")
+	p("\tSHLQ $1, R8")
+	p("\tLEAQ (R8)(R8*2), R9")
+	p("\tMOVQ w+24(FP), DI")
+	p("\tMOVQ ldw+32(FP), R10")
+	p("\tSHLQ $1, R10")
+	p("\tLEAQ (R10)(R10*2), R11")
+	for i := range 16 {
+		p("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	p("%s_loop:", name)
+	for c := range 4 {
+		p("\tVMOVDQU32 %s, Z%d", rows4("DI", "R10", "R11", c), 16+c)
+	}
+	for r := range 4 {
+		p("\tVMOVDQU32 %s, Z%d", rows4("SI", "R8", "R9", r), 20+r)
+	}
+	for r := range 4 {
+		for c := range 4 {
+			p("\t%s", vdpbf16ps(r*4+c, 20+r, 16+c))
+		}
+	}
+	p("\tADDQ $64, SI")
+	p("\tADDQ $64, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	for i := range 16 {
+		p("\tVEXTRACTF64X4 $1, Z%d, Y16", i)
+		p("\tVADDPS Y16, Y%d, Y%d", i, i)
+	}
+	p("\tMOVQ out+40(FP), DI")
+	reduce8(0, 0)
+	reduce8(8, 8)
+	p("\tVMOVUPS Y0, (DI)")
+	p("\tVMOVUPS Y8, 32(DI)")
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")

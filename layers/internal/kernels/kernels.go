@@ -44,6 +44,9 @@ type Kernels struct {
 	dotK    int
 	// dot1 is the 1×4 tile for the rows left over by dot.
 	dot1 dotKernel
+	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
+	// AVX512_BF16.
+	dotBF16 bf16DotKernel
 	// smallRows is the row count up to which SgemmNT uses the dot tiles
 	// instead of packing the weights.
 	smallRows int
