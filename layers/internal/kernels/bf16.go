@@ -54,8 +54,7 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 		m4 := m &^ 3
 		for ; j+4 <= n; j += 4 {
 			for i := 0; i < m4; i += 4 {
-				kr.dotBF16(k, &xb[i*k], k, &w[j*k], k, &tile[0])
-				addTile(tile[:], 4, y[i*ldy+j:], ldy, beta)
+				kr.dotBF16(k, &xb[i*k], k, &w[j*k], k, &y[i*ldy+j], ldy, beta)
 			}
 			for i := m4; i < m; i++ {
 				for c := range 4 {

@@ -47,16 +47,16 @@ func gemm12x32AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc in
 func gemm6x16AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func dot4x4AVX512(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+func dot4x4AVX512(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
 
 //go:noescape
-func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
 
 //go:noescape
-func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
 
 //go:noescape
-func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)
+func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)

@@ -11,12 +11,13 @@ import (
 // floats), C has row stride ldc. beta == 0 writes C without reading it.
 type microKernel func(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
-// dotKernel sets out[r·4+c] = Σ_{l<k} x[r·ldx+l]·w[c·ldw+l] for a rows×4
-// tile, k a positive multiple of the kernel's dotK.
-type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
+// dotKernel sets y[r·ldy+c] = beta·y + Σ_{l<k} x[r·ldx+l]·w[c·ldw+l] for
+// a rows×4 tile, k a positive multiple of the kernel's dotK; beta == 0 does
+// not read y.
+type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
 
 // bf16DotKernel is dotKernel for bfloat16 x and w (k a multiple of 32).
-type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)
+type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
 
 // Blocking: a kc×nc panel of packed B (1 MiB) stays in L2 while every
 // mr-row strip of A (mr×kc, at most 12 KiB) is multiplied against it from
@@ -78,7 +79,6 @@ func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float3
 	checkLen("w", w, n, k, k)
 	checkLen("y", y, m, n, ldy)
 	n4 := n &^ 3
-	var tile [16]float32
 	block := max(kr.dotRows, dotBlockBytes/(4*k)/kr.dotRows*kr.dotRows)
 	for i0 := 0; i0 < m; i0 += block {
 		i1 := min(m, i0+block)
@@ -86,12 +86,10 @@ func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float3
 		for j := 0; j < n4; j += 4 {
 			wj := &w[j*k]
 			for i := i0; i < mt; i += kr.dotRows {
-				kr.dot(k, &x[i*k], k, wj, k, &tile[0])
-				addTile(tile[:], kr.dotRows, y[i*ldy+j:], ldy, beta)
+				kr.dot(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
 			}
 			for i := mt; i < i1; i++ {
-				kr.dot1(k, &x[i*k], k, wj, k, &tile[0])
-				addTile(tile[:], 1, y[i*ldy+j:], ldy, beta)
+				kr.dot1(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
 			}
 		}
 	}

@@ -166,13 +166,40 @@ func reduce8(r0 int, dst int) {
 	p("\tVADDPS %s, %s, Y%d", y(2), y(1), dst)
 }
 
-// dotAVX512x4x4 writes out[r·4+c] = Σ_l x[r·ldx+l]·w[c·ldw+l] for a 4×4
+// storeRows writes the 4 sums of each register to a row of y (stride ldy):
+// y = sums when beta is ±0 (y not read), else beta·y + sums. Returns.
+func storeRows(name string, regs ...string) {
+	p("\tMOVQ y+40(FP), DI")
+	p("\tMOVQ ldy+48(FP), SI")
+	p("\tSHLQ $2, SI")
+	p("\tMOVL beta+56(FP), AX")
+	p("\tTESTL $0x7fffffff, AX")
+	p("\tJZ %s_overwrite", name)
+	p("\tVBROADCASTSS beta+56(FP), X15")
+	for _, r := range regs {
+		p("\tVMULPS (DI), X15, X14")
+		p("\tVADDPS X14, %s, %s", r, r)
+		p("\tVMOVUPS %s, (DI)", r)
+		p("\tADDQ SI, DI")
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("%s_overwrite:", name)
+	for _, r := range regs {
+		p("\tVMOVUPS %s, (DI)", r)
+		p("\tADDQ SI, DI")
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// dotAVX512x4x4 sets y[r·ldy+c] = beta·y + Σ_l x[r·ldx+l]·w[c·ldw+l] for a 4×4
 // tile, k a positive multiple of 16: 16 zmm accumulators along k, 8 loads
 // per 16 FMAs, then one horizontal reduction per tile.
 func dotAVX512x4x4() {
 	name := "dot4x4AVX512"
-	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, out *float32)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-60", name)
 	p("\tMOVQ k+0(FP), CX")
 	p("\tSHRQ $4, CX")
 	p("\tMOVQ x+8(FP), SI")
@@ -207,22 +234,20 @@ func dotAVX512x4x4() {
 		p("\tVEXTRACTF64X4 $1, Z%d, Y16", i)
 		p("\tVADDPS Y16, Y%d, Y%d", i, i)
 	}
-	p("\tMOVQ out+40(FP), DI")
 	reduce8(0, 0)
 	reduce8(8, 8)
-	p("\tVMOVUPS Y0, (DI)")
-	p("\tVMOVUPS Y8, 32(DI)")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	p("\tVEXTRACTF128 $1, Y0, X1")
+	p("\tVEXTRACTF128 $1, Y8, X9")
+	storeRows(name, "X0", "X1", "X8", "X9")
 	p("")
 }
 
-// dotAVX2 writes out[r·4+c] = Σ_l x[r·ldx+l]·w[c·ldw+l] for an rows×4
+// dotAVX2 sets y[r·ldy+c] = beta·y + Σ_l x[r·ldx+l]·w[c·ldw+l] for a rows×4
 // tile (rows 1 or 2), k a positive multiple of 8.
 func dotAVX2(rows int) {
 	name := fmt.Sprintf("dot%dx4AVX2", rows)
-	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, out *float32)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-60", name)
 	p("\tMOVQ k+0(FP), CX")
 	p("\tSHRQ $3, CX")
 	p("\tMOVQ x+8(FP), SI")
@@ -249,20 +274,18 @@ func dotAVX2(rows int) {
 	p("\tADDQ $32, DI")
 	p("\tDECQ CX")
 	p("\tJNZ %s_loop", name)
-	p("\tMOVQ out+40(FP), DI")
 	if rows == 2 {
 		reduce8(0, 0)
-		p("\tVMOVUPS Y0, (DI)")
+		p("\tVEXTRACTF128 $1, Y0, X1")
+		storeRows(name, "X0", "X1")
 	} else {
 		p("\tVHADDPS Y1, Y0, Y0")
 		p("\tVHADDPS Y3, Y2, Y2")
 		p("\tVHADDPS Y2, Y0, Y0")
 		p("\tVEXTRACTF128 $1, Y0, X1")
 		p("\tVADDPS X1, X0, X0")
-		p("\tVMOVUPS X0, (DI)")
+		storeRows(name, "X0")
 	}
-	p("\tVZEROUPPER")
-	p("\tRET")
 	p("")
 }
 
@@ -420,8 +443,8 @@ func vdpbf16ps(dst, src1, src2 int) string {
 // fp32 lane, so 32 products per instruction, accumulated in fp32.
 func dotBF16x4x4() {
 	name := "dotBF16x4x4AVX512"
-	p("// func %s(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	p("// func %s(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-60", name)
 	p("\tMOVQ k+0(FP), CX")
 	p("\tSHRQ $5, CX")
 	p("\tMOVQ x+8(FP), SI")
@@ -455,12 +478,10 @@ func dotBF16x4x4() {
 		p("\tVEXTRACTF64X4 $1, Z%d, Y16", i)
 		p("\tVADDPS Y16, Y%d, Y%d", i, i)
 	}
-	p("\tMOVQ out+40(FP), DI")
 	reduce8(0, 0)
 	reduce8(8, 8)
-	p("\tVMOVUPS Y0, (DI)")
-	p("\tVMOVUPS Y8, 32(DI)")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	p("\tVEXTRACTF128 $1, Y0, X1")
+	p("\tVEXTRACTF128 $1, Y8, X9")
+	storeRows(name, "X0", "X1", "X8", "X9")
 	p("")
 }

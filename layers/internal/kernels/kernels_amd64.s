@@ -382,8 +382,8 @@ gemm6x16AVX2_overwrite:
 	VZEROUPPER
 	RET
 
-// func dot4x4AVX512(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
-TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48
+// func dot4x4AVX512(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
 	SHRQ $4, CX
 	MOVQ x+8(FP), SI
@@ -471,7 +471,6 @@ dot4x4AVX512_loop:
 	VADDPS Y16, Y14, Y14
 	VEXTRACTF64X4 $1, Z15, Y16
 	VADDPS Y16, Y15, Y15
-	MOVQ out+40(FP), DI
 	VHADDPS Y1, Y0, Y0
 	VHADDPS Y3, Y2, Y2
 	VHADDPS Y5, Y4, Y4
@@ -490,13 +489,47 @@ dot4x4AVX512_loop:
 	VPERM2F128 $0x20, Y12, Y8, Y9
 	VPERM2F128 $0x31, Y12, Y8, Y10
 	VADDPS Y10, Y9, Y8
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y8, 32(DI)
+	VEXTRACTF128 $1, Y0, X1
+	VEXTRACTF128 $1, Y8, X9
+	MOVQ y+40(FP), DI
+	MOVQ ldy+48(FP), SI
+	SHLQ $2, SI
+	MOVL beta+56(FP), AX
+	TESTL $0x7fffffff, AX
+	JZ dot4x4AVX512_overwrite
+	VBROADCASTSS beta+56(FP), X15
+	VMULPS (DI), X15, X14
+	VADDPS X14, X0, X0
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X1, X1
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X8, X8
+	VMOVUPS X8, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X9, X9
+	VMOVUPS X9, (DI)
+	ADDQ SI, DI
+	VZEROUPPER
+	RET
+dot4x4AVX512_overwrite:
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
+	VMOVUPS X8, (DI)
+	ADDQ SI, DI
+	VMOVUPS X9, (DI)
+	ADDQ SI, DI
 	VZEROUPPER
 	RET
 
-// func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
-TEXT ·dot2x4AVX2(SB), NOSPLIT, $0-48
+// func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+TEXT ·dot2x4AVX2(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
 	SHRQ $3, CX
 	MOVQ x+8(FP), SI
@@ -533,7 +566,6 @@ dot2x4AVX2_loop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ dot2x4AVX2_loop
-	MOVQ out+40(FP), DI
 	VHADDPS Y1, Y0, Y0
 	VHADDPS Y3, Y2, Y2
 	VHADDPS Y5, Y4, Y4
@@ -543,12 +575,34 @@ dot2x4AVX2_loop:
 	VPERM2F128 $0x20, Y4, Y0, Y1
 	VPERM2F128 $0x31, Y4, Y0, Y2
 	VADDPS Y2, Y1, Y0
-	VMOVUPS Y0, (DI)
+	VEXTRACTF128 $1, Y0, X1
+	MOVQ y+40(FP), DI
+	MOVQ ldy+48(FP), SI
+	SHLQ $2, SI
+	MOVL beta+56(FP), AX
+	TESTL $0x7fffffff, AX
+	JZ dot2x4AVX2_overwrite
+	VBROADCASTSS beta+56(FP), X15
+	VMULPS (DI), X15, X14
+	VADDPS X14, X0, X0
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X1, X1
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
+	VZEROUPPER
+	RET
+dot2x4AVX2_overwrite:
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
 	VZEROUPPER
 	RET
 
-// func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, out *float32)
-TEXT ·dot1x4AVX2(SB), NOSPLIT, $0-48
+// func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+TEXT ·dot1x4AVX2(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
 	SHRQ $3, CX
 	MOVQ x+8(FP), SI
@@ -576,18 +630,32 @@ dot1x4AVX2_loop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ dot1x4AVX2_loop
-	MOVQ out+40(FP), DI
 	VHADDPS Y1, Y0, Y0
 	VHADDPS Y3, Y2, Y2
 	VHADDPS Y2, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
+	MOVQ y+40(FP), DI
+	MOVQ ldy+48(FP), SI
+	SHLQ $2, SI
+	MOVL beta+56(FP), AX
+	TESTL $0x7fffffff, AX
+	JZ dot1x4AVX2_overwrite
+	VBROADCASTSS beta+56(FP), X15
+	VMULPS (DI), X15, X14
+	VADDPS X14, X0, X0
 	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VZEROUPPER
+	RET
+dot1x4AVX2_overwrite:
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
 	VZEROUPPER
 	RET
 
-// func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, out *float32)
-TEXT ·dotBF16x4x4AVX512(SB), NOSPLIT, $0-48
+// func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
+TEXT ·dotBF16x4x4AVX512(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
 	SHRQ $5, CX
 	MOVQ x+8(FP), SI
@@ -675,7 +743,6 @@ dotBF16x4x4AVX512_loop:
 	VADDPS Y16, Y14, Y14
 	VEXTRACTF64X4 $1, Z15, Y16
 	VADDPS Y16, Y15, Y15
-	MOVQ out+40(FP), DI
 	VHADDPS Y1, Y0, Y0
 	VHADDPS Y3, Y2, Y2
 	VHADDPS Y5, Y4, Y4
@@ -694,8 +761,42 @@ dotBF16x4x4AVX512_loop:
 	VPERM2F128 $0x20, Y12, Y8, Y9
 	VPERM2F128 $0x31, Y12, Y8, Y10
 	VADDPS Y10, Y9, Y8
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y8, 32(DI)
+	VEXTRACTF128 $1, Y0, X1
+	VEXTRACTF128 $1, Y8, X9
+	MOVQ y+40(FP), DI
+	MOVQ ldy+48(FP), SI
+	SHLQ $2, SI
+	MOVL beta+56(FP), AX
+	TESTL $0x7fffffff, AX
+	JZ dotBF16x4x4AVX512_overwrite
+	VBROADCASTSS beta+56(FP), X15
+	VMULPS (DI), X15, X14
+	VADDPS X14, X0, X0
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X1, X1
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X8, X8
+	VMOVUPS X8, (DI)
+	ADDQ SI, DI
+	VMULPS (DI), X15, X14
+	VADDPS X14, X9, X9
+	VMOVUPS X9, (DI)
+	ADDQ SI, DI
+	VZEROUPPER
+	RET
+dotBF16x4x4AVX512_overwrite:
+	VMOVUPS X0, (DI)
+	ADDQ SI, DI
+	VMOVUPS X1, (DI)
+	ADDQ SI, DI
+	VMOVUPS X8, (DI)
+	ADDQ SI, DI
+	VMOVUPS X9, (DI)
+	ADDQ SI, DI
 	VZEROUPPER
 	RET
 
