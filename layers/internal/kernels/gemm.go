@@ -227,24 +227,41 @@ func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float3
 	}
 }
 
-// gemm4x8Go is the portable microkernel (mr 4, nr 8).
-func gemm4x8Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32) {
-	const mr, nr = 4, 8
-	as := unsafe.Slice(a, (mr-1)*lda+kc)
+// gemm4x4Go is the portable microkernel (mr 4, nr 4). The 16 sums are
+// separate variables so the compiler keeps them in registers.
+func gemm4x4Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32) {
+	const nr = 4
+	as := unsafe.Slice(a, 3*lda+kc)
 	bs := unsafe.Slice(b, kc*nr)
-	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
-	var acc [mr][nr]float32
+	cs := unsafe.Slice(c, 3*ldc+nr)
+	a0, a1, a2, a3 := as[:kc], as[lda:lda+kc], as[2*lda:2*lda+kc], as[3*lda:3*lda+kc]
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	for p := range kc {
-		bp := bs[p*nr : p*nr+nr]
-		for r := range mr {
-			x := as[r*lda+p]
-			ar := &acc[r]
-			for j, v := range bp {
-				ar[j] += x * v
-			}
-		}
+		bp := bs[p*nr : p*nr+nr : p*nr+nr]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		x := a0[p]
+		c00 += x * b0
+		c01 += x * b1
+		c02 += x * b2
+		c03 += x * b3
+		x = a1[p]
+		c10 += x * b0
+		c11 += x * b1
+		c12 += x * b2
+		c13 += x * b3
+		x = a2[p]
+		c20 += x * b0
+		c21 += x * b1
+		c22 += x * b2
+		c23 += x * b3
+		x = a3[p]
+		c30 += x * b0
+		c31 += x * b1
+		c32 += x * b2
+		c33 += x * b3
 	}
-	for r := range mr {
+	acc := [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
+	for r := range 4 {
 		row := cs[r*ldc : r*ldc+nr]
 		for j := range row {
 			if beta == 0 {
@@ -259,9 +276,9 @@ func gemm4x8Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alp
 func genericKernels() *Kernels {
 	return &Kernels{
 		isa:       Generic,
-		micro:     gemm4x8Go,
+		micro:     gemm4x4Go,
 		mr:        4,
-		nr:        8,
+		nr:        4,
 		swiglu:    swigluGo,
 		expSubSum: expSubSumGo,
 	}
