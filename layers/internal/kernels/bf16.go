@@ -48,7 +48,7 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 	}
 	xb := (*pb)[:m*k]
 	ToBF16(xb, x[:m*k])
-	var tile [16]float32
+	var tile [4]float32
 	j := 0
 	if kr.dotBF16 != nil && k > 0 && k%32 == 0 {
 		m4 := m &^ 3

@@ -30,16 +30,20 @@ const (
 	dotBlockBytes = 1 << 20
 )
 
-var (
-	panelPool = sync.Pool{New: func() any {
-		s := make([]float32, blockK*(blockN+32))
-		return &s
-	}}
-	stripPool = sync.Pool{New: func() any {
-		s := make([]float32, 12*(blockK+16))
-		return &s
-	}}
-)
+// scratch is the per-call working memory of gemm, pooled so that a steady
+// stream of calls allocates nothing.
+type scratch struct {
+	panel []float32        // packed B: blockK × (blockN rounded up to nr)
+	strip []float32        // one mr-row strip of A, rows of stride blockK+16
+	tile  [12 * 32]float32 // an edge tile (≥ mr·nr of every kernel)
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{
+		panel: make([]float32, blockK*(blockN+32)),
+		strip: make([]float32, 12*(blockK+16)),
+	}
+}}
 
 // Sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] (row
 // stride lda) and C [m,n] (row stride ldc); op(B) is Bᵀ when transB (B
@@ -139,18 +143,15 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // tile. The first k block applies beta, the others accumulate.
 func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kr.mr, kr.nr
-	pp := panelPool.Get().(*[]float32)
-	defer panelPool.Put(pp)
-	panel := *pp
-	var tileBuf [12 * 32]float32 // ≥ mr·nr of every kernel
-	tile := tileBuf[:mr*nr]
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	panel := sc.panel
+	tile := sc.tile[:mr*nr]
 	// Each mr-row strip of A is copied (rows of stride lda = kc+16) before
 	// use: rows of a wide A lie 4 KiB apart or more, which puts all of them
 	// in the same L1 sets; the copy also zero-pads the last strip.
 	const ldA = blockK + 16
-	ap := stripPool.Get().(*[]float32)
-	defer stripPool.Put(ap)
-	aStrip := (*ap)[:mr*ldA]
+	aStrip := sc.strip[:mr*ldA]
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
