@@ -147,7 +147,7 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 	defer scratchPool.Put(sc)
 	panel := sc.panel
 	tile := sc.tile[:mr*nr]
-	// Each mr-row strip of A is copied (rows of stride lda = kc+16) before
+	// Each mr-row strip of A is copied (rows of stride blockK+16) before
 	// use: rows of a wide A lie 4 KiB apart or more, which puts all of them
 	// in the same L1 sets; the copy also zero-pads the last strip.
 	const ldA = blockK + 16
