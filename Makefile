@@ -2,6 +2,7 @@
 # `make test` runs every test in both builds (assembly kernels, and portable Go
 # with -tags purego).
 GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
