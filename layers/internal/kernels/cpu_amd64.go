@@ -97,3 +97,7 @@ func expSubSumVec(x []float32, mx float32) float32 {
 	}
 	return sum
 }
+
+func hasAVX512BF16() bool {
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16 && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+}
