@@ -50,6 +50,9 @@ type Options struct {
 	// fastest); a call with fewer sub-batches than cores spreads its ops
 	// over the free cores.
 	Workers int
+	// DType is the precision of the projection matrices (default Float32,
+	// exact); see BFloat16.
+	DType DType
 }
 
 // maxCachedGraphs bounds the compiled graphs each worker keeps.
@@ -67,6 +70,7 @@ type Model struct {
 	nworkers  int
 
 	store *weights.Store
+	dtype DType
 
 	workers chan *worker  // one per core
 	cores   chan struct{} // one token per core, taken by running sub-batches
@@ -156,6 +160,14 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
 		},
 	}
+	switch opt.DType {
+	case Float32:
+	case BFloat16:
+		bd.bf16 = store.BF16
+	default:
+		return nil, fmt.Errorf("graph: %v (choices: %s)", opt.DType, strings.Join(DTypeNames, ", "))
+	}
+	m.dtype = opt.DType
 	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
 		return nil, err
 	}
@@ -209,6 +221,17 @@ func (m *Model) Poolings() []Pooling { return slices.Clone(m.poolings) }
 
 // Dimensions is the length of the vectors Forward returns.
 func (m *Model) Dimensions() int { return m.cfg.Hidden * len(m.poolings) }
+
+// DType returns the precision of the projection matrices.
+func (m *Model) DType() DType { return m.dtype }
+
+// WeightMemory counts the bytes the model's parameters hold (embedding
+// tables excluded: they stay in the file's mapping).
+func (m *Model) WeightMemory() WeightMemory {
+	var wm WeightMemory
+	wm.addParams(reflect.ValueOf(m.arch))
+	return wm
+}
 
 // Threads returns the number of threads Forward uses.
 func (m *Model) Threads() int { return m.threads }
@@ -275,7 +298,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 // String describes the model briefly.
 func (m *Model) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName)
+	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s, dtype %v",
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName, m.dtype)
 	return b.String()
 }
