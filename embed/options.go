@@ -39,6 +39,7 @@ type settings struct {
 	normalize   bool
 	batchTokens int
 	threads     int
+	dtype       DType
 	progress    func(Progress)
 }
 
