@@ -69,6 +69,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
+	if s.pooling != "" {
+		st.Pooling = s.pooling
+	}
 	shape, err := readShape(dir)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ type settings struct {
 	normalize   bool
 	batchTokens int
 	threads     int
+	pooling     Pooling
 	progress    func(Progress)
 }
 
@@ -147,6 +148,22 @@ func WithBatchTokens(n int) Option { return func(s *settings) { s.batchTokens = 
 // WithThreads limits the number of cores the model uses (0 = all; a
 // negative number is an *OptionError from New).
 func WithThreads(n int) Option { return func(s *settings) { s.threads = n } }
+
+// WithPooling replaces the pooling of the model's 1_Pooling/config.json
+// (TEI's --pooling); see ParsePooling.
+func WithPooling(p Pooling) Option { return func(s *settings) { s.pooling = p } }
+
+// ParsePooling checks a pooling name: cls, mean or lasttoken (TEI's
+// last-token spelling "last_token" too).
+func ParsePooling(name string) (Pooling, error) {
+	switch name {
+	case string(PoolCLS), string(PoolMean), string(PoolLastToken):
+		return Pooling(name), nil
+	case "last_token", "last-token":
+		return PoolLastToken, nil
+	}
+	return "", fmt.Errorf("pooling %q: want cls, mean or lasttoken", name)
+}
 
 // WithProgress receives a Progress event after every batch of every call.
 func WithProgress(f func(Progress)) Option { return func(s *settings) { s.progress = f } }
