@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gembed-dev/gembed/embed"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
-	"github.com/gembed-dev/gembed/embed"
 	dto "github.com/prometheus/client_model/go"
 )
 
