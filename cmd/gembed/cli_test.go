@@ -140,9 +140,6 @@ func TestEmbedJSONL(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"text": s, "id": i})
 		in.Write(b)
 		in.WriteString("\n")
-		if i == 1 {
-			in.WriteString("\n") // blank lines are skipped
-		}
 	}
 	e, err := embed.New(model)
 	if err != nil {
@@ -187,7 +184,7 @@ func TestEmbedJSONL(t *testing.T) {
 					t.Fatalf("vector %d: cosine %v with the library", i, c)
 				}
 			}
-			if got := strings.Contains(r.stderr, "truncated: line 5"); got != tt.warned {
+			if got := strings.Contains(r.stderr, "truncated: line 4"); got != tt.warned {
 				t.Fatalf("truncation warning %v, stderr %q", got, r.stderr)
 			}
 		})
@@ -213,7 +210,8 @@ func TestEmbedErrors(t *testing.T) {
 		mentions []string
 	}{
 		{"not json", "{\"text\":\"a\"}\n{\"text\": oops}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 2"}},
-		{"no text field", "{\"text\":\"a\"}\n\n{\"txt\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 3", `"text"`}},
+		{"no text field", "{\"text\":\"a\"}\n{\"text\":\"c\"}\n{\"txt\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 3", `"text"`}},
+		{"blank line", "{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 2", "blank"}},
 		{"not an object", "[1]\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 1"}},
 		{"no truncate", "{\"text\":\"a\"}\n{\"text\":\"" + strings.Repeat("word ", 100) + "\"}\n",
 			[]string{"embed", "--model", model, "--format", "jsonl", "--max-length", "16", "--no-truncate"}, []string{"line 2", "tokens", "maximum length 16"}},
@@ -395,7 +393,7 @@ func TestServeAndSIGTERM(t *testing.T) {
 	defer cmd.Process.Kill()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/health")
+		resp, err := http.Get("http://" + addr + "/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -403,7 +401,7 @@ func TestServeAndSIGTERM(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %s", errb.String())
+			t.Fatalf("never ready: %s", errb.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -416,6 +414,29 @@ func TestServeAndSIGTERM(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(vecs) != 2 || len(vecs[0]) != 8 {
 		t.Fatalf("/embed: %d %v", resp.StatusCode, vecs)
+	}
+	// The served name is the model folder's name, never its path; another
+	// name is OpenAI's 404 model_not_found.
+	served := filepath.Base(model)
+	for _, tt := range []struct {
+		model  string
+		status int
+	}{{served, 200}, {"", 200}, {"text-embedding-3-small", 404}} {
+		resp, err := http.Post("http://"+addr+"/v1/embeddings", "application/json", strings.NewReader(`{"input":"a","model":"`+tt.model+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Model string `json:"model"`
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || (tt.status == 200 && body.Model != served) || (tt.status == 404 && body.Error.Code != "model_not_found") {
+			t.Fatalf("model %q: %d %+v (served name %q)", tt.model, resp.StatusCode, body, served)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error)
