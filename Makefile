@@ -6,7 +6,7 @@ FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build build-cgo build-purego install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean
+.PHONY: all build build-cgo build-purego install deps test test-cgo test-purego test-compat test-fullsize race vet fmt-check fuzz testdata bench clean
 
 all: build
 
@@ -31,7 +31,7 @@ build-purego:
 install: deps
 	@$(GO) install ./cmd/gembed || { echo "$(NOBLAS_HINT)" >&2; exit 1; }
 
-test: deps vet fmt-check test-cgo test-purego fuzz
+test: deps vet fmt-check test-cgo test-purego test-compat fuzz
 
 vet:
 	$(GO) vet $(PKGS)
@@ -42,6 +42,11 @@ fmt-check:
 
 test-cgo:
 	$(GO) test $(PKGS)
+
+# The server against official clients whose modules stay out of our go.mod
+# (the Ollama Go client): a module of its own under server/compattest.
+test-compat:
+	cd server/compattest && $(GO) vet ./... && $(GO) test ./...
 
 # The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
 test-purego:
