@@ -48,10 +48,12 @@ func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) {
 	if req.Truncate != nil {
 		p.noTruncate = !*req.Truncate
 	}
-	if !strings.EqualFold(req.TruncationDirection, "right") && req.TruncationDirection != "" {
-		fail(validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q is not supported (only \"Right\")", req.TruncationDirection))
+	left, aerr := parseDirection(req.TruncationDirection)
+	if aerr != nil {
+		fail(aerr)
 		return
 	}
+	p.leftTrunc = left
 	if req.PromptName != nil {
 		p.promptName = *req.PromptName
 	}

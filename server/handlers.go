@@ -276,8 +276,14 @@ func (s *Server) tokenize(ctx context.Context, e Embedder, p parsedRequest) ([]e
 			}
 			toks[i] = t
 		}
+	} else if p.leftTrunc {
+		toks, err = s.tokenizeLeft(ctx, e, p.texts, opt)
 	} else {
 		toks, err = e.Tokenize(ctx, p.texts, opt)
+	}
+	var given *apiError
+	if errors.As(err, &given) {
+		return nil, given
 	}
 	var tooLong *embed.TooLongError
 	var unknown *embed.UnknownPromptError

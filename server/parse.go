@@ -214,6 +214,7 @@ type parsedRequest struct {
 	promptName string
 	prompt     string
 	instr      string
+	leftTrunc  bool // TEI's "truncation_direction": "Left"
 }
 
 func parseOpenAI(body io.Reader) (parsedRequest, *apiError) { // for fuzzing
@@ -271,11 +272,11 @@ func (req teiRequest) parsed(autoTruncate bool) (parsedRequest, *apiError) {
 	if req.Truncate != nil {
 		p.noTruncate = !*req.Truncate
 	}
-	switch strings.ToLower(req.TruncationDirection) {
-	case "", "right":
-	default:
-		return p, validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q is not supported (only \"Right\")", req.TruncationDirection)
+	left, aerr := parseDirection(req.TruncationDirection)
+	if aerr != nil {
+		return p, aerr
 	}
+	p.leftTrunc = left
 	if req.Dimensions != nil {
 		if *req.Dimensions < 1 {
 			return p, validation(http.StatusUnprocessableEntity, "dimensions", "dimensions %d must be at least 1", *req.Dimensions)
@@ -289,4 +290,15 @@ func (req teiRequest) parsed(autoTruncate bool) (parsedRequest, *apiError) {
 		p.prompt = *req.Prompt
 	}
 	return p, nil
+}
+
+// parseDirection reads TEI's truncation_direction: "Right" (default) or "Left".
+func parseDirection(d string) (left bool, aerr *apiError) {
+	switch strings.ToLower(d) {
+	case "", "right":
+		return false, nil
+	case "left":
+		return true, nil
+	}
+	return false, validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q: want \"Right\" or \"Left\"", d)
 }

@@ -112,6 +112,7 @@ func (o *Options) defaults() {
 //	POST /v1/embeddings       OpenAI embeddings API (text or token-id inputs)
 //	GET  /v1/models, /v1/models/{id}
 //	POST /embed, /similarity  text-embeddings-inference (TEI)
+//	POST /tokenize, /decode   TEI, for embedders exposing their tokenizer (TokenizerSource)
 //	GET  /info                TEI's model info
 //	POST /api/embed, /api/embeddings  Ollama's embeddings APIs
 //	GET  /metrics             Prometheus metrics
@@ -145,6 +146,8 @@ func New(e Embedder, opt Options) *Server {
 	s.mux.HandleFunc("/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embed", s.instrument("/embed", s.handleTEI))
 	s.mux.HandleFunc("/similarity", s.instrument("/similarity", s.handleSimilarity))
+	s.mux.HandleFunc("/tokenize", s.instrument("/tokenize", s.handleTokenize))
+	s.mux.HandleFunc("/decode", s.instrument("/decode", s.handleDecode))
 	s.mux.HandleFunc("/api/embed", s.instrument("/api/embed", s.handleOllamaEmbed))
 	s.mux.HandleFunc("/api/embeddings", s.instrument("/api/embeddings", s.handleOllamaEmbeddings))
 	s.mux.HandleFunc("/info", s.handleInfo)
@@ -264,7 +267,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route " + r.URL.Path + " (" + routeList + ")"})
 }
 
-const routeList = "routes: POST /v1/embeddings, GET /v1/models, POST /embed, POST /similarity, POST /api/embed, POST /api/embeddings, GET /info, GET /health, GET /ready, GET /metrics"
+const routeList = "routes: POST /v1/embeddings, GET /v1/models, POST /embed, POST /similarity, POST /tokenize, POST /decode, POST /api/embed, POST /api/embeddings, GET /info, GET /health, GET /ready, GET /metrics"
 
 // handleOpenAINotFound keeps OpenAI's error object on every /v1/ answer:
 // the OpenAI clients parse it even for a wrong path.
