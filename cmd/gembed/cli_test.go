@@ -487,3 +487,82 @@ func TestServeBadLimits(t *testing.T) {
 		})
 	}
 }
+
+// serve's TEI-style flags reach the server: API key, served name, pooling,
+// auto-truncate, CORS, default prompt; and the model as the argument.
+func TestServeFlags(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	addr := freePort(t)
+	cmd := exec.Command(gembedBinary(t), "serve", model, "--addr", addr, "--api-key", "k3y", "--served-model-name", "my/name",
+		"--pooling", "mean", "--auto-truncate=false", "--cors-allow-origin", "https://app.example", "--default-prompt-name", "query")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/ready") // open without the key
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	do := func(method, path, key, body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		req.Header.Set("Origin", "https://app.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp, b.Bytes()
+	}
+	if resp, _ := do("POST", "/v1/embeddings", "", `{"input":"a"}`); resp.StatusCode != 401 {
+		t.Fatalf("no key: %d", resp.StatusCode)
+	}
+	resp, body := do("POST", "/v1/embeddings", "k3y", `{"input":"a","model":"my/name"}`)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"model":"my/name"`) || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("with key: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+	var info struct {
+		ModelID   string `json:"model_id"`
+		ModelType struct {
+			Embedding struct{ Pooling string } `json:"embedding"`
+		} `json:"model_type"`
+		AutoTruncate bool   `json:"auto_truncate"`
+		Build        string `json:"build"`
+	}
+	_, body = do("GET", "/info", "k3y", "")
+	if err := json.Unmarshal(body, &info); err != nil || info.ModelID != "my/name" || info.ModelType.Embedding.Pooling != "mean" ||
+		info.AutoTruncate || !strings.Contains(info.Build, buildName()) {
+		t.Fatalf("/info %s (%v)", body, err)
+	}
+	// The default prompt name applies to requests that name none.
+	e, err := embed.New(model, embed.WithPooling(embed.PoolMean))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	want, _ := e.EmbedDetailed(context.Background(), []string{"a"}, embed.EmbedOptions{PromptName: "query"})
+	_, body = do("POST", "/embed", "k3y", `{"inputs":"a"}`)
+	var got [][]float32
+	if err := json.Unmarshal(body, &got); err != nil || len(got) != 1 || !(embed.Cosine(got[0], want.Embeddings[0]) > 0.99999) {
+		t.Fatalf("/embed %s: not the query-prompted mean-pooled vector (%v)", body, err)
+	}
+	if resp, _ := do("POST", "/embed", "k3y", `{"inputs":"`+strings.Repeat("word ", 9000)+`"}`); resp.StatusCode != 413 {
+		t.Fatalf("--auto-truncate=false: a too-long input got %d", resp.StatusCode)
+	}
+}
