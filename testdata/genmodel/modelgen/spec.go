@@ -50,6 +50,8 @@ type Spec struct {
 	// Encoder, for Arch "bert" and "roberta", is the sentence-transformers
 	// pipeline; nil for the decoders.
 	Encoder *Encoder
+	// Rotary, for the rotary encoder families, holds their own fields.
+	Rotary *Rotary
 }
 
 // Tiny returns the small test model of an architecture ("qwen3" or "qwen2"),
@@ -88,7 +90,7 @@ func Full06B() Spec {
 
 // Variants lists the names TestModel and Variant accept.
 func Variants() []string {
-	return append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
+	return append(append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...), rotaryVariants()...)
 }
 
 // Variant returns the Spec of a named test variant:
@@ -112,6 +114,9 @@ func Variant(name string) (Spec, error) {
 	if s, ok := encoderVariant(name); ok {
 		return s, nil
 	}
+	if s, ok := rotaryVariant(name); ok {
+		return s, nil
+	}
 	return Spec{}, fmt.Errorf("modelgen: unknown variant %q (known: %v)", name, Variants())
 }
 
@@ -124,7 +129,7 @@ func (s Spec) headDim() int {
 
 func (s Spec) validate() error {
 	switch {
-	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil):
+	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil) || (s.isRotary() && s.Rotary == nil):
 		return fmt.Errorf("modelgen: unknown arch %q", s.Arch)
 	case s.DType != "F32" && s.DType != "BF16" && s.DType != "F16":
 		return fmt.Errorf("modelgen: unknown dtype %q", s.DType)

@@ -1,0 +1,129 @@
+package modelgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// floatJSON writes a float as Python does (160000.0, not 160000): the
+// configuration classes of transformers type-check their float fields.
+func floatJSON(f float64) json.Number {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.Number(s)
+}
+
+// Rotary describes the rotary-position encoder families (Arch "modernbert",
+// "nomic_bert", "new"): their own config fields. The sentence-transformers
+// pipeline is Spec.Encoder's, with the real all-MiniLM-L6-v2 tokenizer (these
+// families' own tokenizers are not carried by any package we can install).
+type Rotary struct {
+	// modernbert
+	LocalAttention, GlobalEvery int
+	GlobalTheta, LocalTheta     float64
+}
+
+func (s Spec) isRotary() bool {
+	return s.Arch == "modernbert" || s.Arch == "nomic_bert" || s.Arch == "new"
+}
+
+// TinyModernBERT returns a small random ModernBERT: 3 layers (global, local,
+// global), a sliding window of 4 tokens each side so that test texts reach
+// past it, mean pooling, Normalize.
+func TinyModernBERT() Spec {
+	return Spec{
+		Arch: "modernbert", DType: "F32", Shards: 1,
+		Hidden: 64, Intermediate: 96, Layers: 3, Heads: 4, KVHeads: 4,
+		Vocab: 30522, Seed: 20261126, MaxPositions: 512, RMSEps: 1e-5,
+		Encoder: &Encoder{Pooling: []string{"mean"}, IncludePrompt: true, Normalize: true, MaxSeqLength: 128},
+		Rotary:  &Rotary{LocalAttention: 8, GlobalEvery: 2, GlobalTheta: 160000, LocalTheta: 10000},
+	}
+}
+
+// rotaryTensors lists the tensors as the family's base model class saves them.
+func (s Spec) rotaryTensors() []tensorDesc {
+	var out []tensorDesc
+	add := func(name string, kind tensorKind, shape ...int) {
+		out = append(out, tensorDesc{name: name, shape: shape, kind: kind})
+	}
+	H, I := s.Hidden, s.Intermediate
+	switch s.Arch {
+	case "modernbert": // ModernBertModel: no biases (norm_bias, attention_bias, mlp_bias false)
+		add("embeddings.tok_embeddings.weight", kindEmbed, s.Vocab, H)
+		add("embeddings.norm.weight", kindNorm, H)
+		for i := 0; i < s.Layers; i++ {
+			l := fmt.Sprintf("layers.%d.", i)
+			if i > 0 {
+				add(l+"attn_norm.weight", kindNorm, H)
+			}
+			add(l+"attn.Wqkv.weight", kindLinear, 3*H, H)
+			add(l+"attn.Wo.weight", kindLinear, H, H)
+			add(l+"mlp_norm.weight", kindNorm, H)
+			add(l+"mlp.Wi.weight", kindLinear, 2*I, H)
+			add(l+"mlp.Wo.weight", kindLinear, H, I)
+		}
+		add("final_norm.weight", kindNorm, H)
+	}
+	return out
+}
+
+// rotaryConfigJSON mirrors the family's published config.json.
+func rotaryConfigJSON(s Spec) []byte {
+	r := s.Rotary
+	switch s.Arch {
+	case "modernbert": // as nomic-ai/modernbert-embed-base's, sizes and token ids ours
+		return mustJSON(map[string]any{
+			"architectures":              []string{"ModernBertModel"},
+			"attention_bias":             false,
+			"attention_dropout":          json.Number("0.0"),
+			"bos_token_id":               101,
+			"classifier_activation":      "gelu",
+			"classifier_bias":            false,
+			"classifier_dropout":         json.Number("0.0"),
+			"classifier_pooling":         "mean",
+			"cls_token_id":               101,
+			"decoder_bias":               true,
+			"deterministic_flash_attn":   false,
+			"embedding_dropout":          json.Number("0.0"),
+			"eos_token_id":               102,
+			"global_attn_every_n_layers": r.GlobalEvery,
+			"global_rope_theta":          floatJSON(r.GlobalTheta),
+			"hidden_activation":          "gelu",
+			"hidden_size":                s.Hidden,
+			"initializer_cutoff_factor":  json.Number("2.0"),
+			"initializer_range":          0.02,
+			"intermediate_size":          s.Intermediate,
+			"layer_norm_eps":             s.RMSEps,
+			"local_attention":            r.LocalAttention,
+			"local_rope_theta":           floatJSON(r.LocalTheta),
+			"max_position_embeddings":    s.MaxPositions,
+			"mlp_bias":                   false,
+			"mlp_dropout":                json.Number("0.0"),
+			"model_type":                 "modernbert",
+			"norm_bias":                  false,
+			"norm_eps":                   s.RMSEps,
+			"num_attention_heads":        s.Heads,
+			"num_hidden_layers":          s.Layers,
+			"pad_token_id":               0,
+			"sep_token_id":               102,
+			"torch_dtype":                torchDType(s.DType),
+			"transformers_version":       "4.48.0",
+			"vocab_size":                 s.Vocab,
+		})
+	}
+	return nil
+}
+
+func rotaryVariant(name string) (Spec, bool) {
+	switch name {
+	case "modernbert-mean":
+		return TinyModernBERT(), true
+	}
+	return Spec{}, false
+}
+
+func rotaryVariants() []string { return []string{"modernbert-mean"} }
