@@ -99,3 +99,14 @@ func TestGoldenSentenceTransformersTiny(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenLlamaCppEncoders compares the families transformers cannot load
+// without a model repository's own code with llama.cpp's vectors
+// (scripts/llamacpp/nomic_golden.py).
+func TestGoldenLlamaCppEncoders(t *testing.T) {
+	for _, variant := range []string{"nomic-mean"} {
+		t.Run(variant, func(t *testing.T) {
+			checkSTGolden(t, variant, filepath.Join(goldenDir, variant+".json.gz"))
+		})
+	}
+}

@@ -88,6 +88,16 @@ var goldenSHA256 = map[string]map[string]string{
 		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
 		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
 	},
+	"nomic-mean": {
+		"1_Pooling/config.json":             "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"config.json":                       "0f49d70f1e8381d3cfe7e23e5d49eda2cbf524877b906645658a11a3e4edfae9",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "8b31b27611d350b9bccd6fdb1a6f0e0121318247e1fba10e9b098c7d30bbb1fb",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func fileSHA256(t *testing.T, path string) string {

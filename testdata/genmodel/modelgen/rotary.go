@@ -25,6 +25,9 @@ type Rotary struct {
 	// modernbert
 	LocalAttention, GlobalEvery int
 	GlobalTheta, LocalTheta     float64
+	// nomic_bert
+	Base     int
+	Fraction float64
 }
 
 func (s Spec) isRotary() bool {
@@ -67,6 +70,23 @@ func (s Spec) rotaryTensors() []tensorDesc {
 			add(l+"mlp.Wo.weight", kindLinear, H, I)
 		}
 		add("final_norm.weight", kindNorm, H)
+	case "nomic_bert": // NomicBertModel (the model repository's code): biases only on the norms
+		add("embeddings.word_embeddings.weight", kindEmbed, s.padVocab(), H)
+		add("embeddings.token_type_embeddings.weight", kindEmbed, 2, H)
+		add("emb_ln.weight", kindNorm, H)
+		add("emb_ln.bias", kindBias, H)
+		for i := 0; i < s.Layers; i++ {
+			l := fmt.Sprintf("encoder.layers.%d.", i)
+			add(l+"attn.Wqkv.weight", kindLinear, 3*H, H)
+			add(l+"attn.out_proj.weight", kindLinear, H, H)
+			add(l+"mlp.fc11.weight", kindLinear, I, H)
+			add(l+"mlp.fc12.weight", kindLinear, I, H)
+			add(l+"mlp.fc2.weight", kindLinear, H, I)
+			add(l+"norm1.weight", kindNorm, H)
+			add(l+"norm1.bias", kindBias, H)
+			add(l+"norm2.weight", kindNorm, H)
+			add(l+"norm2.bias", kindBias, H)
+		}
 	}
 	return out
 }
@@ -114,16 +134,87 @@ func rotaryConfigJSON(s Spec) []byte {
 			"transformers_version":       "4.48.0",
 			"vocab_size":                 s.Vocab,
 		})
+	case "nomic_bert": // as nomic-ai/nomic-embed-text-v1.5's, sizes ours
+		return mustJSON(map[string]any{
+			"activation_function":             "swiglu",
+			"architectures":                   []string{"NomicBertModel"},
+			"attn_pdrop":                      json.Number("0.0"),
+			"auto_map":                        map[string]string{"AutoConfig": "nomic-ai/nomic-bert-2048--configuration_hf_nomic_bert.NomicBertConfig", "AutoModel": "nomic-ai/nomic-bert-2048--modeling_hf_nomic_bert.NomicBertModel"},
+			"bos_token_id":                    nil,
+			"causal":                          false,
+			"dense_seq_output":                true,
+			"embd_pdrop":                      json.Number("0.0"),
+			"eos_token_id":                    nil,
+			"fused_bias_fc":                   true,
+			"fused_dropout_add_ln":            true,
+			"initializer_range":               0.02,
+			"layer_norm_epsilon":              s.RMSEps,
+			"max_trained_positions":           2048,
+			"mlp_fc1_bias":                    false,
+			"mlp_fc2_bias":                    false,
+			"model_type":                      "nomic_bert",
+			"n_embd":                          s.Hidden,
+			"n_head":                          s.Heads,
+			"n_inner":                         s.Intermediate,
+			"n_layer":                         s.Layers,
+			"n_positions":                     s.MaxPositions,
+			"pad_vocab_size_multiple":         64,
+			"parallel_block":                  false,
+			"parallel_block_tied_norm":        false,
+			"prenorm":                         false,
+			"qkv_proj_bias":                   false,
+			"reorder_and_upcast_attn":         false,
+			"resid_pdrop":                     json.Number("0.0"),
+			"rotary_emb_base":                 r.Base,
+			"rotary_emb_fraction":             floatJSON(r.Fraction),
+			"rotary_emb_interleaved":          false,
+			"rotary_emb_scale_base":           nil,
+			"rotary_scaling_factor":           nil,
+			"scale_attn_by_inverse_layer_idx": false,
+			"scale_attn_weights":              true,
+			"summary_activation":              nil,
+			"summary_first_dropout":           0.1,
+			"summary_proj_to_labels":          true,
+			"summary_type":                    "cls_index",
+			"summary_use_proj":                true,
+			"torch_dtype":                     torchDType(s.DType),
+			"transformers_version":            "4.34.0",
+			"type_vocab_size":                 2,
+			"use_cache":                       true,
+			"use_flash_attn":                  true,
+			"use_rms_norm":                    false,
+			"use_xentropy":                    true,
+			"vocab_size":                      s.Vocab,
+		})
 	}
 	return nil
+}
+
+// padVocab is nomic_bert's word table height: vocab_size rounded up to
+// pad_vocab_size_multiple (64).
+func (s Spec) padVocab() int { return (s.Vocab + 63) / 64 * 64 }
+
+// TinyNomicBERT returns a small random NomicBERT (the real tokenizer's 30522
+// words in a table padded to 30528, like nomic-embed-text's), 2 layers,
+// rotary base 1000, mean pooling, Normalize.
+func TinyNomicBERT() Spec {
+	return Spec{
+		Arch: "nomic_bert", DType: "F32", Shards: 1,
+		Hidden: 64, Intermediate: 128, Layers: 2, Heads: 4, KVHeads: 4,
+		Vocab: 30522, Seed: 20261127, MaxPositions: 8192, RMSEps: 1e-12,
+		Encoder: &Encoder{Pooling: []string{"mean"}, IncludePrompt: true, Normalize: true, MaxSeqLength: 128},
+		Rotary:  &Rotary{Base: 1000, Fraction: 1},
+	}
 }
 
 func rotaryVariant(name string) (Spec, bool) {
 	switch name {
 	case "modernbert-mean":
 		return TinyModernBERT(), true
+	case "nomic-mean":
+		return TinyNomicBERT(), true
 	}
 	return Spec{}, false
 }
 
-func rotaryVariants() []string { return []string{"modernbert-mean"} }
+func rotaryVariants() []string { return []string{"modernbert-mean", "nomic-mean"} }
