@@ -98,6 +98,16 @@ var goldenSHA256 = map[string]map[string]string{
 		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
 		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
 	},
+	"gte-cls": {
+		"1_Pooling/config.json":             "412d4fe395d78e95165965f5d413420e6d215d9c79f0211cdba4f1ad42146b13",
+		"config.json":                       "78257e8036ee2b6fec4498f4a282e323f5b5aaee6db37147e73e4ec8d130b10e",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "2902757508796f60cec4b64e88e07b233fec643178901a6224b5dd67ccf7a5cf",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func fileSHA256(t *testing.T, path string) string {

@@ -28,6 +28,8 @@ type Rotary struct {
 	// nomic_bert
 	Base     int
 	Fraction float64
+	// new
+	NTKFactor float64
 }
 
 func (s Spec) isRotary() bool {
@@ -86,6 +88,24 @@ func (s Spec) rotaryTensors() []tensorDesc {
 			add(l+"norm1.bias", kindBias, H)
 			add(l+"norm2.weight", kindNorm, H)
 			add(l+"norm2.bias", kindBias, H)
+		}
+	case "new": // NewModel with pack_qkv: biases everywhere but on up_gate_proj
+		add("embeddings.word_embeddings.weight", kindEmbed, s.padVocab(), H)
+		add("embeddings.LayerNorm.weight", kindNorm, H)
+		add("embeddings.LayerNorm.bias", kindBias, H)
+		for i := 0; i < s.Layers; i++ {
+			l := fmt.Sprintf("encoder.layer.%d.", i)
+			add(l+"attention.qkv_proj.weight", kindLinear, 3*H, H)
+			add(l+"attention.qkv_proj.bias", kindBias, 3*H)
+			add(l+"attention.o_proj.weight", kindLinear, H, H)
+			add(l+"attention.o_proj.bias", kindBias, H)
+			add(l+"attn_ln.weight", kindNorm, H)
+			add(l+"attn_ln.bias", kindBias, H)
+			add(l+"mlp.up_gate_proj.weight", kindLinear, 2*I, H)
+			add(l+"mlp.down_proj.weight", kindLinear, H, I)
+			add(l+"mlp.down_proj.bias", kindBias, H)
+			add(l+"mlp_ln.weight", kindNorm, H)
+			add(l+"mlp_ln.bias", kindBias, H)
 		}
 	}
 	return out
@@ -186,11 +206,55 @@ func rotaryConfigJSON(s Spec) []byte {
 			"use_xentropy":                    true,
 			"vocab_size":                      s.Vocab,
 		})
+	case "new": // as Alibaba-NLP/gte-base-en-v1.5's, sizes ours
+		return mustJSON(map[string]any{
+			"architectures":                  []string{"NewModel"},
+			"attention_probs_dropout_prob":   json.Number("0.0"),
+			"auto_map":                       map[string]string{"AutoConfig": "Alibaba-NLP/new-impl--configuration.NewConfig", "AutoModel": "Alibaba-NLP/new-impl--modeling.NewModel"},
+			"classifier_dropout":             nil,
+			"hidden_act":                     "gelu",
+			"hidden_dropout_prob":            0.1,
+			"hidden_size":                    s.Hidden,
+			"initializer_range":              0.02,
+			"intermediate_size":              s.Intermediate,
+			"layer_norm_eps":                 s.RMSEps,
+			"layer_norm_type":                "layer_norm",
+			"logn_attention_clip1":           false,
+			"logn_attention_scale":           false,
+			"max_position_embeddings":        s.MaxPositions,
+			"model_type":                     "new",
+			"num_attention_heads":            s.Heads,
+			"num_hidden_layers":              s.Layers,
+			"pack_qkv":                       true,
+			"pad_token_id":                   0,
+			"position_embedding_type":        "rope",
+			"rope_scaling":                   map[string]any{"factor": floatJSON(r.NTKFactor), "type": "ntk"},
+			"rope_theta":                     r.Base,
+			"torch_dtype":                    torchDType(s.DType),
+			"transformers_version":           "4.39.1",
+			"type_vocab_size":                0,
+			"unpad_inputs":                   false,
+			"use_memory_efficient_attention": false,
+			"vocab_size":                     s.padVocab(),
+		})
 	}
 	return nil
 }
 
-// padVocab is nomic_bert's word table height: vocab_size rounded up to
+// TinyGTE returns a small random GTE v1.5 ("new"): rope_theta 500000 with
+// NTK factor 2 and no token types like gte-base-en-v1.5, 2 layers, CLS
+// pooling, Normalize.
+func TinyGTE() Spec {
+	return Spec{
+		Arch: "new", DType: "F32", Shards: 1,
+		Hidden: 64, Intermediate: 96, Layers: 2, Heads: 4, KVHeads: 4,
+		Vocab: 30522, Seed: 20261128, MaxPositions: 8192, RMSEps: 1e-12,
+		Encoder: &Encoder{Pooling: []string{"cls"}, IncludePrompt: true, Normalize: true, MaxSeqLength: 128},
+		Rotary:  &Rotary{Base: 500000, NTKFactor: 2},
+	}
+}
+
+// padVocab is the nomic_bert and new word table height: vocab_size rounded up to
 // pad_vocab_size_multiple (64).
 func (s Spec) padVocab() int { return (s.Vocab + 63) / 64 * 64 }
 
@@ -213,8 +277,10 @@ func rotaryVariant(name string) (Spec, bool) {
 		return TinyModernBERT(), true
 	case "nomic-mean":
 		return TinyNomicBERT(), true
+	case "gte-cls":
+		return TinyGTE(), true
 	}
 	return Spec{}, false
 }
 
-func rotaryVariants() []string { return []string{"modernbert-mean", "nomic-mean"} }
+func rotaryVariants() []string { return []string{"modernbert-mean", "nomic-mean", "gte-cls"} }
