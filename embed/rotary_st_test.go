@@ -16,7 +16,9 @@ import (
 func TestRotaryFamiliesEndToEnd(t *testing.T) {
 	for _, tc := range []struct{ golden, variant string }{
 		{"st/tiny/modernbert-mean", "modernbert-mean"},
+		{"st/tiny/modernbert-bias-cls", "modernbert-bias-cls"},
 		{"st/tiny/gte-cls", "gte-cls"},
+		{"st/tiny/gte-types-mean", "gte-types-mean"},
 		{"llamacpp/nomic-mean", "nomic-mean"},
 	} {
 		t.Run(tc.variant, func(t *testing.T) {

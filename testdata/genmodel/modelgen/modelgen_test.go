@@ -108,6 +108,26 @@ var goldenSHA256 = map[string]map[string]string{
 		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
 		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
 	},
+	"modernbert-bias-cls": {
+		"1_Pooling/config.json":             "412d4fe395d78e95165965f5d413420e6d215d9c79f0211cdba4f1ad42146b13",
+		"config.json":                       "13f027813c69271996267aea28a9e9e54f05fbeb3f5d706e9c43051f8a954161",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "6b81c134439dffb4c3d4d439f4726f5acc2acf5582060c2f53d1fcd268a20a12",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"gte-types-mean": {
+		"1_Pooling/config.json":             "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"config.json":                       "ed33720b0b5f3e40329cdc61261b75c9763363e5b71ef7ba2b304fd95205b8ce",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "8bdb8abff775832e9997372a4e8e416c7f0abd259a44e7eb97a9599debf6e496",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func fileSHA256(t *testing.T, path string) string {

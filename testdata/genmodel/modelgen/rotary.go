@@ -28,8 +28,14 @@ type Rotary struct {
 	// nomic_bert
 	Base     int
 	Fraction float64
-	// new
+	// Bias sets modernbert's norm_bias, attention_bias and mlp_bias; with
+	// LayerTypes the config is written as transformers 5 saves it
+	// (layer_types, rope_parameters) instead of global_attn_every_n_layers.
+	Bias       bool
+	LayerTypes []string
+	// new: NTKFactor 0 writes rope_scaling null; TypeVocab is type_vocab_size.
 	NTKFactor float64
+	TypeVocab int
 }
 
 func (s Spec) isRotary() bool {
@@ -57,21 +63,35 @@ func (s Spec) rotaryTensors() []tensorDesc {
 	}
 	H, I := s.Hidden, s.Intermediate
 	switch s.Arch {
-	case "modernbert": // ModernBertModel: no biases (norm_bias, attention_bias, mlp_bias false)
+	case "modernbert": // ModernBertModel; biases only with Rotary.Bias
+		b := s.Rotary.Bias
+		addB := func(name string, n int) {
+			if b {
+				add(name, kindBias, n)
+			}
+		}
 		add("embeddings.tok_embeddings.weight", kindEmbed, s.Vocab, H)
 		add("embeddings.norm.weight", kindNorm, H)
+		addB("embeddings.norm.bias", H)
 		for i := 0; i < s.Layers; i++ {
 			l := fmt.Sprintf("layers.%d.", i)
 			if i > 0 {
 				add(l+"attn_norm.weight", kindNorm, H)
+				addB(l+"attn_norm.bias", H)
 			}
 			add(l+"attn.Wqkv.weight", kindLinear, 3*H, H)
+			addB(l+"attn.Wqkv.bias", 3*H)
 			add(l+"attn.Wo.weight", kindLinear, H, H)
+			addB(l+"attn.Wo.bias", H)
 			add(l+"mlp_norm.weight", kindNorm, H)
+			addB(l+"mlp_norm.bias", H)
 			add(l+"mlp.Wi.weight", kindLinear, 2*I, H)
+			addB(l+"mlp.Wi.bias", 2*I)
 			add(l+"mlp.Wo.weight", kindLinear, H, I)
+			addB(l+"mlp.Wo.bias", H)
 		}
 		add("final_norm.weight", kindNorm, H)
+		addB("final_norm.bias", H)
 	case "nomic_bert": // NomicBertModel (the model repository's code): biases only on the norms
 		add("embeddings.word_embeddings.weight", kindEmbed, s.padVocab(), H)
 		add("embeddings.token_type_embeddings.weight", kindEmbed, 2, H)
@@ -91,6 +111,9 @@ func (s Spec) rotaryTensors() []tensorDesc {
 		}
 	case "new": // NewModel with pack_qkv: biases everywhere but on up_gate_proj
 		add("embeddings.word_embeddings.weight", kindEmbed, s.padVocab(), H)
+		if s.Rotary.TypeVocab > 0 {
+			add("embeddings.token_type_embeddings.weight", kindEmbed, s.Rotary.TypeVocab, H)
+		}
 		add("embeddings.LayerNorm.weight", kindNorm, H)
 		add("embeddings.LayerNorm.bias", kindBias, H)
 		for i := 0; i < s.Layers; i++ {
@@ -116,7 +139,7 @@ func rotaryConfigJSON(s Spec) []byte {
 	r := s.Rotary
 	switch s.Arch {
 	case "modernbert": // as nomic-ai/modernbert-embed-base's, sizes and token ids ours
-		return mustJSON(map[string]any{
+		c := map[string]any{
 			"architectures":              []string{"ModernBertModel"},
 			"attention_bias":             false,
 			"attention_dropout":          json.Number("0.0"),
@@ -153,7 +176,22 @@ func rotaryConfigJSON(s Spec) []byte {
 			"torch_dtype":                torchDType(s.DType),
 			"transformers_version":       "4.48.0",
 			"vocab_size":                 s.Vocab,
-		})
+		}
+		if r.Bias {
+			c["norm_bias"], c["attention_bias"], c["mlp_bias"] = true, true, true
+		}
+		if r.LayerTypes != nil {
+			delete(c, "global_attn_every_n_layers")
+			delete(c, "global_rope_theta")
+			delete(c, "local_rope_theta")
+			c["layer_types"] = r.LayerTypes
+			c["rope_parameters"] = map[string]any{
+				"full_attention":    map[string]any{"rope_type": "default", "rope_theta": floatJSON(r.GlobalTheta)},
+				"sliding_attention": map[string]any{"rope_type": "default", "rope_theta": floatJSON(r.LocalTheta)},
+			}
+			c["transformers_version"] = "5.24.0"
+		}
+		return mustJSON(c)
 	case "nomic_bert": // as nomic-ai/nomic-embed-text-v1.5's, sizes ours
 		return mustJSON(map[string]any{
 			"activation_function":             "swiglu",
@@ -207,7 +245,7 @@ func rotaryConfigJSON(s Spec) []byte {
 			"vocab_size":                      s.Vocab,
 		})
 	case "new": // as Alibaba-NLP/gte-base-en-v1.5's, sizes ours
-		return mustJSON(map[string]any{
+		c := map[string]any{
 			"architectures":                  []string{"NewModel"},
 			"attention_probs_dropout_prob":   json.Number("0.0"),
 			"auto_map":                       map[string]string{"AutoConfig": "Alibaba-NLP/new-impl--configuration.NewConfig", "AutoModel": "Alibaba-NLP/new-impl--modeling.NewModel"},
@@ -236,7 +274,12 @@ func rotaryConfigJSON(s Spec) []byte {
 			"unpad_inputs":                   false,
 			"use_memory_efficient_attention": false,
 			"vocab_size":                     s.padVocab(),
-		})
+		}
+		c["type_vocab_size"] = r.TypeVocab
+		if r.NTKFactor == 0 {
+			c["rope_scaling"] = nil
+		}
+		return mustJSON(c)
 	}
 	return nil
 }
@@ -279,8 +322,27 @@ func rotaryVariant(name string) (Spec, bool) {
 		return TinyNomicBERT(), true
 	case "gte-cls":
 		return TinyGTE(), true
+	case "modernbert-bias-cls": // biases everywhere, transformers 5's config layout, an irregular layer pattern
+		s := TinyModernBERT()
+		s.Seed++
+		s.Layers = 4
+		s.Encoder.Pooling = []string{"cls"}
+		s.Rotary.Bias = true
+		s.Rotary.LayerTypes = []string{"full_attention", "sliding_attention", "sliding_attention", "full_attention"}
+		s.Rotary.GlobalTheta, s.Rotary.LocalTheta = 80000, 5000
+		return s, true
+	case "gte-types-mean": // one token type and no rope scaling (gte-multilingual-base, arctic-embed-m-v2.0 style)
+		s := TinyGTE()
+		s.Seed++
+		s.Encoder.Pooling = []string{"mean"}
+		s.Rotary.NTKFactor = 0
+		s.Rotary.TypeVocab = 1
+		s.Rotary.Base = 160000
+		return s, true
 	}
 	return Spec{}, false
 }
 
-func rotaryVariants() []string { return []string{"modernbert-mean", "nomic-mean", "gte-cls"} }
+func rotaryVariants() []string {
+	return []string{"modernbert-mean", "nomic-mean", "gte-cls", "modernbert-bias-cls", "gte-types-mean"}
+}
