@@ -19,6 +19,7 @@ func TestRotaryFamiliesEndToEnd(t *testing.T) {
 		{"st/tiny/modernbert-bias-cls", "modernbert-bias-cls"},
 		{"st/tiny/gte-cls", "gte-cls"},
 		{"st/tiny/gte-types-mean", "gte-types-mean"},
+		{"st/tiny/nomic-mean", "nomic-mean"},
 		{"llamacpp/nomic-mean", "nomic-mean"},
 	} {
 		t.Run(tc.variant, func(t *testing.T) {

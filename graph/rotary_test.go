@@ -93,7 +93,7 @@ func checkSTGolden(t *testing.T, variant, path string) {
 // TestGoldenSentenceTransformersTiny compares the rotary encoder families
 // that transformers runs natively with sentence-transformers' vectors.
 func TestGoldenSentenceTransformersTiny(t *testing.T) {
-	for _, variant := range []string{"modernbert-mean", "modernbert-bias-cls", "gte-cls", "gte-types-mean"} {
+	for _, variant := range []string{"modernbert-mean", "modernbert-bias-cls", "gte-cls", "gte-types-mean", "nomic-mean"} {
 		t.Run(variant, func(t *testing.T) {
 			checkSTGolden(t, variant, filepath.Join("../testdata/golden/st/tiny", variant+".json.gz"))
 		})
