@@ -157,6 +157,8 @@ func newNomicBERT(c *Config) (Architecture, error) {
 		return nil, fmt.Errorf("field \"rotary_emb_fraction\": value %v out of range", fraction)
 	case c.Hidden%c.Heads != 0:
 		return nil, fmt.Errorf("field \"n_embd\" (%d) is not a multiple of \"n_head\" (%d)", c.Hidden, c.Heads)
+	case c.HeadDim%2 != 0: // as every family with rotary positions requires
+		return nil, fmt.Errorf("head dim %d (n_embd / n_head) must be even for rotary embeddings", c.HeadDim)
 	}
 	m.rotaryDim = int(float64(c.HeadDim) * fraction)
 	if m.rotaryDim < 2 || m.rotaryDim%2 != 0 {

@@ -68,6 +68,7 @@ func TestRotaryConfigErrors(t *testing.T) {
 		{"nomic odd rotary dims", nomic, map[string]any{"rotary_emb_fraction": 0.1}, "rotary_emb_fraction"},
 		{"nomic no size", nomic, map[string]any{"n_embd": nil}, "hidden_size"},
 		{"nomic base", nomic, map[string]any{"rotary_emb_base": 0}, "rotary_emb_base"},
+		{"nomic odd head dim", nomic, map[string]any{"n_embd": 84, "rotary_emb_fraction": 0.1}, "head dim"},
 		{"gte absolute positions", gteBase, map[string]any{"position_embedding_type": "absolute"}, "position_embedding_type"},
 		{"gte no position type", gteBase, map[string]any{"position_embedding_type": nil}, "position_embedding_type"},
 		{"gte rms norm", gteBase, map[string]any{"layer_norm_type": "rms_norm"}, "layer_norm_type"},
@@ -134,8 +135,7 @@ func FuzzRotaryConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// (An odd head dim is valid with partial rotary: only the rotary dims must be even.)
-		if c.Hidden <= 0 || c.HeadDim <= 0 || c.Heads%c.KVHeads != 0 || c.Vocab <= 0 || c.MaxPositions <= 0 {
+		if c.Hidden <= 0 || c.HeadDim <= 0 || c.HeadDim%2 != 0 || c.Heads%c.KVHeads != 0 || c.Vocab <= 0 || c.MaxPositions <= 0 {
 			t.Fatalf("accepted invalid config %+v", c)
 		}
 		for name, v := range arch.Dims() {
