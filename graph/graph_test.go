@@ -336,14 +336,14 @@ func copyModel(t *testing.T, variant string) string {
 
 func TestUnknownModelType(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"llama","hidden_size":8}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"rwkv","hidden_size":8}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ReadConfig(dir)
-	if err == nil || !strings.Contains(err.Error(), `"llama"`) {
+	if err == nil || !strings.Contains(err.Error(), `"rwkv"`) {
 		t.Fatalf("unknown model_type: %v", err)
 	}
-	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "llama") {
+	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "rwkv") {
 		t.Fatalf("Load unknown model_type: %v", err)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
 )
 
-// stGolden is what scripts/reference/st_embed.py writes.
-type stGolden struct {
+// rotaryGolden is what scripts/reference/st_embed.py (and the scripts built on it) write.
+type rotaryGolden struct {
 	Model      string            `json:"model"`
 	ModelFiles map[string]string `json:"model_files"`
 	Command    string            `json:"command"`
@@ -28,7 +28,7 @@ type stGolden struct {
 // referenceTol is issue 12's tolerance against the reference library.
 var referenceTol = numtest.Tol{MinCos: 0.99999, Abs: 1e-5, Normalize: true}
 
-func readSTGolden(t *testing.T, path string) stGolden {
+func readRotaryGolden(t *testing.T, path string) rotaryGolden {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -39,7 +39,7 @@ func readSTGolden(t *testing.T, path string) stGolden {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var g stGolden
+	var g rotaryGolden
 	if err := json.NewDecoder(zr).Decode(&g); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -49,12 +49,12 @@ func readSTGolden(t *testing.T, path string) stGolden {
 	return g
 }
 
-// checkSTGolden runs a golden's token ids through the generated variant the
+// checkRotaryGolden runs a golden's token ids through the generated variant the
 // golden was made from — all in mixed-length batches (our padding is on the
 // left, the reference's on the right) and one at a time — and compares with
 // the reference vectors within referenceTol; batch ≡ alone within 1e-5.
-func checkSTGolden(t *testing.T, variant, path string) {
-	g := readSTGolden(t, path)
+func checkRotaryGolden(t *testing.T, variant, path string) {
+	g := readRotaryGolden(t, path)
 	dir := modelgen.TestModel(t, variant)
 	for file, sum := range g.ModelFiles {
 		if got := fileSHA256(t, filepath.Join(dir, file)); got != sum {
@@ -95,7 +95,7 @@ func checkSTGolden(t *testing.T, variant, path string) {
 func TestGoldenSentenceTransformersTiny(t *testing.T) {
 	for _, variant := range []string{"modernbert-mean", "modernbert-bias-cls", "gte-cls", "gte-types-mean", "nomic-mean"} {
 		t.Run(variant, func(t *testing.T) {
-			checkSTGolden(t, variant, filepath.Join("../testdata/golden/st/tiny", variant+".json.gz"))
+			checkRotaryGolden(t, variant, filepath.Join("../testdata/golden/st/tiny", variant+".json.gz"))
 		})
 	}
 }
@@ -106,7 +106,7 @@ func TestGoldenSentenceTransformersTiny(t *testing.T) {
 func TestGoldenLlamaCppEncoders(t *testing.T) {
 	for _, variant := range []string{"nomic-mean"} {
 		t.Run(variant, func(t *testing.T) {
-			checkSTGolden(t, variant, filepath.Join(goldenDir, variant+".json.gz"))
+			checkRotaryGolden(t, variant, filepath.Join(goldenDir, variant+".json.gz"))
 		})
 	}
 }

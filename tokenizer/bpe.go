@@ -3,6 +3,8 @@ package tokenizer
 import (
 	"fmt"
 	"hash/maphash"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -13,25 +15,30 @@ type token struct{ id, start, end int32 }
 // mergeTable maps a pair of token ids to the merge's rank and the merged token's id, in an
 // open-addressing hash table (faster to build and probe than a Go map for 150k merges).
 type mergeTable struct {
-	keys []uint64
-	vals []uint64 // (rank+1)<<32 | newID; 0 = empty slot
-	mask uint64
+	keys  []uint64
+	vals  []uint64 // (rank+1)<<32 | newID; 0 = empty slot
+	mask  uint64
+	shift uint // 64 - log2(len(keys)): the slot is the product's top bits
 }
 
 func newMergeTable(n int) *mergeTable {
-	size := 1
+	size, bits := 1, uint(0)
 	for size < n+n/2+1 { // load factor < 2/3 (a smaller table misses the cache less), never full
 		size <<= 1
+		bits++
 	}
-	return &mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1)}
+	return &mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1), shift: 64 - max(bits, 1)}
 }
 
-func mergeHash(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 17 }
+// slot hashes a pair by Fibonacci hashing. It takes the product's top bits: its middle bits
+// would depend on the second id alone (the first sits 32 bits up), clustering every pair
+// that shares a second token.
+func (t *mergeTable) slot(k uint64) uint64 { return ((k * 0x9E3779B97F4A7C15) >> t.shift) & t.mask }
 
 // put records a merge; a pair listed twice keeps its last entry, as the library's map does.
 func (t *mergeTable) put(a, b int32, rank int, newID int32) {
 	k := uint64(uint32(a))<<32 | uint64(uint32(b))
-	for i := mergeHash(k) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(k); ; i = (i + 1) & t.mask {
 		if t.vals[i] == 0 || t.keys[i] == k {
 			t.keys[i] = k
 			t.vals[i] = uint64(rank+1)<<32 | uint64(uint32(newID))
@@ -42,7 +49,7 @@ func (t *mergeTable) put(a, b int32, rank int, newID int32) {
 
 func (t *mergeTable) get(a, b int32) (rank int32, newID int32, ok bool) {
 	k := uint64(uint32(a))<<32 | uint64(uint32(b))
-	for i := mergeHash(k) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(k); ; i = (i + 1) & t.mask {
 		v := t.vals[i]
 		if v == 0 {
 			return 0, 0, false
@@ -66,6 +73,12 @@ type bpeModel struct {
 	suffix       string     // end_of_word_suffix
 	byteIDs      [256]int32 // id of the byte-level character of each byte, -1 if absent
 	fastBytes    bool       // every byte has an id and there is no prefix/suffix
+	charsOnce    sync.Once
+	splitOnce    sync.Once
+	splitSafe    bool          // see splitsBeforeMetaspace
+	noCutAfter   map[rune]bool // read-only once splitOnce is done
+	asciiIDs     [256]int32    // id of each one-byte (ASCII) token, -1 if absent
+	fallbackIDs  [256]int32    // id of each <0xXX> token, -1 if absent
 	cache        *wordCache
 	byteLevel    bool // words are bytes, read through the GPT-2 byte-to-unicode map
 }
@@ -91,6 +104,82 @@ func init() { registerModel("BPE", parseBPE) }
 // tokenize returns the tokens of one pre-tokenized word. With byteLevel, the word's bytes
 // are the model's characters (through the GPT-2 byte-to-unicode map).
 func (m *bpeModel) tokenize(word string, dst []token) ([]token, error) {
+	if len(word) > maxCachedWord && !m.byteLevel && !m.ignoreMerges && m.splitsBeforeMetaspace() {
+		return m.tokenizeChunks(word, dst)
+	}
+	return m.tokenizeWord(word, dst)
+}
+
+// metaspace is SentencePiece's space character.
+const metaspace = "\u2581"
+
+// splitsBeforeMetaspace reports whether the word can be cut before a ▁ that follows
+// another character c without changing its tokens. That holds unless some merge joins a
+// token ending in c to one starting with ▁ (only such a merge could cross the cut): those
+// characters are kept in noCutAfter (Gemma 3 has one merge, ">" + "▁</"). ▁ itself must be in
+// the vocabulary (so no unknown is fused across a cut). SentencePiece BPE vocabularies
+// (Llama, Mistral, Gemma) are like that. Files without a pre-tokenizer hand the model whole
+// texts; cut, their words are short and cached, where the library merges a whole text at
+// once.
+func (m *bpeModel) splitsBeforeMetaspace() bool {
+	m.splitOnce.Do(func() {
+		if _, ok := m.vocab.get(metaspace); !ok || m.prefix != "" || m.suffix != "" {
+			return
+		}
+		t := m.merges
+		for i, v := range t.vals {
+			if v == 0 {
+				continue
+			}
+			a, _ := m.vocab.token(int32(t.keys[i] >> 32))
+			b, _ := m.vocab.token(int32(uint32(t.keys[i])))
+			if strings.HasPrefix(b, metaspace) && !strings.HasSuffix(a, metaspace) {
+				r, _ := utf8.DecodeLastRuneInString(a)
+				if m.noCutAfter == nil {
+					m.noCutAfter = map[rune]bool{}
+				}
+				m.noCutAfter[r] = true
+			}
+		}
+		m.splitSafe = true
+	})
+	return m.splitSafe
+}
+
+// tokenizeChunks tokenizes word piece by piece, cut before every ▁ that follows a
+// character other than ▁ (see splitsBeforeMetaspace).
+func (m *bpeModel) tokenizeChunks(word string, dst []token) ([]token, error) {
+	start := 0
+	for start < len(word) {
+		end := len(word)
+		for i := start + 1; i < len(word); {
+			k := strings.Index(word[i:], metaspace)
+			if k < 0 {
+				break
+			}
+			at := i + k
+			if r, _ := utf8.DecodeLastRuneInString(word[:at]); r != '\u2581' && !m.noCutAfter[r] {
+				end = at
+				break
+			}
+			i = at + len(metaspace)
+		}
+		first := len(dst)
+		var err error
+		if dst, err = m.tokenizeWord(word[start:end], dst); err != nil {
+			return dst, err
+		}
+		for k := first; k < len(dst); k++ {
+			dst[k].start += int32(start)
+			dst[k].end += int32(start)
+		}
+		start = end
+	}
+	return dst, nil
+}
+
+// tokenizeWord tokenizes word as one unit, through the cache.
+func (m *bpeModel) tokenizeWord(word string, dst []token) ([]token, error) {
 	byteLevel := m.byteLevel
 	if word == "" {
 		return dst, nil
@@ -124,6 +213,9 @@ func (m *bpeModel) tokenizeUncached(word string, byteLevel bool, dst []token) ([
 	}
 	var stack [64]symbol
 	syms := stack[:0]
+	if len(word) > len(stack) {
+		syms = make([]symbol, 0, len(word))
+	}
 	if byteLevel && m.fastBytes {
 		for i := 0; i < len(word); i++ {
 			syms = append(syms, symbol{id: m.byteIDs[word[i]], start: int32(i), end: int32(i + 1)})
@@ -156,59 +248,87 @@ func (m *bpeModel) tokenizeUncached(word string, byteLevel bool, dst []token) ([
 // initialSymbols splits a word into the model's characters, applying the subword
 // prefix/suffix, byte fallback and the unknown token as the library does.
 func (m *bpeModel) initialSymbols(word string, byteLevel bool, syms []symbol) ([]symbol, error) {
-	type unit struct {
-		text       string
-		start, end int
-	}
-	var units []unit
-	if byteLevel {
-		for i := 0; i < len(word); i++ {
-			units = append(units, unit{byteToRune[word[i]], i, i + 1})
+	m.charsOnce.Do(m.indexChars)
+	plain := m.prefix == "" && m.suffix == ""
+	var buf []byte
+	for i := 0; i < len(word); {
+		var unit string
+		if byteLevel {
+			unit = byteToRune[word[i]]
+		} else {
+			_, n := utf8.DecodeRuneInString(word[i:])
+			unit = word[i : i+n]
 		}
-	} else {
-		for i, r := range word {
-			n := utf8.RuneLen(r)
-			units = append(units, unit{word[i : i+n], i, i + n})
+		start := i
+		if byteLevel {
+			i++
+		} else {
+			i += len(unit)
 		}
-	}
-	for k, u := range units {
-		s := u.text
-		if k > 0 {
-			s = m.prefix + s
+		var id int32
+		ok := false
+		switch {
+		case plain && len(unit) == 1:
+			id = m.asciiIDs[unit[0]]
+			ok = id >= 0
+		case plain:
+			id, ok = m.vocab.get(unit)
+		default:
+			buf = buf[:0]
+			if start > 0 {
+				buf = append(buf, m.prefix...)
+			}
+			buf = append(buf, unit...)
+			if i == len(word) {
+				buf = append(buf, m.suffix...)
+			}
+			id, ok = m.vocab.get(string(buf))
 		}
-		if k == len(units)-1 {
-			s += m.suffix
-		}
-		if id, ok := m.vocab.get(s); ok {
-			syms = append(syms, symbol{id: id, start: int32(u.start), end: int32(u.end)})
+		if ok {
+			syms = append(syms, symbol{id: id, start: int32(start), end: int32(i)})
 			continue
 		}
 		if m.byteFallback {
-			ids := make([]int32, 0, 4)
-			for i := 0; i < len(u.text); i++ {
-				id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", u.text[i]))
-				if !ok {
+			text := unit // the model's character: for byte-level words, the mapped one
+			all := true
+			for k := 0; k < len(text); k++ {
+				if m.fallbackIDs[text[k]] < 0 {
+					all = false
 					break
 				}
-				ids = append(ids, id)
 			}
-			if len(ids) == len(u.text) {
-				for _, id := range ids {
-					syms = append(syms, symbol{id: id, start: int32(u.start), end: int32(u.end)})
+			if all {
+				for k := 0; k < len(text); k++ {
+					syms = append(syms, symbol{id: m.fallbackIDs[text[k]], start: int32(start), end: int32(i)})
 				}
 				continue
 			}
 		}
 		if m.unkID < 0 {
-			return syms, fmt.Errorf("character %q is not in the vocabulary and the BPE model has no unk_token", u.text)
+			return syms, fmt.Errorf("character %q is not in the vocabulary and the BPE model has no unk_token", unit)
 		}
 		if m.fuseUnk && len(syms) > 0 && syms[len(syms)-1].id == m.unkID {
-			syms[len(syms)-1].end = int32(u.end)
+			syms[len(syms)-1].end = int32(i)
 			continue
 		}
-		syms = append(syms, symbol{id: m.unkID, start: int32(u.start), end: int32(u.end)})
+		syms = append(syms, symbol{id: m.unkID, start: int32(start), end: int32(i)})
 	}
 	return syms, nil
+}
+
+// indexChars looks up once the ids of the one-byte tokens and of the <0xXX> byte-fallback
+// tokens (-1 where absent).
+func (m *bpeModel) indexChars() {
+	for b := range 256 {
+		m.fallbackIDs[b] = -1
+		if id, ok := m.vocab.get(fmt.Sprintf("<0x%02X>", b)); ok {
+			m.fallbackIDs[b] = id
+		}
+		m.asciiIDs[b] = -1
+		if id, ok := m.vocab.get(string([]byte{byte(b)})); ok && b < utf8.RuneSelf {
+			m.asciiIDs[b] = id
+		}
+	}
 }
 
 // mergeSmall applies the merges to a short word: repeatedly merge the lowest-ranked pair,
@@ -272,15 +392,16 @@ func (a mergeItem) pos() int32  { return int32(uint32(a.key)) }
 
 func (a mergeItem) less(b mergeItem) bool { return a.key < b.key }
 
-// mergeQueue is a binary min-heap of merge candidates (typed: container/heap would box
-// every item).
+// mergeQueue is a 4-ary min-heap of merge candidates (typed: container/heap would box
+// every item; four children per node halve the levels a pop walks, as the library's
+// d-ary heap does).
 type mergeQueue []mergeItem
 
 func (h *mergeQueue) push(x mergeItem) {
 	q := append(*h, x)
 	i := len(q) - 1
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !q[i].less(q[p]) {
 			break
 		}
@@ -294,21 +415,28 @@ func (h *mergeQueue) pop() mergeItem {
 	q := *h
 	top := q[0]
 	last := len(q) - 1
-	q[0] = q[last]
+	x := q[last]
 	q = q[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].less(q[m]) {
-			m = l
-		}
-		if r < len(q) && q[r].less(q[m]) {
-			m = r
-		}
-		if m == i {
+	i := 0
+	for {
+		c := 4*i + 1
+		if c >= len(q) {
 			break
 		}
-		q[i], q[m] = q[m], q[i]
+		m := c
+		for k := c + 1; k < c+4 && k < len(q); k++ {
+			if q[k].less(q[m]) {
+				m = k
+			}
+		}
+		if !q[m].less(x) {
+			break
+		}
+		q[i] = q[m]
 		i = m
+	}
+	if len(q) > 0 {
+		q[i] = x
 	}
 	*h = q
 	return top

@@ -8,25 +8,28 @@
 // the @anush008/tokenizers Node bindings and the tokenizers PyPI package, and
 // transformers for folders; scripts/hf-tokenizers): ids, type ids, tokens, byte
 // offsets, special-tokens masks and decodes of a broad corpus, singles and pairs,
-// truncated or not, for the Qwen3, Qwen3-Embedding and all-MiniLM-L6-v2 files, small
+// truncated or not, for the Qwen3, Qwen3-Embedding, all-MiniLM-L6-v2, Llama 2 and
+// Gemma 3 files and XLM-RoBERTa-style SentencePiece Unigram conversions, small
 // tokenizers for the components those files do not use, and every Unicode code point
-// for normalization and the character classes.
+// for normalization, the character classes and each Precompiled charsmap.
 //
 // Components are found by their "type" in registries (registry.go); each lives in its
 // own file. Supported (anything else is an error that names the component type):
 //   - models BPE (merges as "a b" strings or ["a","b"] pairs, ignore_merges,
 //     continuing_subword_prefix, end_of_word_suffix, unk_token with fuse_unk,
-//     byte_fallback; dropout is refused: it makes encoding random) and WordPiece;
+//     byte_fallback; dropout is refused: it makes encoding random), WordPiece and
+//     Unigram (Viterbi over the scores, unk_id, fused unknowns, byte_fallback);
 //   - normalizers BertNormalizer, NFC, NFKC, NFD, NFKD, Lowercase, Replace, Prepend,
-//     Strip, StripAccents, Sequence;
+//     Strip, StripAccents, Precompiled (SentencePiece charsmaps), Sequence;
 //   - pre-tokenizers BertPreTokenizer, Whitespace, WhitespaceSplit, Punctuation, Digits,
 //     CharDelimiterSplit, Split (Regex or String pattern, every behavior, invert),
-//     ByteLevel (add_prefix_space, use_regex), Sequence;
+//     ByteLevel (add_prefix_space, use_regex), Metaspace (prepend_scheme, split, the
+//     legacy add_prefix_space), Sequence;
 //   - added tokens, special or not, with lstrip, rstrip, single_word, normalized;
 //   - post-processors TemplateProcessing, BertProcessing, RobertaProcessing (single and
 //     pair, type ids), ByteLevel (trim_offsets), Sequence;
-//   - decoders ByteLevel, WordPiece, BPEDecoder, Sequence (or none: tokens joined by
-//     spaces).
+//   - decoders ByteLevel, WordPiece, BPEDecoder, Metaspace, ByteFallback, Fuse, Strip,
+//     Replace, Sequence (or none: tokens joined by spaces).
 //
 // Where the library and Go disagree about Unicode, the library wins:
 //   - Split regexes run on Oniguruma in the library, with Unicode 16 tables; Go's
@@ -45,6 +48,13 @@
 //     StripAccents, BertPreTokenizer, Punctuation, Whitespace and Digits come from the
 //     library's older tables (bert_tables.go, generated from it): for example
 //     characters assigned after its Unicode version count as control characters.
+//   - Precompiled applies its charsmap per extended grapheme cluster; the clusters come
+//     from clipperhouse/uax29 (Unicode 17), the library's from unicode-segmentation
+//     (Unicode 16). Every code point alone and before joining marks is checked against
+//     the library; clusters only differ around characters new in Unicode 17.
+//   - Unigram scores are read as the library's serde_json reads them (without
+//     float_roundtrip: one decimal in eight lands one bit away from correct rounding),
+//     since Viterbi's ties depend on the exact bits.
 //
 // Invalid UTF-8 in the input is read as Rust's String::from_utf8_lossy reads it:
 // each maximal invalid sequence becomes one U+FFFD; offsets still index the input.

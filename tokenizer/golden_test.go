@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,73 +102,84 @@ func firstDiff(a, b []int) string {
 
 func TestGolden(t *testing.T) {
 	for _, name := range []string{"qwen3-embedding", "qwen3"} {
-		t.Run(name, func(t *testing.T) {
-			tok := loadTestTokenizer(t, name)
-			g := loadGolden(t, name)
-			for _, c := range g.Cases {
-				enc, err := tok.Encode(c.Text, EncodeOptions{AddSpecialTokens: true})
-				if err != nil {
-					t.Errorf("%s: %v", c.Name, err)
-					continue
-				}
-				if !reflect.DeepEqual(nonNil(enc.IDs), nonNil(c.IDs)) {
-					t.Errorf("%s %q: ids: %s", c.Name, trim(c.Text), firstDiff(enc.IDs, c.IDs))
-					continue
-				}
-				if !reflect.DeepEqual(nonNilS(enc.Tokens), nonNilS(c.Tokens)) {
-					t.Errorf("%s: tokens %q, want %q", c.Name, enc.Tokens, c.Tokens)
-				}
-				if !reflect.DeepEqual(nonNilO(enc.Offsets), nonNilO(c.Offsets)) {
-					t.Errorf("%s %q: offsets %v, want %v", c.Name, trim(c.Text), enc.Offsets, c.Offsets)
-				}
-				noSp, err := tok.Encode(c.Text, EncodeOptions{})
-				if err != nil {
-					t.Errorf("%s: %v", c.Name, err)
-					continue
-				}
-				if !reflect.DeepEqual(nonNil(noSp.IDs), nonNil(c.IDsNoSpecial)) {
-					t.Errorf("%s: ids without special tokens: %s", c.Name, firstDiff(noSp.IDs, c.IDsNoSpecial))
-				}
-				if c.Pretokens != nil {
-					pieces := tok.preTokenize(c.Text)
-					if !reflect.DeepEqual(nonNilS(pieces), nonNilS(c.Pretokens)) {
-						t.Errorf("%s %q: pre-tokens %q, want %q", c.Name, trim(c.Text), pieces, c.Pretokens)
-					}
-				}
-				if d, err := tok.Decode(c.IDs, false); err != nil || d != c.Decoded {
-					t.Errorf("%s: decode = %q, %v; want %q", c.Name, trim(d), err, trim(c.Decoded))
-				}
-				if d, err := tok.Decode(c.IDs, true); err != nil || d != c.DecodedSkipSpecial {
-					t.Errorf("%s: decode skipping special = %q, %v; want %q", c.Name, trim(d), err, trim(c.DecodedSkipSpecial))
-				}
-			}
-			texts := map[string]string{}
-			for _, c := range g.Cases {
-				texts[c.Name] = c.Text
-			}
-			for _, c := range g.Truncation {
-				enc, err := tok.Encode(texts[c.Name], EncodeOptions{AddSpecialTokens: true, MaxLength: c.MaxLength, TruncateLeft: c.Left})
-				if c.Error != nil {
-					if err == nil {
-						t.Errorf("%s max %d left %v: no error, library says %s", c.Name, c.MaxLength, c.Left, *c.Error)
-					}
-					continue
-				}
-				if err != nil {
-					t.Errorf("%s max %d left %v: %v", c.Name, c.MaxLength, c.Left, err)
-					continue
-				}
-				if !reflect.DeepEqual(nonNil(enc.IDs), nonNil(c.IDs)) {
-					t.Errorf("%s max %d left %v: ids %v, want %v", c.Name, c.MaxLength, c.Left, enc.IDs, c.IDs)
-				}
-				full, _ := tok.Encode(texts[c.Name], EncodeOptions{AddSpecialTokens: true})
-				if enc.Truncated != (len(full.IDs) > c.MaxLength) || enc.OriginalLength != len(full.IDs) {
-					t.Errorf("%s max %d: Truncated %v OriginalLength %d, full length %d", c.Name, c.MaxLength, enc.Truncated, enc.OriginalLength, len(full.IDs))
-				}
-			}
-			t.Logf("%d cases, %d truncation cases (%s)", len(g.Cases), len(g.Truncation), g.Generator)
-		})
+		t.Run(name, func(t *testing.T) { checkGoldenFile(t, name) })
 	}
+}
+
+// checkGoldenFile compares the tokenizer tokenizerFiles[name] with the golden name.json.gz:
+// ids, tokens, offsets, pre-tokens and decodes of every case, and the truncation cases.
+func checkGoldenFile(t *testing.T, name string) {
+	tok := loadTestTokenizer(t, name)
+	g := loadGolden(t, name)
+	for _, c := range g.Cases {
+		enc, err := tok.Encode(c.Text, EncodeOptions{AddSpecialTokens: true})
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if !reflect.DeepEqual(nonNil(enc.IDs), nonNil(c.IDs)) {
+			t.Errorf("%s %q: ids: %s", c.Name, trim(c.Text), firstDiff(enc.IDs, c.IDs))
+			continue
+		}
+		if !reflect.DeepEqual(nonNilS(enc.Tokens), nonNilS(c.Tokens)) {
+			t.Errorf("%s: tokens %q, want %q", c.Name, enc.Tokens, c.Tokens)
+		}
+		if !reflect.DeepEqual(nonNilO(enc.Offsets), nonNilO(c.Offsets)) {
+			t.Errorf("%s %q: offsets %v, want %v", c.Name, trim(c.Text), enc.Offsets, c.Offsets)
+		}
+		noSp, err := tok.Encode(c.Text, EncodeOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if !reflect.DeepEqual(nonNil(noSp.IDs), nonNil(c.IDsNoSpecial)) {
+			t.Errorf("%s: ids without special tokens: %s", c.Name, firstDiff(noSp.IDs, c.IDsNoSpecial))
+		}
+		if c.Pretokens != nil {
+			pieces := tok.preTokenize(c.Text)
+			if !reflect.DeepEqual(nonNilS(pieces), nonNilS(c.Pretokens)) {
+				t.Errorf("%s %q: pre-tokens %q, want %q", c.Name, trim(c.Text), pieces, c.Pretokens)
+			}
+		}
+		if d, err := tok.Decode(c.IDs, false); err != nil || d != c.Decoded {
+			t.Errorf("%s: decode = %q, %v; want %q", c.Name, trim(d), err, trim(c.Decoded))
+		}
+		if d, err := tok.Decode(c.IDs, true); err != nil || d != c.DecodedSkipSpecial {
+			t.Errorf("%s: decode skipping special = %q, %v; want %q", c.Name, trim(d), err, trim(c.DecodedSkipSpecial))
+		}
+	}
+	texts := map[string]string{}
+	for _, c := range g.Cases {
+		texts[c.Name] = c.Text
+	}
+	for _, c := range g.Truncation {
+		enc, err := tok.Encode(texts[c.Name], EncodeOptions{AddSpecialTokens: true, MaxLength: c.MaxLength, TruncateLeft: c.Left})
+		if c.Error != nil {
+			if err == nil {
+				t.Errorf("%s max %d left %v: no error, library says %s", c.Name, c.MaxLength, c.Left, *c.Error)
+			}
+			continue
+		}
+		if c.MaxLength < tok.SpecialTokensCount() {
+			// The library then leaves the encoding whole; Encode reports ErrTruncation.
+			if !errors.Is(err, ErrTruncation) {
+				t.Errorf("%s max %d left %v: got %v, %v; want ErrTruncation (the library returns %d tokens)", c.Name, c.MaxLength, c.Left, enc.IDs, err, len(c.IDs))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s max %d left %v: %v", c.Name, c.MaxLength, c.Left, err)
+			continue
+		}
+		if !reflect.DeepEqual(nonNil(enc.IDs), nonNil(c.IDs)) {
+			t.Errorf("%s max %d left %v: ids %v, want %v", c.Name, c.MaxLength, c.Left, enc.IDs, c.IDs)
+		}
+		full, _ := tok.Encode(texts[c.Name], EncodeOptions{AddSpecialTokens: true})
+		if enc.Truncated != (len(full.IDs) > c.MaxLength) || enc.OriginalLength != len(full.IDs) {
+			t.Errorf("%s max %d: Truncated %v OriginalLength %d, full length %d", c.Name, c.MaxLength, enc.Truncated, enc.OriginalLength, len(full.IDs))
+		}
+	}
+	t.Logf("%d cases, %d truncation cases (%s)", len(g.Cases), len(g.Truncation), g.Generator)
 }
 
 // preTokenize runs only the pre-tokenizers on text, as the library's preTokenizeString

@@ -159,17 +159,21 @@ func parseBPE(j *jsonScanner) (model, error) {
 					merges = append(merges, mergeRef{pool.ref(a, at), pool.ref(c, cAt)})
 					return nil
 				}
-				var pair []strRef
+				var pair [2]strRef // no allocation per merge (Gemma 3 has 515k)
+				n := 0
 				err = j.array(func() error {
 					s, at, err := j.strAt()
-					pair = append(pair, pool.ref(s, at))
+					if n < 2 {
+						pair[n] = pool.ref(s, at)
+					}
+					n++
 					return err
 				})
 				if err != nil {
 					return err
 				}
-				if len(pair) != 2 {
-					return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), len(pair))
+				if n != 2 {
+					return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), n)
 				}
 				merges = append(merges, mergeRef{pair[0], pair[1]})
 				return nil

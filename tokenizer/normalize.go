@@ -47,6 +47,46 @@ func (al *align) at(k int) (int, int) {
 	return x, x + 1
 }
 
+// alignCursor maps positions that mostly increase (the tokens of a text, in order) by
+// walking the chunks from the previous position instead of searching them each time.
+type alignCursor struct {
+	al *align
+	i  int // chunk of the last position
+}
+
+func (c *alignCursor) at(k int) (int, int) {
+	cs := c.al.chunks
+	if c.i >= len(cs) || int(cs[c.i].out) > k {
+		return c.al.at(k)
+	}
+	for c.i < len(cs) && int(cs[c.i].out+cs[c.i].n) <= k {
+		c.i++
+	}
+	if c.i == len(cs) {
+		c.i = 0
+		return c.al.at(k)
+	}
+	ch := cs[c.i]
+	if ch.whole {
+		return int(ch.src), int(ch.srcEnd)
+	}
+	x := int(ch.src) + k - int(ch.out)
+	return x, x + 1
+}
+
+// span is align.span through the cursor.
+func (c *alignCursor) span(a, b int) (int, int) {
+	if c.al == nil {
+		return a, b
+	}
+	s, _ := c.at(a)
+	if a >= b {
+		return s, s
+	}
+	_, e := c.at(b - 1)
+	return s, e
+}
+
 // span maps the transformed byte range [a, b) back to the source.
 func (al *align) span(a, b int) (int, int) {
 	if al == nil {
@@ -61,7 +101,9 @@ func (al *align) span(a, b int) (int, int) {
 }
 
 // compose returns the alignment of a second transformation (second, relative to the output
-// of al) back to the original source.
+// of al) back to the original source. It walks both chunk lists in step: a whole chunk of
+// second maps to the span of its range; an identity chunk maps byte for byte through the
+// chunks of al it overlaps (identity stays identity, a whole chunk of al gives its range).
 func (al *align) compose(second *align) *align {
 	if al == nil {
 		return second
@@ -70,16 +112,30 @@ func (al *align) compose(second *align) *align {
 		return al
 	}
 	var b alignBuilder
+	cs := al.chunks
 	for _, c := range second.chunks {
-		for k := c.out; k < c.out+c.n; k++ {
-			var s, e int
-			if c.whole {
-				s, e = al.span(int(c.src), int(c.srcEnd))
-			} else {
-				x := int(c.src + k - c.out)
-				s, e = al.span(x, x+1)
+		if c.whole {
+			s, e := al.span(int(c.src), int(c.srcEnd))
+			b.addRange(int(c.n), s, e)
+			continue
+		}
+		x, end := int(c.src), int(c.src+c.n)
+		i := sort.Search(len(cs), func(i int) bool { return int(cs[i].out+cs[i].n) > x })
+		for x < end {
+			if i == len(cs) { // past the end of al's output: the end of its source
+				s, e := al.at(x)
+				b.addRange(end-x, s, e)
+				break
 			}
-			b.addRange(1, s, e)
+			f := cs[i]
+			stop := min(end, int(f.out+f.n))
+			if f.whole {
+				b.addRange(stop-x, int(f.src), int(f.srcEnd))
+			} else {
+				b.addIdentityMap(stop-x, int(f.src)+x-int(f.out))
+			}
+			x = stop
+			i++
 		}
 	}
 	return &b.al
@@ -119,13 +175,21 @@ func (b *alignBuilder) addIdentityAs(out string, srcOff int) {
 		return
 	}
 	b.sb.WriteString(src)
+	b.addIdentityMap(len(src), srcOff)
+}
+
+// addIdentityMap records n output bytes that map byte for byte to the source from srcOff.
+func (b *alignBuilder) addIdentityMap(n, srcOff int) {
+	if n <= 0 {
+		return
+	}
 	cs := b.al.chunks
 	if l := len(cs); l > 0 && !cs[l-1].whole && cs[l-1].src+cs[l-1].n == int32(srcOff) {
-		cs[l-1].n += int32(len(src))
+		cs[l-1].n += int32(n)
 	} else {
-		b.al.chunks = append(cs, alignChunk{out: b.out, n: int32(len(src)), src: int32(srcOff)})
+		b.al.chunks = append(cs, alignChunk{out: b.out, n: int32(n), src: int32(srcOff)})
 	}
-	b.out += int32(len(src))
+	b.out += int32(n)
 }
 
 // addChanges appends the normalized characters rs of the source segment src (at srcOff),

@@ -9,20 +9,33 @@ import (
 // normalized segment, and how many leading bytes were inserted (ByteLevel's prefix space).
 // first reports that the piece starts at the start of the input (the library's
 // offsets_original().0 == 0, which Metaspace's prepend_scheme "first" asks).
+// A pre-tokenizer that rewrites text inside a piece (Metaspace) gives it an alignment
+// instead: al maps text[i], at al's position alBase+i, to the normalized segment, and off and
+// pre are unused.
 type piece struct {
-	text  string
-	off   int
-	pre   int
-	first bool
+	text   string
+	off    int
+	pre    int
+	first  bool
+	al     *align
+	alBase int
 }
 
 // sub returns the part [a, b) of p.
 func (p piece) sub(a, b int) piece {
+	if p.al != nil {
+		s0, _ := p.srcSpan(0, 0)
+		sa, _ := p.srcSpan(a, a)
+		return piece{text: p.text[a:b], al: p.al, alBase: p.alBase + a, first: p.first && sa == s0}
+	}
 	return piece{text: p.text[a:b], off: p.off + max(a-p.pre, 0), pre: max(min(p.pre, b)-a, 0), first: p.first && a <= p.pre}
 }
 
 // srcSpan maps the byte range [a, b) of p.text to the normalized segment.
 func (p piece) srcSpan(a, b int) (int, int) {
+	if p.al != nil {
+		return p.al.span(p.alBase+a, p.alBase+b)
+	}
 	return p.off + max(a-p.pre, 0), p.off + max(b-p.pre, 0)
 }
 

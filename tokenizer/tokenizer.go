@@ -214,6 +214,10 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 		a, b = lossAl.span(a, b)
 		outs = append(outs, out{id, int32(a), int32(b), tok})
 	}
+	unkAsText := int32(-1)
+	if u, ok := t.model.(unknownAsText); ok {
+		unkAsText = u.unknownID()
+	}
 	sc.segs = t.addedPlain.split(src, sc.segs[:0])
 	for _, seg := range sc.segs {
 		if seg.tok != nil {
@@ -224,6 +228,7 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 		if t.normalizer != nil {
 			ns, nal = t.normalizer.normalize(ns)
 		}
+		ncur := alignCursor{al: nal}
 		sc.nsegs = t.addedNormalized.split(ns, sc.nsegs[:0])
 		for _, nseg := range sc.nsegs {
 			if nseg.tok != nil {
@@ -259,8 +264,11 @@ func (t *Tokenizer) encodeTokens(text string, sc *scratch) ([]out, error) {
 					for nb < len(ns) && nb > 0 && !utf8.RuneStart(ns[nb]) {
 						nb++
 					}
-					a, b := nal.span(na, nb)
+					a, b := ncur.span(na, nb)
 					tok, _ := t.model.idToToken(tk.id)
+					if tk.id == unkAsText {
+						tok = p.text[tk.start:tk.end]
+					}
 					emit(tk.id, seg.start+a, seg.start+b, tok)
 				}
 			}

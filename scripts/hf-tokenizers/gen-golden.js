@@ -5,6 +5,7 @@
 //
 // Usage (from a scratch folder where `npm install @anush008/tokenizers` was run):
 //   node gen-golden.js OUTDIR name=path/to/tokenizer.json [name=...]
+//   CORPUS=corpus-spm.js node gen-golden.js ...   (the SentencePiece-family corpus)
 "use strict";
 const fs = require("fs");
 const zlib = require("zlib");
@@ -12,7 +13,8 @@ const path = require("path");
 const req = (m) => require(require.resolve(m, { paths: [process.cwd()] }));
 const tk = req("@anush008/tokenizers");
 const pkg = req("@anush008/tokenizers/package.json");
-const { cases } = require("./corpus.js");
+// CORPUS=corpus-spm.js picks another corpus file of this folder.
+const { cases } = require("./" + (process.env.CORPUS || "corpus.js"));
 
 // Offsets from the bindings count code points; convert them to UTF-8 byte offsets.
 function byteOffsets(text, offs) {
@@ -43,7 +45,8 @@ async function main() {
       r.decoded_skip_special = await tok.decode(r.ids, true);
       // The pre-tokenizer alone on the raw text (no added tokens, no normalizer): pieces
       // as byte-level strings. Checks the split scanner directly, not only through BPE.
-      r.pretokens = tok.getPreTokenizer().preTokenizeString(c.text).map((p) => p[0]);
+      const pt = tok.getPreTokenizer();
+      if (pt) r.pretokens = pt.preTokenizeString(c.text).map((p) => p[0]);
       out.cases.push(r);
     }
     // Truncation (keeps room for the post-processor's tokens) on a subset, both directions.

@@ -34,6 +34,26 @@ var goldenSHA256 = map[string]map[string]string{
 		"config.json":       "8eaf787fc59f2014939e70c191147d866a4573e2eb07c2c459cf75297be0d062",
 		"model.safetensors": "8578326a03c1813f0f61f836ec0775f2bec00a13f1750dc4c17ab215349f3a92",
 	},
+	"gemma3-f32": {
+		"config.json":               "3d35967bf991c3005dd9bca9e7e9c53a35ab84b5fcdef9371e69c4037d151925",
+		"model.safetensors":         "2db390a1b71de21854d6a3cd06b1339384860652410e695df8d7e7015a519fe4",
+		"1_Pooling/config.json":     "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"2_Dense/config.json":       "533a891fd74a5e6726ac04e5e7d97670ceb047077ef13e559ec10bb888c0c4a7",
+		"2_Dense/model.safetensors": "e1ad06649ad6f88aae2fbd4b4497e3840a89d20cd70eb0f3de96a27585841c50",
+		"3_Dense/config.json":       "d0244d0e013480d8b6ac2b18d1250d9379da2ff144b83d7bc410ebe84d42bb0c",
+		"3_Dense/model.safetensors": "ceaeafe9d3248560cd79acbe0cd3104409d16fa18fe39e1df55f1e47a22c3138",
+	},
+	"mistral-sharded": {
+		"config.json":                      "5e6aa7acd6411105907644535b36ed310b2227d3c53eabcc34baf70a25c89107",
+		"model-00001-of-00003.safetensors": "ffb800019f4e3292a9069ebe2a9393ac99b54632b9ecfdde0c7a412c77087fa5",
+		"model-00002-of-00003.safetensors": "b61663d3a51b728ff2ccde37fe8a773358526cc3628ac8130d4d7e3952536193",
+		"model-00003-of-00003.safetensors": "f40a052d062472cf860282ea4ef6cb27852912e464e28388e1c2a1bb75b2e898",
+		"model.safetensors.index.json":     "1e4837ecba53495ccaad60c022d9ae762bd33fede702b57d8fafe7d49d3f11ee",
+	},
+	"llama-f32": {
+		"config.json":       "1e99b583c3b5616d8f93e58111ec2f6c9e121c949134f430a62448d6b390b600",
+		"model.safetensors": "947022be26d9405b6ff443b5fd55740779dec03d2b8fbdb13d7dcd23b7ead5e3",
+	},
 	"bert-mean": {
 		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
 		"config.json":                       "8f48142936bcff5612af34a2d6a64b917a7319bea3b7a02cfbb68f38e183adbe",
@@ -196,6 +216,10 @@ func readSafetensors(t *testing.T, path string) map[string][]float32 {
 		case "BF16":
 			for i := 0; i < len(b); i += 2 {
 				vals = append(vals, math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[i:]))<<16))
+			}
+		case "F16":
+			for i := 0; i < len(b); i += 2 {
+				vals = append(vals, f16ToF32(binary.LittleEndian.Uint16(b[i:])))
 			}
 		default:
 			t.Fatalf("dtype %s", info.DType)
