@@ -11,8 +11,8 @@ import (
 )
 
 // GTE v1.5 (model_type "new": Alibaba-NLP/gte-base-en-v1.5,
-// gte-large-en-v1.5, gte-multilingual-base, Snowflake/snowflake-arctic-embed-
-// m-v2.0), as the published NewModel code defines it: word (+ token type
+// gte-large-en-v1.5, gte-multilingual-base), as the published NewModel code
+// defines it: word (+ token type
 // when type_vocab_size > 0) embeddings → LayerNorm; post-LN layers,
 // h = LN(h + o_proj(attn(h))), h = LN(h + down(up ⊙ act(gate))); a fused
 // qkv_proj with biases; rotate-half rotary positions with base rope_theta;
