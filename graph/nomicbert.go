@@ -169,7 +169,9 @@ func newNomicBERT(c *Config) (Architecture, error) {
 	}
 	bias := func(b *bool) int {
 		if b == nil {
-			return 1 // the flash-attn configuration's defaults are True
+			// Absent: expect the biases, so a checkpoint without them is
+			// a load error naming the tensor, never biases silently dropped.
+			return 1
 		}
 		return b2i(*b)
 	}
