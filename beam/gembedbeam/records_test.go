@@ -1,0 +1,86 @@
+package gembedbeam
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseRecord(t *testing.T) {
+	tests := []struct {
+		line     string
+		id, text string
+		ok       bool
+		err      string
+	}{
+		{line: `{"id": "a", "text": "hello"}`, id: "a", text: "hello", ok: true},
+		{line: `  {"text": "x", "id": 42, "extra": [1]}  `, id: "42", text: "x", ok: true},
+		{line: `{"id": -1.5e3, "text": ""}`, id: "-1.5e3", text: "", ok: true},
+		{line: "", ok: false},
+		{line: "   \t", ok: false},
+		{line: `{"id": "a"}`, err: `no "text" string field`},
+		{line: `{"text": "a"}`, err: `no "id" field`},
+		{line: `{"id": null, "text": "a"}`, err: `no "id" field`},
+		{line: `{"id": "", "text": "a"}`, err: `"id" is empty`},
+		{line: `{"id": true, "text": "a"}`, err: `must be a string or a number`},
+		{line: `{"id": {"k": 1}, "text": "a"}`, err: `must be a string or a number`},
+		{line: `{"id": "a", "text": 7}`, err: `field "text" must be a string, not a JSON number`},
+		{line: `{"id": "a", "text": "x"`, err: "not valid JSON"},
+		{line: `"just a string"`, err: "want a JSON object"},
+	}
+	for _, tt := range tests {
+		id, text, ok, err := parseRecord([]byte(tt.line))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.line, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || ok != tt.ok || id != tt.id || text != tt.text {
+			t.Errorf("%q: (%q, %q, %v, %v), want (%q, %q, %v)", tt.line, id, text, ok, err, tt.id, tt.text, tt.ok)
+		}
+	}
+}
+
+// FuzzParseRecord: any line gives a record, a skip or an error — never a
+// panic — and a record written back parses to itself.
+func FuzzParseRecord(f *testing.F) {
+	for _, s := range []string{`{"id":"a","text":"b"}`, `{"id":1,"text":""}`, `{}`, ``, `[`, `{"id":"\ud800","text":"\u00e9"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		id, text, ok, err := parseRecord(line)
+		if err != nil || !ok {
+			if ok {
+				t.Fatal("ok with an error")
+			}
+			return
+		}
+		if id == "" {
+			t.Fatal("empty id accepted")
+		}
+		if !utf8.ValidString(text) || !utf8.ValidString(id) {
+			t.Fatalf("invalid UTF-8 out of encoding/json: %q %q", id, text)
+		}
+		b, _ := json.Marshal(map[string]string{"id": id, "text": text})
+		id2, text2, ok2, err2 := parseRecord(b)
+		if err2 != nil || !ok2 || id2 != id || text2 != text {
+			t.Fatalf("round trip of %q: (%q, %q, %v, %v)", b, id2, text2, ok2, err2)
+		}
+	})
+}
+
+func TestShardOfIsStable(t *testing.T) {
+	// FNV-1a 32 (offset basis 2166136261; "a" hashes to 0xe40c292c): fixed
+	// values, so every worker and every re-run agrees.
+	for _, tt := range []struct {
+		id     string
+		shards int
+		want   int
+	}{{"", 7, 2}, {"a", 1, 0}, {"a", 1000, 220}, {"doc-01", 1000, 491}} {
+		if got := shardOf(tt.id, tt.shards); got != tt.want || got < 0 || got >= tt.shards {
+			t.Errorf("shardOf(%q, %d) = %d, want %d", tt.id, tt.shards, got, tt.want)
+		}
+	}
+}
