@@ -6,24 +6,32 @@ FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean
+.PHONY: all build build-cgo build-purego install deps test test-cgo test-purego test-compat test-fullsize race vet fmt-check fuzz testdata bench clean
 
 all: build
 
 # OpenBLAS through cgo is the fast path; the pure-Go build needs nothing.
+NOBLAS_HINT := gembed: the default build links OpenBLAS (libopenblas-dev). Without it, build in pure Go: CGO_ENABLED=0 go build -tags purego ./cmd/gembed (or: make build-purego)
+
 deps:
 	@if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so'; then \
 		echo "installing libopenblas-dev"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev \
+			|| { echo "$(NOBLAS_HINT)" >&2; exit 1; }; \
 	fi
 
-build: deps
-	$(GO) build -o bin/gembed ./cmd/gembed
+build: deps build-cgo
+
+build-cgo:
+	@$(GO) build -o bin/gembed ./cmd/gembed || { echo "$(NOBLAS_HINT)" >&2; exit 1; }
+
+build-purego:
+	CGO_ENABLED=0 $(GO) build -tags purego -o bin/gembed ./cmd/gembed
 
 install: deps
-	$(GO) install ./cmd/gembed
+	@$(GO) install ./cmd/gembed || { echo "$(NOBLAS_HINT)" >&2; exit 1; }
 
-test: deps vet fmt-check test-cgo test-purego fuzz
+test: deps vet fmt-check test-cgo test-purego test-compat fuzz
 
 vet:
 	$(GO) vet $(PKGS)
@@ -34,6 +42,11 @@ fmt-check:
 
 test-cgo:
 	$(GO) test $(PKGS)
+
+# The server against official clients whose modules stay out of our go.mod
+# (the Ollama Go client): a module of its own under server/compattest.
+test-compat:
+	cd server/compattest && $(GO) vet ./... && $(GO) test ./...
 
 # The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
 test-purego:

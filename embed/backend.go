@@ -52,6 +52,12 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	for _, o := range opts {
 		o(&s)
 	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if s.batchTokens == 0 {
+		s.batchTokens = DefaultBatchTokens
+	}
 	if modelID == "" {
 		modelID = DefaultModel
 	}
@@ -62,6 +68,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	st, err := ReadSentenceTransformers(dir)
 	if err != nil {
 		return nil, err
+	}
+	if s.pooling != "" {
+		st.Pooling = s.pooling
 	}
 	shape, err := readShape(dir)
 	if err != nil {
@@ -92,6 +101,12 @@ func isLocalDir(id string) bool {
 }
 
 func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc textEncoder, model forwarder, s settings) (*Embedder, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if s.batchTokens == 0 {
+		s.batchTokens = DefaultBatchTokens
+	}
 	info := Info{
 		ID: id, Dir: dir,
 		ModelType: shape.modelType, Hidden: shape.hidden, Intermediate: shape.intermediate,
@@ -115,9 +130,6 @@ func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc 
 			return nil, fmt.Errorf("max length %d out of range 1..%d (max_position_embeddings in %s)", s.maxLength, info.MaxPositions, filepath.Join(dir, "config.json"))
 		}
 		info.MaxLength = s.maxLength
-	}
-	if s.batchTokens < 1 {
-		return nil, fmt.Errorf("batch token budget %d must be positive", s.batchTokens)
 	}
 	e := &Embedder{info: info, s: s, enc: enc, model: model}
 	if s.promptName != "" {

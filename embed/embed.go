@@ -67,6 +67,9 @@ type EmbedOptions struct {
 	PromptName string
 	// Instruction is a custom query task: "Instruct: " + task + "\nQuery:" + text.
 	Instruction string
+	// Prompt is free text prepended to every input, as sentence-transformers'
+	// encode(prompt=...). At most one of Prompt, PromptName and Instruction.
+	Prompt string
 	// Dimensions keeps the first n values, then renormalizes (0: New's setting).
 	Dimensions int
 	// Normalize overrides New's WithNormalize when not nil.
@@ -177,7 +180,12 @@ func (e *Embedder) EmbedDetailed(ctx context.Context, texts []string, opt EmbedO
 
 // Prompt returns the text prepended to inputs under opt (see EmbedOptions).
 func (e *Embedder) Prompt(opt EmbedOptions) (string, error) {
+	if err := CheckPromptOptions(opt); err != nil {
+		return "", err
+	}
 	switch {
+	case opt.Prompt != "":
+		return opt.Prompt, nil
 	case opt.Instruction != "":
 		return InstructionPrompt(opt.Instruction), nil
 	case opt.PromptName != "":
@@ -194,6 +202,35 @@ func (e *Embedder) Prompt(opt EmbedOptions) (string, error) {
 	}
 }
 
+// PromptConflictError is EmbedOptions with more than one of Prompt,
+// PromptName and Instruction: which one should win is not guessed.
+type PromptConflictError struct {
+	Fields []string // as the CLI flags and request fields name them: "prompt", "prompt_name", "instruction"
+}
+
+func (e *PromptConflictError) Error() string {
+	return fmt.Sprintf("embed: give one of %s, not several", strings.Join(e.Fields, ", "))
+}
+
+// CheckPromptOptions reports a *PromptConflictError when opt sets more than
+// one of Prompt, PromptName and Instruction.
+func CheckPromptOptions(opt EmbedOptions) error {
+	var set []string
+	if opt.Prompt != "" {
+		set = append(set, "prompt")
+	}
+	if opt.PromptName != "" {
+		set = append(set, "prompt_name")
+	}
+	if opt.Instruction != "" {
+		set = append(set, "instruction")
+	}
+	if len(set) > 1 {
+		return &PromptConflictError{Fields: set}
+	}
+	return nil
+}
+
 // InstructionPrompt is the Qwen3-Embedding query prefix for a task; the
 // query follows "Query:" directly, without a space.
 func InstructionPrompt(task string) string {
@@ -203,13 +240,24 @@ func InstructionPrompt(task string) string {
 func (e *Embedder) namedPrompt(name string) (string, error) {
 	p, ok := e.info.Prompts[name]
 	if !ok {
-		names := e.info.PromptNames()
-		if len(names) == 0 {
-			return "", fmt.Errorf("unknown prompt name %q: %s/config_sentence_transformers.json defines no prompts", name, e.info.Dir)
-		}
-		return "", fmt.Errorf("unknown prompt name %q (the model has: %s)", name, strings.Join(names, ", "))
+		return "", &UnknownPromptError{Name: name, Known: e.info.PromptNames(), Dir: e.info.Dir}
 	}
 	return p, nil
+}
+
+// UnknownPromptError is a prompt name the model's
+// config_sentence_transformers.json does not define.
+type UnknownPromptError struct {
+	Name  string
+	Known []string // the model's prompt names
+	Dir   string   // the model folder
+}
+
+func (e *UnknownPromptError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown prompt name %q: %s/config_sentence_transformers.json defines no prompts", e.Name, e.Dir)
+	}
+	return fmt.Sprintf("unknown prompt name %q (the model has: %s)", e.Name, strings.Join(e.Known, ", "))
 }
 
 func (e *Embedder) dimensions(n int) (int, error) {

@@ -303,3 +303,16 @@ func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		(*C.float)(unsafe.Pointer(pb)), C.int(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.int(ldc))
 }
+
+// Kernels names the kernels this build runs on this CPU (for `gembed
+// version` and the server's /info).
+func Kernels() string {
+	small := "no small-row kernel (CPU without AVX2+FMA)"
+	if smallRows > 0 {
+		small = "AVX2+FMA small-row x·Wᵀ"
+		if smallKernel512 {
+			small = "AVX-512 small-row x·Wᵀ"
+		}
+	}
+	return "OpenBLAS sgemm (cgo), " + small + ", C SwiGLU/softmax"
+}

@@ -54,3 +54,7 @@ func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	}
 	impl.Sgemm(blas.NoTrans, tb, m, n, k, alpha, a, max(lda, 1), b[:bl], max(ldb, 1), beta, c[:(m-1)*ldc+n], ldc)
 }
+
+// Kernels names the kernels this build runs (for `gembed version` and the
+// server's /info).
+func Kernels() string { return "gonum sgemm (pure Go), Go SwiGLU/softmax" }

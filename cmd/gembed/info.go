@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gembed-dev/gembed/embed"
 	"github.com/gembed-dev/gembed/graph"
+	"github.com/gembed-dev/gembed/layers"
 	"github.com/gembed-dev/gembed/weights"
 	"github.com/urfave/cli/v2"
 )
@@ -54,17 +54,14 @@ type modelInfo struct {
 	Prompts           map[string]string `json:"prompts"`
 	DefaultPromptName string            `json:"default_prompt_name,omitempty"`
 	SizeBytes         int64             `json:"size_bytes"`
+	Build             string            `json:"build"`   // "cgo + OpenBLAS" or "pure Go"
+	Kernels           string            `json:"kernels"` // the kernels this binary runs on this CPU
 }
 
 func runInfo(c *cli.Context) error {
-	id := c.String("model")
-	if c.NArg() > 1 {
-		return errors.New("give one model, as the argument or --model")
-	}
-	if c.NArg() == 1 {
-		// The argument wins over --model, which may come from GEMBED_MODEL
-		// exported for the other commands.
-		id = c.Args().First()
+	id, err := modelArg(c)
+	if err != nil {
+		return err
 	}
 	if id == "" {
 		id = embed.DefaultModel
@@ -87,6 +84,7 @@ func runInfo(c *cli.Context) error {
 		Vocab: cfg.Vocab, MaxPositions: cfg.MaxPositions, MaxLength: min(embed.DefaultMaxLength, cfg.MaxPositions),
 		Pooling: string(st.Pooling), Normalize: st.Normalize, Prompts: st.Prompts,
 		DefaultPromptName: st.DefaultPromptName, DTypes: map[string]int{},
+		Build: buildName(), Kernels: layers.Kernels(),
 	}
 	var raw struct {
 		Architectures []string `json:"architectures"`
@@ -169,7 +167,8 @@ func writeInfo(w io.Writer, i modelInfo) error {
 			fmt.Fprintf(w, "  %s%s: %q\n", n, mark, i.Prompts[n])
 		}
 	}
-	_, err := fmt.Fprintf(w, "size on disk:   %s\n", humanBytes(i.SizeBytes))
+	fmt.Fprintf(w, "size on disk:   %s\n", humanBytes(i.SizeBytes))
+	_, err := fmt.Fprintf(w, "runs on:        %s build; kernels: %s\n", i.Build, i.Kernels)
 	return err
 }
 

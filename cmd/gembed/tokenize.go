@@ -18,7 +18,7 @@ func tokenizeCommand() *cli.Command {
 		&cli.StringFlag{Name: "tokenizer", Aliases: []string{"t"}, EnvVars: env("tokenizer"), Usage: "path of a tokenizer.json (instead of --model)"},
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: env("model"), Usage: "model id or folder whose tokenizer.json to use (default " + defaultModelName + ")"},
 		&cli.BoolFlag{Name: "no-special", EnvVars: env("no-special"), Usage: "do not add special tokens (the final <|endoftext|>)"},
-		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens, special tokens included"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens (N ≥ 1), special tokens included"},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, EnvVars: env("format"),
 			Usage: `"jsonl" ({"text"} lines on stdin → {"ids"} lines; the default without arguments) or "text"`},
 	}
@@ -27,8 +27,9 @@ func tokenizeCommand() *cli.Command {
 		Name:      "tokenize",
 		Usage:     "turn texts into token ids",
 		ArgsUsage: "[TEXT...]",
-		Description: `Reads JSON lines {"text": "..."} on stdin and writes one line {"ids": [...], "tokens": [...]} per input,` +
-			"\nin order; texts given as arguments are shown human-readably.",
+		Description: `Reads JSON lines {"text": "...", "id"?: ...} on stdin and writes one line {"id"?, "ids": [...], "tokens": [...]}` +
+			"\nper input, in order (a blank line is an error); --format text reads plain lines instead, as embed does." +
+			"\nTexts given as arguments are shown human-readably.",
 		Flags:  flags,
 		Action: runTokenize,
 	}
@@ -53,8 +54,9 @@ func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
 }
 
 type tokenizeLine struct {
-	IDs    []int    `json:"ids"`
-	Tokens []string `json:"tokens"`
+	ID     json.RawMessage `json:"id,omitempty"` // the input line's "id", passed through
+	IDs    []int           `json:"ids"`
+	Tokens []string        `json:"tokens"`
 }
 
 func runTokenize(c *cli.Context) error {
@@ -71,6 +73,9 @@ func runTokenize(c *cli.Context) error {
 	if format != "jsonl" && format != "text" {
 		return fmt.Errorf("--format %q: want jsonl or text", format)
 	}
+	if err := checkLengthFlags(c); err != nil {
+		return err
+	}
 	tok, err := loadTokenizerFlag(c)
 	if err != nil {
 		return err
@@ -81,7 +86,7 @@ func runTokenize(c *cli.Context) error {
 	jsonOut := json.NewEncoder(out)
 	jsonOut.SetEscapeHTML(false)
 
-	emit := func(text, where string) error {
+	emit := func(text string, id json.RawMessage, where string) error {
 		enc, err := tok.Encode(text, opt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
@@ -95,12 +100,12 @@ func runTokenize(c *cli.Context) error {
 			fmt.Fprintf(out, "  %s\n", strings.Join(q, " "))
 			return nil
 		}
-		return jsonOut.Encode(tokenizeLine{IDs: orEmpty(enc.IDs), Tokens: enc.Tokens})
+		return jsonOut.Encode(tokenizeLine{ID: id, IDs: orEmpty(enc.IDs), Tokens: enc.Tokens})
 	}
 
 	if c.NArg() > 0 {
 		for i, text := range c.Args().Slice() {
-			if err := emit(text, fmt.Sprintf("argument %d", i+1)); err != nil {
+			if err := emit(text, nil, fmt.Sprintf("argument %d", i+1)); err != nil {
 				return err
 			}
 		}
@@ -117,20 +122,16 @@ func runTokenize(c *cli.Context) error {
 			return fmt.Errorf("reading stdin after line %d: %w", lr.line, err)
 		}
 		var text string
+		var id json.RawMessage
 		if format == "jsonl" {
-			t, ok, err := parseTextLine(b)
-			if err != nil {
+			if text, id, err = parseTextLine(b); err != nil {
 				out.Flush()
 				return fmt.Errorf("stdin line %d: %w", lr.line, err)
 			}
-			if !ok {
-				continue
-			}
-			text = t
 		} else {
 			text = string(b)
 		}
-		if err := emit(text, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
+		if err := emit(text, id, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
 			return err
 		}
 	}
