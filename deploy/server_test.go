@@ -23,7 +23,7 @@ import (
 // asking the binary built with the Dockerfile's line, and runs the server
 // with the Deployment's own arguments.
 func TestChartMatchesBinary(t *testing.T) {
-	o := mustRender(t, values("autoscaling.enabled", false, "keda.enabled", true, "hfToken.existingSecret", "hf"))
+	o := mustRender(t, values("autoscaling.enabled", false, "keda.enabled", true, "hfToken.existingSecret", "hf", "apiKey.existingSecret", "key"))
 	spec := o.deployment.Spec.Template.Spec
 	c := container(t, spec.Containers, "gembed")
 	checkCommand(t, c, "serve")
@@ -61,7 +61,11 @@ func TestChartMatchesBinary(t *testing.T) {
 	cmd := exec.Command(gembedBin, args...)
 	cmd.Env = append(os.Environ(), "HF_HOME="+t.TempDir())
 	for _, e := range c.Env {
-		if e.ValueFrom == nil && e.Name != "HF_HOME" {
+		switch {
+		case e.Name == "HF_HOME":
+		case e.ValueFrom != nil: // from a Secret
+			cmd.Env = append(cmd.Env, e.Name+"=secret-"+e.Name)
+		default:
 			cmd.Env = append(cmd.Env, e.Name+"="+e.Value)
 		}
 	}
@@ -86,6 +90,21 @@ func TestChartMatchesBinary(t *testing.T) {
 	for name, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
 		if code := get(t, base+p.HTTPGet.Path); code != http.StatusOK {
 			t.Errorf("%s probe %s: %d after the model loaded", name, p.HTTPGet.Path, code)
+		}
+	}
+	// The API key from the Secret guards the API, not the probes.
+	for key, want := range map[string]int{"": http.StatusUnauthorized, "secret-GEMBED_API_KEY": http.StatusOK} {
+		req, _ := http.NewRequest("POST", base+"/v1/embeddings", strings.NewReader(`{"input": "hello"}`))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("POST /v1/embeddings with key %q: %d, want %d", key, resp.StatusCode, want)
 		}
 	}
 	metrics := getBody(t, base+o.serviceMonitor.Spec.Endpoints[0].Path)
