@@ -11,9 +11,9 @@ import (
 	"github.com/gembed-dev/gembed/embed"
 )
 
-// DefaultBatchTokens is the token budget of one model call, the server's
-// default (gembed serve --max-batch-tokens).
-const DefaultBatchTokens = 16384
+// DefaultBatchTokens is the token budget of one model call: the server's
+// default (gembed serve --max-batch-tokens), the library's batch budget.
+const DefaultBatchTokens = embed.DefaultBatchTokens
 
 // Options choose the model and how documents become vectors. They travel
 // to the workers inside the pipeline, so they hold no secret: the Hub
