@@ -41,10 +41,10 @@ type sharedModel struct {
 func ModelLoads() int64 { return loads.Load() }
 
 // sharedEmbedder returns the process's Embedder for k, loading it on first
-// use. Concurrent callers for the same k wait for one load. A failed load
-// is remembered: every later Setup on this worker fails the same way
-// instead of hammering the Hub.
-func sharedEmbedder(ctx context.Context, k modelKey) (*embed.Embedder, error) {
+// use (loaded reports that this call did). Concurrent callers for the same
+// k wait for one load. A failed load is remembered: every later Setup on
+// this worker fails the same way instead of hammering the Hub.
+func sharedEmbedder(ctx context.Context, k modelKey) (e *embed.Embedder, loaded bool, err error) {
 	modelsMu.Lock()
 	m, ok := models[k]
 	if !ok {
@@ -68,6 +68,7 @@ func sharedEmbedder(ctx context.Context, k modelKey) (*embed.Embedder, error) {
 			return
 		}
 		loads.Add(1)
+		loaded = true
 	})
-	return m.e, m.err
+	return m.e, loaded, m.err
 }

@@ -2,6 +2,7 @@ package gembedbeam
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -28,19 +29,23 @@ func TestSharedEmbedderLoadsOnce(t *testing.T) {
 	before := ModelLoads()
 	const callers = 8
 	got := make([]*embed.Embedder, callers)
+	loaders := make([]bool, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
 		wg.Go(func() {
-			e, err := sharedEmbedder(context.Background(), key)
+			e, loaded, err := sharedEmbedder(context.Background(), key)
 			if err != nil {
 				t.Error(err)
 			}
-			got[i] = e
+			got[i], loaders[i] = e, loaded
 		})
 	}
 	wg.Wait()
 	if n := ModelLoads() - before; n != 1 {
 		t.Errorf("%d loads for %d concurrent callers, want 1", n, callers)
+	}
+	if n := len(slices.DeleteFunc(loaders, func(l bool) bool { return !l })); n != 1 {
+		t.Errorf("%d callers report they loaded the model, want 1", n)
 	}
 	for i, e := range got {
 		if e == nil || e != got[0] {
@@ -58,8 +63,8 @@ func TestSharedEmbedderLoadsOnce(t *testing.T) {
 // every later Setup the same way, without a second attempt.
 func TestSharedEmbedderRemembersFailure(t *testing.T) {
 	key := modelKey{Model: t.TempDir()} // an empty folder: no config.json
-	_, err1 := sharedEmbedder(context.Background(), key)
-	_, err2 := sharedEmbedder(context.Background(), key)
+	_, _, err1 := sharedEmbedder(context.Background(), key)
+	_, _, err2 := sharedEmbedder(context.Background(), key)
 	if err1 == nil || err2 != err1 {
 		t.Fatalf("errors %v and %v, want the same load error twice", err1, err2)
 	}

@@ -27,6 +27,7 @@ type Options struct {
 
 	Dimensions  int    `json:"dimensions,omitempty"`  // keep the first N values, renormalized (Matryoshka)
 	PromptName  string `json:"prompt_name,omitempty"` // a prompt of config_sentence_transformers.json
+	Prompt      string `json:"prompt,omitempty"`      // free text prepended to every document
 	Instruction string `json:"instruction,omitempty"` // query task: "Instruct: TASK\nQuery:" + text
 	MaxLength   int    `json:"max_length,omitempty"`  // tokens per input (default the model's)
 	NoTruncate  bool   `json:"no_truncate,omitempty"` // a too-long document goes to the dead letter instead of being truncated
@@ -70,7 +71,8 @@ type embedFn struct {
 	budget  int
 	pending []pendingDoc
 	tokens  int // prompt-included tokens of pending
-	counted bool
+
+	reportLoad bool // this instance loaded the model: count it in the job's metrics
 }
 
 type pendingDoc struct {
@@ -88,15 +90,16 @@ var (
 
 func (f *embedFn) Setup(ctx context.Context) error {
 	setups.Add(1)
-	before := ModelLoads()
-	e, err := sharedEmbedder(ctx, modelKey{Model: f.Opts.Model, Revision: f.Opts.Revision,
+	e, loaded, err := sharedEmbedder(ctx, modelKey{Model: f.Opts.Model, Revision: f.Opts.Revision,
 		CacheDir: f.Opts.CacheDir, Offline: f.Opts.Offline, Threads: f.Opts.Threads})
 	if err != nil {
 		return err
 	}
-	f.counted = ModelLoads() == before // this instance did not load it: nothing to report
+	// Beam counters need a bundle's context: the load is reported with
+	// this instance's first element.
+	f.reportLoad = loaded
 	f.emb = e
-	f.call = embed.EmbedOptions{PromptName: f.Opts.PromptName, Instruction: f.Opts.Instruction,
+	f.call = embed.EmbedOptions{PromptName: f.Opts.PromptName, Prompt: f.Opts.Prompt, Instruction: f.Opts.Instruction,
 		Dimensions: f.Opts.Dimensions, MaxLength: f.Opts.MaxLength, NoTruncate: f.Opts.NoTruncate}
 	if f.Opts.NoNormalize {
 		no := false
@@ -119,9 +122,9 @@ func (f *embedFn) Setup(ctx context.Context) error {
 }
 
 func (f *embedFn) ProcessElement(ctx context.Context, id, text string, emit func(string, []float32), fail func(string, string)) error {
-	if !f.counted {
+	if f.reportLoad {
 		loadsCounter.Inc(ctx, 1)
-		f.counted = true
+		f.reportLoad = false
 	}
 	tok, err := f.emb.Tokenize(ctx, []string{text}, f.call)
 	if err != nil {

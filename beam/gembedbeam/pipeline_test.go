@@ -341,7 +341,7 @@ func TestBadModelFailsThePipeline(t *testing.T) {
 // tokens counts a document's tokens as the pipeline does.
 func tokens(t *testing.T, text string) int {
 	t.Helper()
-	e, err := sharedEmbedder(context.Background(), modelKey{Model: tinyModel})
+	e, _, err := sharedEmbedder(context.Background(), modelKey{Model: tinyModel})
 	if err != nil {
 		t.Fatal(err)
 	}

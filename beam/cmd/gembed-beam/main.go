@@ -39,6 +39,7 @@ var (
 	threads     = flag.Int("threads", 0, "cores per worker process (default all)")
 	dimensions  = flag.Int("dimensions", 0, "keep the first N values of each vector, renormalized (Matryoshka)")
 	promptName  = flag.String("prompt-name", "", `prompt of config_sentence_transformers.json to prepend (e.g. "query")`)
+	prompt      = flag.String("prompt", "", `free text to prepend to every document, e.g. "passage: "`)
 	instruction = flag.String("instruction", "", `query task: texts become "Instruct: TASK\nQuery:" + text`)
 	maxLength   = flag.Int("max-length", 0, "maximum tokens per input, prompt included (default the model's)")
 	noTruncate  = flag.Bool("no-truncate", false, "send a document longer than --max-length to the errors file instead of truncating it")
@@ -90,7 +91,7 @@ func pipeline() (*beam.Pipeline, error) {
 	}
 	opts := gembedbeam.Options{
 		Model: *model, Revision: *revision, CacheDir: *cacheDir, Offline: *offline, Threads: *threads,
-		Dimensions: *dimensions, PromptName: *promptName, Instruction: *instruction, MaxLength: *maxLength,
+		Dimensions: *dimensions, PromptName: *promptName, Prompt: *prompt, Instruction: *instruction, MaxLength: *maxLength,
 		NoTruncate: *noTruncate, NoNormalize: *noNormalize, BatchTokens: *batchTokens,
 	}
 	p, s := beam.NewPipelineWithRoot()
