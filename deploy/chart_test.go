@@ -138,6 +138,12 @@ func checkWiring(t *testing.T, o *objects) {
 		if j.Spec.CompletionMode == nil || *j.Spec.CompletionMode != "Indexed" || j.Spec.Completions == nil {
 			t.Errorf("Job is not an Indexed Job with completions: %+v", j.Spec)
 		}
+		// The Job's pods serve nothing: no traffic, no disruption budget.
+		jobPod := j.Spec.Template.Labels
+		if subset(o.service.Spec.Selector, jobPod) || subset(d.Spec.Selector.MatchLabels, jobPod) ||
+			(o.pdb != nil && subset(o.pdb.Spec.Selector.MatchLabels, jobPod)) {
+			t.Errorf("the server's selectors match the Job's pods %v", jobPod)
+		}
 	}
 }
 

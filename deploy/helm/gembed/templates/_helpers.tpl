@@ -17,6 +17,13 @@ app.kubernetes.io/name: {{ include "gembed.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The server's pods: the Service, the PDB and the scalers select these,
+never the batch Job's pods. */}}
+{{- define "gembed.serverSelectorLabels" -}}
+{{ include "gembed.selectorLabels" . }}
+app.kubernetes.io/component: server
+{{- end -}}
+
 {{- define "gembed.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "gembed.selectorLabels" . }}
