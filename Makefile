@@ -61,7 +61,7 @@ test-deploy:
 # The Beam SDK's first compile takes ~5 CPU-minutes, ~10 with -race.
 test-beam:
 	cd beam && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) test -race -count=1 ./gembedbeam/
-	cd beam && $(GO) test -run '^$$' -fuzz '^FuzzParseRecord$$' -fuzztime $(FUZZTIME) ./gembedbeam/
+	cd beam && $(GO) test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/records/
 
 # The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
 test-purego:

@@ -17,6 +17,13 @@ import (
 	// Local paths always work; the command adds gs:// and s3://.
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/gembed-dev/gembed/beam/internal/records"
+)
+
+// Input formats of ReadDocuments.
+const (
+	FormatJSONL = "jsonl" // {"id": ..., "text": ...} per line; the id a string or a number
+	FormatLines = "lines" // one text per line; the id is FILE:LINE
 )
 
 func init() {
@@ -73,13 +80,13 @@ func (f *readDocsFn) ProcessElement(ctx context.Context, file fileio.ReadableFil
 		b = bytes.TrimSuffix(b, []byte("\n"))
 		b = bytes.TrimSuffix(b, []byte("\r"))
 		if f.Format == FormatLines {
-			emit(lineID(path, line), string(b))
+			emit(records.LineID(path, line), string(b))
 			continue
 		}
-		id, text, ok, perr := parseRecord(b)
+		id, text, ok, perr := records.ParseDocument(b)
 		switch {
 		case perr != nil:
-			fail(lineID(path, line), fmt.Sprintf("%s line %d: %v", path, line, perr))
+			fail(records.LineID(path, line), fmt.Sprintf("%s line %d: %v", path, line, perr))
 		case ok:
 			emit(id, text)
 		}
@@ -149,7 +156,7 @@ type formatEmbeddingFn struct {
 }
 
 func (f *formatEmbeddingFn) ProcessElement(id string, v []float32, emit func(int, keyedLine), fail func(string, string)) {
-	b, err := embeddingLine(id, v)
+	b, err := records.EmbeddingLine(id, v)
 	if err != nil {
 		fail(id, fmt.Sprintf("writing the vector: %v", err))
 		return
@@ -160,7 +167,7 @@ func (f *formatEmbeddingFn) ProcessElement(id string, v []float32, emit func(int
 type formatDeadLetterFn struct{}
 
 func (f *formatDeadLetterFn) ProcessElement(id, msg string, emit func(int, keyedLine)) {
-	b, _ := deadLetterLine(id, msg) // strings always marshal
+	b, _ := records.DeadLetterLine(id, msg) // strings always marshal
 	emit(0, keyedLine{ID: id, Line: string(b)})
 }
 

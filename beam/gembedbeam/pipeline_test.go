@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/gembed-dev/gembed/beam/internal/records"
 	"github.com/gembed-dev/gembed/embed"
 )
 
@@ -67,15 +68,15 @@ func writeInputs(t *testing.T, dir string, files [][]doc) (pattern string, badID
 				add(string(j)) // the same document twice
 				add("")        // a blank line is skipped
 				add(`{"id": "x", "text": 12}`)
-				badIDs[lineID(path, line)] = `field "text" must be a string`
+				badIDs[records.LineID(path, line)] = `field "text" must be a string`
 				add(`{"text": "no id"}`)
-				badIDs[lineID(path, line)] = `no "id" field`
+				badIDs[records.LineID(path, line)] = `no "id" field`
 			}
 			if i == 3 && f == 1 {
 				add(`{"id": "broken", "text": "unterminated}`)
-				badIDs[lineID(path, line)] = "not valid JSON"
+				badIDs[records.LineID(path, line)] = "not valid JSON"
 				add(`["id", "text"]`)
-				badIDs[lineID(path, line)] = "want a JSON object"
+				badIDs[records.LineID(path, line)] = "want a JSON object"
 			}
 		}
 		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -302,7 +303,7 @@ func TestPlainLines(t *testing.T) {
 	want := cliEmbeddings(t, texts, "--max-length", fmt.Sprint(maxLength))
 	ids := make([]string, len(texts))
 	for i := range texts {
-		ids[i] = lineID(in, i+1)
+		ids[i] = records.LineID(in, i+1)
 	}
 	sort.Strings(ids) // shards are sorted by id
 	if len(got) != len(texts) {

@@ -1,4 +1,8 @@
-package gembedbeam
+// Package records reads and writes the JSON lines of gembed-beam: input
+// {"id","text"} documents, output {"id","embedding"} vectors and
+// {"id","error"} dead letters. It has no Beam dependency, so its fuzz test
+// builds in seconds.
+package records
 
 import (
 	"bytes"
@@ -8,15 +12,9 @@ import (
 	"strconv"
 )
 
-// Input formats of ReadDocuments.
-const (
-	FormatJSONL = "jsonl" // {"id": ..., "text": ...} per line; the id a string or a number
-	FormatLines = "lines" // one text per line; the id is FILE:LINE
-)
-
-// parseRecord reads one {"id", "text"} line. A blank line gives ok ==
+// ParseDocument reads one {"id", "text"} line. A blank line gives ok ==
 // false and no error. A numeric id keeps its JSON spelling ("7", "1e3").
-func parseRecord(b []byte) (id, text string, ok bool, err error) {
+func ParseDocument(b []byte) (id, text string, ok bool, err error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return "", "", false, nil
@@ -61,19 +59,19 @@ func parseRecord(b []byte) (id, text string, ok bool, err error) {
 	return id, *r.Text, true, nil
 }
 
-// lineID names a line of a plain-text input.
-func lineID(path string, line int) string { return path + ":" + strconv.Itoa(line) }
+// LineID names a line of a plain-text input.
+func LineID(path string, line int) string { return path + ":" + strconv.Itoa(line) }
 
-// embeddingLine is an output line: {"id":...,"embedding":[...]}.
-func embeddingLine(id string, v []float32) ([]byte, error) {
+// EmbeddingLine is an output line: {"id":...,"embedding":[...]}.
+func EmbeddingLine(id string, v []float32) ([]byte, error) {
 	return json.Marshal(struct {
 		ID        string    `json:"id"`
 		Embedding []float32 `json:"embedding"`
 	}{id, v})
 }
 
-// deadLetterLine is an error line: {"id":...,"error":"..."}.
-func deadLetterLine(id, msg string) ([]byte, error) {
+// DeadLetterLine is an error line: {"id":...,"error":"..."}.
+func DeadLetterLine(id, msg string) ([]byte, error) {
 	return json.Marshal(struct {
 		ID    string `json:"id"`
 		Error string `json:"error"`

@@ -1,4 +1,4 @@
-package gembedbeam
+package records
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestParseRecord(t *testing.T) {
+func TestParseDocument(t *testing.T) {
 	tests := []struct {
 		line     string
 		id, text string
@@ -30,7 +30,7 @@ func TestParseRecord(t *testing.T) {
 		{line: `"just a string"`, err: "want a JSON object"},
 	}
 	for _, tt := range tests {
-		id, text, ok, err := parseRecord([]byte(tt.line))
+		id, text, ok, err := ParseDocument([]byte(tt.line))
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%q: error %v, want %q", tt.line, err, tt.err)
@@ -43,14 +43,14 @@ func TestParseRecord(t *testing.T) {
 	}
 }
 
-// FuzzParseRecord: any line gives a record, a skip or an error — never a
+// FuzzParseDocument: any line gives a record, a skip or an error — never a
 // panic — and a record written back parses to itself.
-func FuzzParseRecord(f *testing.F) {
+func FuzzParseDocument(f *testing.F) {
 	for _, s := range []string{`{"id":"a","text":"b"}`, `{"id":1,"text":""}`, `{}`, ``, `[`, `{"id":"\ud800","text":"\u00e9"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		id, text, ok, err := parseRecord(line)
+		id, text, ok, err := ParseDocument(line)
 		if err != nil || !ok {
 			if ok {
 				t.Fatal("ok with an error")
@@ -64,23 +64,9 @@ func FuzzParseRecord(f *testing.F) {
 			t.Fatalf("invalid UTF-8 out of encoding/json: %q %q", id, text)
 		}
 		b, _ := json.Marshal(map[string]string{"id": id, "text": text})
-		id2, text2, ok2, err2 := parseRecord(b)
+		id2, text2, ok2, err2 := ParseDocument(b)
 		if err2 != nil || !ok2 || id2 != id || text2 != text {
 			t.Fatalf("round trip of %q: (%q, %q, %v, %v)", b, id2, text2, ok2, err2)
 		}
 	})
-}
-
-func TestShardOfIsStable(t *testing.T) {
-	// FNV-1a 32 (offset basis 2166136261; "a" hashes to 0xe40c292c): fixed
-	// values, so every worker and every re-run agrees.
-	for _, tt := range []struct {
-		id     string
-		shards int
-		want   int
-	}{{"", 7, 2}, {"a", 1, 0}, {"a", 1000, 220}, {"doc-01", 1000, 491}} {
-		if got := shardOf(tt.id, tt.shards); got != tt.want || got < 0 || got >= tt.shards {
-			t.Errorf("shardOf(%q, %d) = %d, want %d", tt.id, tt.shards, got, tt.want)
-		}
-	}
 }
