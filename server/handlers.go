@@ -200,7 +200,8 @@ func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string,
 		}
 		dims = p.dimensions
 	}
-	if p.prompt == "" && p.promptName == "" && p.instr == "" {
+	if p.ids == nil && p.prompt == "" && p.promptName == "" && p.instr == "" {
+		// Token-id inputs take no prompt, a default one included.
 		p.prompt, p.promptName = s.opt.DefaultPrompt, s.opt.DefaultPromptName
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opt.RequestTimeout)

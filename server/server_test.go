@@ -757,6 +757,12 @@ func TestDefaultPrompt(t *testing.T) {
 		{Options{DefaultPrompt: "search: "}, `{"inputs":"a"}`, "search: a"},
 		{Options{DefaultPrompt: "search: "}, `{"inputs":"a","prompt_name":"query"}`, "Q:a"},
 	} {
+		if tt.opt.DefaultPrompt != "" { // token ids take no prompt, a default one included
+			_, ts := newTestServer(t, &fakeEmbedder{}, tt.opt)
+			if code, body := post(t, ts.URL+"/embed", `{"inputs":[1,2]}`); code != 200 || strings.TrimSpace(body) != "["+idsVec([]int{1, 2})+"]" {
+				t.Errorf("token ids with a default prompt: %d %s", code, body)
+			}
+		}
 		_, ts := newTestServer(t, &fakeEmbedder{}, tt.opt)
 		code, body := post(t, ts.URL+"/embed", tt.body)
 		b, _ := json.Marshal([][]float32{want(tt.text, fakeHidden, true)})

@@ -23,8 +23,10 @@ func (s *Server) tokenizerOf(e Embedder) *tokenizer.Tokenizer {
 	return nil
 }
 
-var errNoTokenizer = &apiError{status: http.StatusNotImplemented, teiType: "Backend",
-	msg: "this embedder does not expose its tokenizer"}
+// errNoTokenizer is a new error each time: handlers adjust the errors they get.
+func errNoTokenizer() *apiError {
+	return &apiError{status: http.StatusNotImplemented, teiType: "Backend", msg: "this embedder does not expose its tokenizer"}
+}
 
 // teiToken is one token as TEI's /tokenize lists it: start and stop are
 // byte offsets into the input (null for special tokens).
@@ -64,7 +66,7 @@ func (s *Server) handleTokenize(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := s.tokenizerOf(e)
 	if tok == nil {
-		fail(errNoTokenizer)
+		fail(errNoTokenizer())
 		return
 	}
 	in, aerr := parseInputs(req.Inputs, "inputs")
@@ -141,7 +143,7 @@ func (s *Server) handleDecode(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := s.tokenizerOf(e)
 	if tok == nil {
-		fail(errNoTokenizer)
+		fail(errNoTokenizer())
 		return
 	}
 	in, aerr := parseInputs(req.IDs, "ids")
@@ -187,7 +189,7 @@ func (s *Server) promptText(e Embedder, opt embed.EmbedOptions) (string, error) 
 func (s *Server) tokenizeLeft(ctx context.Context, e Embedder, texts []string, opt embed.EmbedOptions) ([]embed.Tokenized, error) {
 	tok := s.tokenizerOf(e)
 	if tok == nil {
-		return nil, errNoTokenizer
+		return nil, errNoTokenizer()
 	}
 	prompt, err := s.promptText(e, opt)
 	if err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -62,4 +64,25 @@ func FuzzPermuteArgs(f *testing.F) {
 			t.Fatalf("%q became %q", args, got)
 		}
 	})
+}
+
+func TestServedName(t *testing.T) {
+	cache := t.TempDir()
+	snap := filepath.Join(cache, "models--Qwen--Qwen3-Embedding-0.6B", "snapshots", strings.Repeat("c", 40))
+	plain := filepath.Join(cache, "my-model")
+	for _, d := range []string{snap, plain} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for in, want := range map[string]string{
+		"Qwen/Qwen3-Embedding-0.6B": "Qwen/Qwen3-Embedding-0.6B",
+		snap:                        "Qwen/Qwen3-Embedding-0.6B",
+		plain:                       "my-model",
+		plain + "/":                 "my-model",
+	} {
+		if got := servedName(in); got != want {
+			t.Errorf("servedName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
