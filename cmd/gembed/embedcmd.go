@@ -27,6 +27,7 @@ func embedCommand() *cli.Command {
 		&cli.StringFlag{Name: "instruction", EnvVars: env("instruction"), Usage: `query task: inputs become "Instruct: TASK\nQuery:" + text`},
 		&cli.StringFlag{Name: "precision", Value: "float32", EnvVars: env("precision"), Usage: "float32, or int8, uint8, binary, ubinary as sentence-transformers' quantize_embeddings (int8/uint8 ranges come from all inputs of the run)"},
 		&cli.BoolFlag{Name: "no-progress", EnvVars: env("no-progress"), Usage: "no progress bar on stderr"},
+		&cli.StringFlag{Name: "shard", EnvVars: env("shard"), Usage: `INDEX/COUNT: with --format jsonl, embed only input lines INDEX+1, INDEX+1+COUNT, ... (a Kubernetes Indexed Job's share); output lines then carry "line"`},
 	}
 	flags = append(flags, modelOptionFlags()...)
 	flags = append(flags, hubFlags()...)
@@ -75,10 +76,18 @@ func embedInputs(c *cli.Context, format string) ([]jsonlInput, bool, error) {
 
 func runEmbed(c *cli.Context) error {
 	format := c.String("format")
+	sh, err := parseShard(c.String("shard"))
+	if err != nil {
+		return err
+	}
+	if sh.count > 0 && format != "jsonl" {
+		return fmt.Errorf("--shard needs --format jsonl (its output lines carry the input line number)")
+	}
 	ins, fromLines, err := embedInputs(c, format)
 	if err != nil {
 		return err
 	}
+	ins = sh.filter(ins)
 	texts := make([]string, len(ins))
 	for i, in := range ins {
 		texts[i] = in.text
@@ -148,7 +157,11 @@ func runEmbed(c *cli.Context) error {
 			}
 			switch format {
 			case "jsonl":
-				writeEmbeddingLine(out, ins[idx].id, value)
+				line := 0 // merging shards needs the line; unsharded output is line for line
+				if sh.count > 0 {
+					line = ins[idx].line
+				}
+				writeEmbeddingLine(out, ins[idx].id, line, value)
 			case "json":
 				if idx > 0 {
 					out.WriteString(",\n ")
@@ -225,12 +238,13 @@ type jsonEmbedding struct {
 	Embedding any             `json:"embedding"` // []float32, or []int when quantized
 }
 
-// writeEmbeddingLine writes {"id"?: ..., "embedding": [...]}.
-func writeEmbeddingLine(w io.Writer, id json.RawMessage, v any) {
+// writeEmbeddingLine writes {"id"?: ..., "line"?: n, "embedding": [...]}.
+func writeEmbeddingLine(w io.Writer, id json.RawMessage, line int, v any) {
 	b, _ := json.Marshal(struct {
 		ID        json.RawMessage `json:"id,omitempty"`
+		Line      int             `json:"line,omitempty"`
 		Embedding any             `json:"embedding"`
-	}{id, v})
+	}{id, line, v})
 	w.Write(b)
 	w.Write([]byte{'\n'})
 }
