@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build install test test-default test-purego test-arm64 test-fullsize race vet fmt-check fuzz testdata bench clean real-models
+.PHONY: all build install test test-default test-purego test-compat test-deploy test-beam test-arm64 test-fullsize race vet fmt-check fuzz testdata bench clean real-models
 
 all: build
 
@@ -17,7 +17,7 @@ build:
 install:
 	CGO_ENABLED=0 $(GO) install ./cmd/gembed
 
-test: vet fmt-check test-default test-purego fuzz
+test: vet fmt-check test-default test-purego test-compat fuzz
 
 vet:
 	$(GO) vet $(PKGS)
@@ -31,6 +31,26 @@ fmt-check:
 # kernel this CPU supports, not only the one it would pick).
 test-default:
 	CGO_ENABLED=0 $(GO) test $(PKGS)
+
+# The server against official clients whose modules stay out of our go.mod
+# (the Ollama Go client): a module of its own under server/compattest.
+test-compat:
+	cd server/compattest && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test ./...
+
+# The container image and Helm chart (deploy/, a module of its own: Helm and
+# Kubernetes API types). Renders the chart, decodes every object strictly,
+# builds gembed with the Dockerfile's go build line and checks the chart's
+# flags, variables, probes and metrics against it. No cluster needed.
+test-deploy:
+	cd deploy && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+# Corpus embedding on Apache Beam (beam/, a module of its own): the real
+# pipeline on Prism in-process, race detector included (the worker-wide
+# model cache is shared state), and the JSONL record parser fuzzed briefly.
+# The Beam SDK's first compile takes ~5 CPU-minutes, ~10 with -race.
+test-beam:
+	cd beam && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) test -race -count=1 ./gembedbeam/
+	cd beam && $(GO) test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/records/
 
 # The portable build: no assembly, the generic Go kernels (what other
 # architectures run).

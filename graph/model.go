@@ -299,6 +299,6 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 func (m *Model) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s, dtype %v",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName, m.dtype)
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.Kernels(), m.dtype)
 	return b.String()
 }

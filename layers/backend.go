@@ -2,8 +2,15 @@ package layers
 
 import "github.com/gembed-dev/gembed/layers/internal/kernels"
 
-// BLASName names the matrix-multiply backend compiled in.
-var BLASName = "gembed kernels (" + kernels.Best.ISA().String() + ")"
+// Kernels names the kernels this process runs (for logs, `gembed version`
+// and the server's /info): Go assembly for the instruction set picked from
+// the CPU's features, or the portable Go kernels.
+func Kernels() string {
+	if isa := kernels.Best.ISA(); isa != kernels.Generic {
+		return "Go assembly (" + isa.String() + ")"
+	}
+	return "portable Go"
+}
 
 // kern is the kernel implementation every op uses: the fastest this CPU
 // runs. Tests swap in the others (kernels.For) to check each one.
