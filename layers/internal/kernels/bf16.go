@@ -36,6 +36,13 @@ var (
 // enough that the packed GEMM amortizes packing x.
 const widenBlockBytes = 256 << 10
 
+// bf16TileRows is the row count up to which the VDPBF16PS 4×4 tiles beat
+// widening into the packed float32 GEMM: the tiles do no cache blocking, so
+// for many rows they re-stream x for every 4 weight rows (measured on one
+// Zen 4 core, 1536×1024 weights: tiles 55 vs 24 GFLOP per CPU-second at 32
+// rows, 74 vs 85 at 256, 40 vs 64 at 2048).
+const bf16TileRows = 128
+
 // WidenBF16 returns a copy of k whose SgemmNTBF16 always widens the bf16
 // weights to float32 and uses the float32 kernels, as on CPUs without
 // AVX512_BF16 (tests force that path with it).
@@ -50,8 +57,8 @@ func (k *Kernels) HasBF16Dot() bool { return k.dotBF16 != nil }
 
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
-// products and sums are float32. With AVX512_BF16 (and k a multiple of 32)
-// the 4×4 tiles use VDPBF16PS; elsewhere blocks of weight rows are widened
+// products and sums are float32. With AVX512_BF16, k a multiple of 32 and
+// at most bf16TileRows rows the 4×4 tiles use VDPBF16PS; elsewhere blocks of weight rows are widened
 // to float32 and multiplied by the float32 kernels: the weights' memory is
 // still halved, the speed is float32's. Both give the same products (a
 // product of two bf16 is exact in float32); only the summation order
@@ -65,7 +72,7 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 		panic(fmt.Sprintf("kernels: w: %d bfloat16 for %d×%d", len(w), n, k))
 	}
 	checkLen("y", y, m, n, ldy)
-	if kr.dotBF16 == nil || k%32 != 0 {
+	if kr.dotBF16 == nil || k%32 != 0 || m > bf16TileRows {
 		kr.sgemmNTWiden(m, n, k, x, w, beta, y, ldy)
 		return
 	}
