@@ -137,3 +137,82 @@ func checkDecoderGolden(t *testing.T, g decoderGolden, dir string) {
 	}
 	t.Logf("%d cases, min cosine %.9f, max abs diff %.3g", len(g.Cases), worst.Cos, worst.MaxAbs)
 }
+
+// TestMistralAddEOSToken: a Mistral embedder whose tokenizer_config.json says
+// add_bos_token and add_eos_token (as intfloat/e5-mistral-7b-instruct's does)
+// gets the ids transformers 4.x gives (testdata/golden/tokenizer/add-bos-eos.json,
+// its first case), and last-token pooling reads the appended EOS.
+func TestMistralAddEOSToken(t *testing.T) {
+	src := modelgen.TestModel(t, "mistral-sharded")
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.Name() != "tokenizer_config.json" {
+			if err := os.Symlink(filepath.Join(src, en.Name()), filepath.Join(dir, en.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg := `{"tokenizer_class":"LlamaTokenizerFast","add_bos_token":true,"add_eos_token":true,` +
+		`"bos_token":"<|im_start|>","eos_token":"<|im_end|>","pad_token":"<|endoftext|>"}`
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := embed.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "tokenizer", "add-bos-eos.json"))
+	if err != nil {
+		t.Fatalf("golden file missing: %v", err)
+	}
+	var g struct {
+		Cases []struct {
+			Config map[string]any `json:"config"`
+			Single []struct {
+				Text string `json:"text"`
+				IDs  []int  `json:"ids"`
+			} `json:"single"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &g); err != nil || len(g.Cases) == 0 {
+		t.Fatalf("golden: %d cases, %v", len(g.Cases), err)
+	}
+	if c := g.Cases[0].Config; c["add_eos_token"] != true || c["eos_token"] != "<|im_end|>" || c["tokenizer_class"] != "LlamaTokenizerFast" {
+		t.Fatalf("the golden's first case is %v", c)
+	}
+	var texts []string
+	var want [][]int
+	for _, s := range g.Cases[0].Single {
+		texts, want = append(texts, s.Text), append(want, s.IDs)
+	}
+	toks, err := e.Tokenize(ctx, texts, embed.EmbedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.EmbedDetailed(ctx, texts, embed.EmbedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range texts {
+		if !slices.Equal(toks[i].IDs, want[i]) {
+			t.Fatalf("%q: ids %v, transformers 4.x %v", texts[i], toks[i].IDs, want[i])
+		}
+		// The same ids without the EOS pool another token: the EOS is read.
+		direct, err := e.EmbedTokens(ctx, [][]int{want[i], want[i][:len(want[i])-1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := numtest.Check(got.Embeddings[i], direct[0], numtest.Tol{Abs: 1e-6}); err != nil {
+			t.Errorf("%q: embedding vs its ids: %v", texts[i], err)
+		}
+		if d, _ := numtest.Compare(direct[0], direct[1], false); d.Cos > 0.9999 {
+			t.Errorf("%q: pooling the EOS and the token before it give cosine %v", texts[i], d.Cos)
+		}
+	}
+}

@@ -121,6 +121,12 @@ type Tokenizer struct {
 	ModelMaxLength int // 0 when absent or "unbounded"
 	DoLowerCase    bool
 	PaddingSide    string
+	Class          string // tokenizer_class, e.g. "LlamaTokenizerFast"
+	// AddBOSToken and AddEOSToken are add_bos_token and add_eos_token (nil
+	// when absent). For the Llama and Gemma tokenizer classes they rebuild
+	// the post-processor's template, as transformers 4.x does (the
+	// tokenizer package applies them).
+	AddBOSToken, AddEOSToken *bool
 }
 
 // Weights locates the safetensors weights: Single, or Index with the shard
@@ -328,6 +334,9 @@ func (f *Folder) readTokenizerConfig() error {
 		ModelMaxLength json.Number `json:"model_max_length"`
 		DoLowerCase    bool        `json:"do_lower_case"`
 		PaddingSide    string      `json:"padding_side"`
+		Class          string      `json:"tokenizer_class"`
+		AddBOSToken    *bool       `json:"add_bos_token"`
+		AddEOSToken    *bool       `json:"add_eos_token"`
 	}
 	found, err := readJSON(file, &c)
 	if err != nil || !found {
@@ -338,6 +347,7 @@ func (f *Folder) readTokenizerConfig() error {
 		f.Tokenizer.ModelMaxLength = int(n)
 	}
 	f.Tokenizer.DoLowerCase, f.Tokenizer.PaddingSide = c.DoLowerCase, c.PaddingSide
+	f.Tokenizer.Class, f.Tokenizer.AddBOSToken, f.Tokenizer.AddEOSToken = c.Class, c.AddBOSToken, c.AddEOSToken
 	return nil
 }
 
