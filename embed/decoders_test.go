@@ -216,3 +216,27 @@ func TestMistralAddEOSToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSentenceTransformersEmbeddingGemmaCorpus: the real EmbeddingGemma on
+// the real-models corpus (testdata/corpus/real-models.json: 20 other
+// languages and scripts, emoji, control characters, empty text, texts of up
+// to 1,461 tokens crossing the sliding windows several times) with its query
+// prompt, and on short texts with its document prompt, against
+// SentenceTransformer.encode (scripts/reference/make_st_goldens.sh).
+func TestSentenceTransformersEmbeddingGemmaCorpus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes a 300M-parameter forward pass take minutes; the normal run checks it")
+	}
+	dir := filepath.Join("..", "testdata", "golden", "st", "embeddinggemma-300m")
+	for _, name := range []string{"document", "query"} {
+		t.Run(name, func(t *testing.T) {
+			golden := filepath.Join(dir, name+".json.gz")
+			readSTGolden(t, golden) // a missing golden fails even where the model is absent
+			if name == "query" && pureGo {
+				t.Skip("3,401 tokens through 300M parameters take minutes in the pure-Go build; the cgo build checks them")
+			}
+			// One text alone against the batch: the long texts dominate the time.
+			checkSTGolden(t, golden, realModelDir(t, "google--embeddinggemma-300m"), 1<<20)
+		})
+	}
+}
