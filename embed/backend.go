@@ -16,6 +16,7 @@ import (
 
 type encoded struct {
 	ids         []int
+	typeIDs     []int
 	truncated   bool
 	originalLen int
 }
@@ -107,14 +108,18 @@ func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc 
 	if info.MaxPositions <= 0 {
 		info.MaxPositions = DefaultMaxLength
 	}
-	info.Dimensions = info.Hidden
+	width := outputDimensions(info.Hidden, st)
+	info.Dimensions = width
 	if s.dimensions != 0 {
-		if s.dimensions < 0 || s.dimensions > info.Hidden {
-			return nil, fmt.Errorf("dimensions %d out of range: %s has hidden_size %d", s.dimensions, filepath.Join(dir, "config.json"), info.Hidden)
+		if s.dimensions < 0 || s.dimensions > width {
+			return nil, fmt.Errorf("dimensions %d out of range: the vectors of %s have %d values", s.dimensions, dir, width)
 		}
 		info.Dimensions = s.dimensions
 	}
 	info.MaxLength = min(DefaultMaxLength, info.MaxPositions)
+	if st.MaxSeqLength > 0 { // sentence_bert_config.json's max_seq_length
+		info.MaxLength = min(st.MaxSeqLength, info.MaxPositions)
+	}
 	if s.maxLength != 0 {
 		if s.maxLength < 1 || s.maxLength > info.MaxPositions {
 			return nil, fmt.Errorf("max length %d out of range 1..%d (max_position_embeddings in %s)", s.maxLength, info.MaxPositions, filepath.Join(dir, "config.json"))
@@ -124,12 +129,14 @@ func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc 
 	if s.batchTokens < 1 {
 		return nil, fmt.Errorf("batch token budget %d must be positive", s.batchTokens)
 	}
-	// The pipeline runs every module modules.json lists or none: a module
-	// skipped would change the vectors without a word.
-	if len(st.Dense) > 0 || !st.IncludePrompt || st.DoLowerCase {
-		return nil, fmt.Errorf("%s: Dense modules, include_prompt false and do_lower_case are not run yet", filepath.Join(dir, "modules.json"))
+	e := &Embedder{info: info, s: s, enc: enc, model: model, width: width}
+	for _, d := range st.Dense {
+		m, err := loadDense(dir, d)
+		if err != nil {
+			return nil, err
+		}
+		e.dense = append(e.dense, m)
 	}
-	e := &Embedder{info: info, s: s, enc: enc, model: model}
 	if s.promptName != "" {
 		if _, err := e.namedPrompt(s.promptName); err != nil {
 			return nil, err

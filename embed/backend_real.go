@@ -61,7 +61,7 @@ func readShape(f *modelfolder.Folder) (modelShape, error) {
 type hfTokenizer struct{ t *tokenizer.Tokenizer }
 
 func loadTokenizer(dir string) (textEncoder, error) {
-	t, err := tokenizer.LoadFile(filepath.Join(dir, "tokenizer.json"))
+	t, err := tokenizer.LoadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (h hfTokenizer) encodeBatch(ctx context.Context, texts []string, maxLen int
 	}
 	out := make([]encoded, len(encs))
 	for i, e := range encs {
-		out[i] = encoded{ids: e.IDs, truncated: e.Truncated, originalLen: e.OriginalLength}
+		out[i] = encoded{ids: e.IDs, typeIDs: e.TypeIDs, truncated: e.Truncated, originalLen: e.OriginalLength}
 	}
 	return out, nil
 }

@@ -33,6 +33,8 @@ type Embedder struct {
 	s     settings
 	enc   textEncoder
 	model forwarder
+	dense []*dense // the Dense modules, in order
+	width int      // length of the pipeline's vectors, before WithDimensions
 
 	mu     sync.RWMutex // read-held by running calls; Close takes it to wait for them
 	closed bool
@@ -81,9 +83,13 @@ type EmbedOptions struct {
 
 // Tokenized is one input as token ids, ready for EmbedTokens.
 type Tokenized struct {
-	IDs            []int // prompt and special tokens included
-	Truncated      bool  // the input was cut to the maximum length
-	OriginalTokens int   // length before truncation (== len(IDs) when not truncated)
+	IDs     []int // prompt and special tokens included
+	TypeIDs []int // token type ids (nil: all 0)
+	// SkipTokens is how many leading tokens pooling leaves out (the prompt,
+	// when the model's Pooling module has include_prompt: false).
+	SkipTokens     int
+	Truncated      bool // the input was cut to the maximum length
+	OriginalTokens int  // length before truncation (== len(IDs) when not truncated)
 }
 
 // InputStats reports what happened to one input.
@@ -149,10 +155,10 @@ func (e *Embedder) EmbedDetailed(ctx context.Context, texts []string, opt EmbedO
 	if err != nil {
 		return Result{}, err
 	}
-	seqs := make([][]int, len(toks))
+	in := make([]graph.Input, len(toks))
 	res := Result{Inputs: make([]InputStats, len(toks))}
 	for i, t := range toks {
-		seqs[i] = t.IDs
+		in[i] = graph.Input{IDs: t.IDs, TypeIDs: t.TypeIDs, Skip: t.SkipTokens}
 		res.Inputs[i] = InputStats{Tokens: len(t.IDs), Truncated: t.Truncated, OriginalTokens: t.OriginalTokens}
 		res.TotalTokens += len(t.IDs)
 	}
@@ -160,8 +166,11 @@ func (e *Embedder) EmbedDetailed(ctx context.Context, texts []string, opt EmbedO
 	if progress == nil {
 		progress = e.s.progress
 	}
-	raw, err := e.embedTokens(ctx, seqs, progress)
+	raw, err := e.embedTokens(ctx, in, progress)
 	if err != nil {
+		return Result{}, err
+	}
+	if raw, err = e.modules(raw); err != nil {
 		return Result{}, err
 	}
 	normalize := e.s.normalize
@@ -227,8 +236,8 @@ func (e *Embedder) dimensions(n int) (int, error) {
 	if n == 0 {
 		return e.info.Dimensions, nil
 	}
-	if n < 0 || n > e.info.Hidden {
-		return 0, fmt.Errorf("dimensions %d out of range: the model's vectors have %d values", n, e.info.Hidden)
+	if n < 0 || n > e.width {
+		return 0, fmt.Errorf("dimensions %d out of range: the model's vectors have %d values", n, e.width)
 	}
 	return n, nil
 }
@@ -249,10 +258,13 @@ func (e *Embedder) Tokenize(ctx context.Context, texts []string, opt EmbedOption
 		maxLen = opt.MaxLength
 	}
 	full := texts
-	if prompt != "" {
+	if prompt != "" || e.info.DoLowerCase {
 		full = make([]string, len(texts))
 		for i, t := range texts {
 			full[i] = prompt + t
+			if e.info.DoLowerCase { // sentence_bert_config.json's do_lower_case
+				full[i] = strings.ToLower(full[i])
+			}
 		}
 	}
 	e.mu.RLock()
@@ -264,6 +276,20 @@ func (e *Embedder) Tokenize(ctx context.Context, texts []string, opt EmbedOption
 	if err != nil {
 		return nil, err
 	}
+	skip := 0
+	if prompt != "" && !e.info.IncludePrompt {
+		// sentence-transformers: the prompt's length with special tokens,
+		// less one (the closing special token).
+		p := prompt
+		if e.info.DoLowerCase {
+			p = strings.ToLower(p)
+		}
+		pe, err := e.enc.encodeBatch(ctx, []string{p}, 0)
+		if err != nil {
+			return nil, err
+		}
+		skip = max(0, len(pe[0].ids)-1)
+	}
 	noTruncate := opt.NoTruncate || e.s.noTruncate
 	out := make([]Tokenized, len(encs))
 	for i, enc := range encs {
@@ -274,7 +300,7 @@ func (e *Embedder) Tokenize(ctx context.Context, texts []string, opt EmbedOption
 		if enc.truncated && noTruncate {
 			return nil, &TooLongError{Index: i, Tokens: orig, Max: maxLen}
 		}
-		out[i] = Tokenized{IDs: enc.ids, Truncated: enc.truncated, OriginalTokens: orig}
+		out[i] = Tokenized{IDs: enc.ids, TypeIDs: enc.typeIDs, SkipTokens: min(skip, len(enc.ids)), Truncated: enc.truncated, OriginalTokens: orig}
 	}
 	return out, nil
 }
@@ -284,13 +310,43 @@ func (e *Embedder) Tokenize(ctx context.Context, texts []string, opt EmbedOption
 // dimensions (see Finish). Sequences are sorted by length and packed into
 // batches by the token budget; batch composition does not change a vector.
 func (e *Embedder) EmbedTokens(ctx context.Context, seqs [][]int) ([][]float32, error) {
-	return e.embedTokens(ctx, seqs, nil)
+	in := make([]graph.Input, len(seqs))
+	for i, s := range seqs {
+		in[i].IDs = s
+	}
+	raw, err := e.embedTokens(ctx, in, nil)
+	if err != nil {
+		return nil, err
+	}
+	return e.modules(raw)
 }
 
-func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(Progress)) ([][]float32, error) {
+// modules runs the sentence-transformers modules after pooling: the Dense
+// modules in order, then Normalize when the model lists it.
+func (e *Embedder) modules(raw [][]float32) ([][]float32, error) {
+	if len(e.dense) == 0 && !e.info.Normalize {
+		return raw, nil
+	}
+	for i, v := range raw {
+		for _, d := range e.dense {
+			var err error
+			if v, err = d.apply(v); err != nil {
+				return nil, err
+			}
+		}
+		if e.info.Normalize {
+			Normalize(v)
+		}
+		raw[i] = v
+	}
+	return raw, nil
+}
+
+func (e *Embedder) embedTokens(ctx context.Context, in []graph.Input, progress func(Progress)) ([][]float32, error) {
 	total := 0
-	lengths := make([]int, len(seqs))
-	for i, s := range seqs {
+	lengths := make([]int, len(in))
+	for i, t := range in {
+		s := t.IDs
 		if len(s) == 0 {
 			return nil, fmt.Errorf("input %d has no tokens", i)
 		}
@@ -310,11 +366,7 @@ func (e *Embedder) embedTokens(ctx context.Context, seqs [][]int, progress func(
 	if e.closed {
 		return nil, ErrClosed
 	}
-	in := make([]graph.Input, len(seqs))
-	for i, s := range seqs {
-		in[i].IDs = s
-	}
-	p := Progress{Total: len(seqs), TotalTokens: total}
+	p := Progress{Total: len(in), TotalTokens: total}
 	out, err := e.model.Run(ctx, in, func(done []int) {
 		for _, i := range done {
 			p.Done++

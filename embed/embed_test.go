@@ -237,6 +237,26 @@ func TestNormalizeOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The model lists a Normalize module, which runs as in sentence-transformers.
+	want := fakeVector([]int{'a', 'b', fakeEOS})
+	Normalize(want)
+	if !reflect.DeepEqual(v[0], want) {
+		t.Fatalf("vector %v, want the pipeline's %v", v[0], want)
+	}
+	noModule := fakeST
+	noModule.Normalize = false
+	s := defaultSettings()
+	WithNormalize(false)(&s)
+	m := &fakeModel{budget: s.batchTokens, parts: 1}
+	e2, err := newEmbedder("fake", "/fake", modelShape{modelType: "fake", hidden: fakeHidden, vocab: fakeVocab, maxPos: 64, layers: 1, heads: 1, kvHeads: 1, headDim: 8},
+		noModule, fakeEncoder{}, m, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err = e2.Embed(context.Background(), []string{"ab"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(v[0], fakeVector([]int{'a', 'b', fakeEOS})) {
 		t.Fatalf("raw vector changed: %v", v[0])
 	}

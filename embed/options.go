@@ -89,8 +89,10 @@ func WithMaxLength(n int) Option { return func(s *settings) { s.maxLength = n } 
 // error (*TooLongError) instead of truncating it.
 func WithNoTruncate(noTruncate bool) Option { return func(s *settings) { s.noTruncate = noTruncate } }
 
-// WithNormalize chooses whether vectors are L2-normalized (default true, as
-// sentence-transformers' Normalize module does).
+// WithNormalize chooses whether vectors are L2-normalized at the end
+// (default true). A Normalize module the model's modules.json lists runs
+// regardless, as in sentence-transformers; false then only skips the
+// renormalization after WithDimensions.
 func WithNormalize(normalize bool) Option { return func(s *settings) { s.normalize = normalize } }
 
 // WithBatchTokens sets the budget of one forward sub-batch in padded tokens

@@ -153,7 +153,7 @@ func (m *Model) Forward(ids, types []int, pool Pooling, skip int) ([]float64, er
 	switch mt := m.String("model_type", ""); mt {
 	case "qwen3", "qwen2":
 		h, err = m.qwen(ids, mt == "qwen3")
-	case "bert":
+	case "bert", "roberta", "xlm-roberta", "camembert":
 		h, err = m.bert(ids, types)
 	default:
 		return nil, fmt.Errorf("reference: model_type %q", mt)
@@ -409,5 +409,60 @@ func (m *Model) qwen(ids []int, qwen3 bool) ([][]float64, error) {
 }
 
 func (m *Model) bert(ids, types []int) ([][]float64, error) {
-	return nil, fmt.Errorf("reference: bert not yet")
+	pre := []string{"bert.", "roberta."}
+	H := m.Int("hidden_size", 0)
+	heads := m.Int("num_attention_heads", 0)
+	D := H / heads
+	mt := m.String("model_type", "")
+	roberta := mt != "bert"
+	eps := m.Float("layer_norm_eps", map[bool]float64{false: 1e-12, true: 1e-5}[roberta])
+	act := m.String("hidden_act", "gelu")
+	offset := 0
+	if roberta {
+		offset = m.Int("pad_token_id", 1) + 1
+	}
+	word, pos, typ := m.W(pre, "embeddings.word_embeddings.weight"), m.W(pre, "embeddings.position_embeddings.weight"), m.W(pre, "embeddings.token_type_embeddings.weight")
+	if word == nil || pos == nil || typ == nil {
+		return nil, fmt.Errorf("reference: embeddings missing")
+	}
+	T := len(ids)
+	h := make([][]float64, T)
+	for i, id := range ids {
+		t := 0
+		if types != nil {
+			t = types[i]
+		}
+		h[i] = make([]float64, H)
+		for j := range H {
+			h[i][j] = word[id*H+j] + typ[t*H+j] + pos[(i+offset)*H+j]
+		}
+		h[i] = LayerNorm(h[i], m.W(pre, "embeddings.LayerNorm.weight"), m.W(pre, "embeddings.LayerNorm.bias"), eps)
+	}
+	for l := range m.Int("num_hidden_layers", 0) {
+		w := func(f string) []float64 { return m.W(pre, "encoder.layer.%d."+f, l) }
+		q, k, v := make([][]float64, T), make([][]float64, T), make([][]float64, T)
+		for i := range T {
+			q[i] = Linear(h[i], w("attention.self.query.weight"), w("attention.self.query.bias"))
+			k[i] = Linear(h[i], w("attention.self.key.weight"), w("attention.self.key.bias"))
+			v[i] = Linear(h[i], w("attention.self.value.weight"), w("attention.self.value.bias"))
+		}
+		a := Attention(q, k, v, AttentionOpts{Heads: heads, KVHeads: heads, Dim: D, Scale: 1 / math.Sqrt(float64(D))})
+		for i := range T {
+			o := Linear(a[i], w("attention.output.dense.weight"), w("attention.output.dense.bias"))
+			for j := range H {
+				o[j] += h[i][j]
+			}
+			x := LayerNorm(o, w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias"), eps)
+			u := Linear(x, w("intermediate.dense.weight"), w("intermediate.dense.bias"))
+			for j := range u {
+				u[j] = Activate(act, u[j])
+			}
+			d := Linear(u, w("output.dense.weight"), w("output.dense.bias"))
+			for j := range H {
+				d[j] += x[j]
+			}
+			h[i] = LayerNorm(d, w("output.LayerNorm.weight"), w("output.LayerNorm.bias"), eps)
+		}
+	}
+	return h, nil
 }

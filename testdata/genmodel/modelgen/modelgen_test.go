@@ -34,6 +34,50 @@ var goldenSHA256 = map[string]map[string]string{
 		"config.json":       "8eaf787fc59f2014939e70c191147d866a4573e2eb07c2c459cf75297be0d062",
 		"model.safetensors": "8578326a03c1813f0f61f836ec0775f2bec00a13f1750dc4c17ab215349f3a92",
 	},
+	"bert-mean": {
+		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
+		"config.json":                       "8f48142936bcff5612af34a2d6a64b917a7319bea3b7a02cfbb68f38e183adbe",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "26e92dc16c8aee19005277c81499a35d6adf5dca4f3fbe78cef704e2f9eafb09",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"bert-cls-dense": {
+		"1_Pooling/config.json":             "72610a9e78a412b818000b5266de87bb39a9e5c44f50a80d51f2b21407b6c689",
+		"2_Dense/config.json":               "bfe9acc9f81f13fab803ad54f1802cde20bc8945c20875031e901f7d6eb6b82e",
+		"2_Dense/model.safetensors":         "0ec9917e31ca267f73dba5a8f107c51233c3994ae74b87963cc42cce99cf82c4",
+		"3_Dense/config.json":               "5561ca523469693f558237a968c9a4a8c1a1087c689f6e023786060e95270bca",
+		"3_Dense/model.safetensors":         "33646a43ea0d6da4d675d567c2132300f79b1f0af5a91b39ee855bfa8a201c3f",
+		"config.json":                       "8f48142936bcff5612af34a2d6a64b917a7319bea3b7a02cfbb68f38e183adbe",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "98a1d161c6fa30110819f00803ac7b65d7b9f875d2a51758adaf6105d85b41ae",
+		"modules.json":                      "9f00b27129bc079099d3321ab00ee5dfbefd1c9b0eca1120272ed62a4cf313f8",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"bert-modes": {
+		"1_Pooling/config.json":             "e5ed1999a4f9a3ffd1cbce33e7b1a5719f8a8770aba669e93a1dd19f0a513e32",
+		"config.json":                       "8f48142936bcff5612af34a2d6a64b917a7319bea3b7a02cfbb68f38e183adbe",
+		"config_sentence_transformers.json": "42be6288750440e143f1337c6a865c161336d53aa1f725b67a38d04d9c5ab580",
+		"model.safetensors":                 "10d2edc6f3e90b0d78e75035122657902e559812c6a7fe0519b628978d7e6cdb",
+		"modules.json":                      "0580fad756940809b1bc064ce1e7c1275c8b0dd80869562fe0abeb6f7059cb97",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"roberta-mean": {
+		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
+		"config.json":                       "b4515eea5b8ee4281d03660e3231efa734a99262554ba5304769ca2c494bebe0",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "5d9546a0b4a52b3319096036177e67c417e809b04bd862007e91705138461665",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func fileSHA256(t *testing.T, path string) string {
@@ -49,6 +93,9 @@ func fileSHA256(t *testing.T, path string) string {
 func TestGoldenHashes(t *testing.T) {
 	for _, v := range Variants() {
 		dir := TestModel(t, v)
+		if len(goldenSHA256[v]) == 0 {
+			t.Errorf("variant %s has no pinned sha256 (add its files to goldenSHA256)", v)
+		}
 		for name, want := range goldenSHA256[v] {
 			got := fileSHA256(t, filepath.Join(dir, name))
 			if got != want {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gembed-dev/gembed/testdata/tokenizer/minilm"
 	qwen3embedding "github.com/gembed-dev/gembed/testdata/tokenizer/qwen3-embedding"
 )
 
@@ -26,6 +27,8 @@ func CacheDir() string {
 	h.Write([]byte(GeneratorVersion))
 	h.Write(qwen3embedding.TokenizerJSONGz)
 	h.Write(qwen3embedding.TokenizerConfigJSON)
+	h.Write(minilm.TokenizerJSONGz)
+	h.Write(minilm.TokenizerConfigJSON)
 	return filepath.Join(os.TempDir(), "gembed-testmodels-"+hex.EncodeToString(h.Sum(nil))[:12])
 }
 

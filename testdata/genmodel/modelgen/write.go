@@ -25,6 +25,12 @@ func Write(dir string, s Spec) error {
 	if err := s.validate(); err != nil {
 		return err
 	}
+	if s.isEncoder() {
+		if err := writeEncoderFiles(dir, s); err != nil {
+			return err
+		}
+		return writeWeights(dir, s)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "1_Pooling"), 0o755); err != nil {
 		return fmt.Errorf("modelgen: %w", err)
 	}
@@ -55,6 +61,11 @@ func Write(dir string, s Spec) error {
 			return err
 		}
 	}
+	return writeWeights(dir, s)
+}
+
+// writeWeights writes the safetensors file(s) and, when sharded, the index.
+func writeWeights(dir string, s Spec) error {
 	plan := s.shardPlan()
 	weightMap := map[string]string{}
 	totalSize := 0
