@@ -50,6 +50,10 @@ type Spec struct {
 	// Encoder, for Arch "bert" and "roberta", is the sentence-transformers
 	// pipeline; nil for the decoders.
 	Encoder *Encoder
+
+	// Rerank, when not nil, makes the model a reranker instead of an
+	// embedder (see rerank.go).
+	Rerank *Rerank
 }
 
 // Tiny returns the small test model of an architecture ("qwen3" or "qwen2"),
@@ -88,7 +92,8 @@ func Full06B() Spec {
 
 // Variants lists the names TestModel and Variant accept.
 func Variants() []string {
-	return append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
+	v := append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
+	return append(v, rerankVariants()...)
 }
 
 // Variant returns the Spec of a named test variant:
@@ -110,6 +115,9 @@ func Variant(name string) (Spec, error) {
 		return Tiny("qwen2"), nil
 	}
 	if s, ok := encoderVariant(name); ok {
+		return s, nil
+	}
+	if s, ok := rerankVariant(name); ok {
 		return s, nil
 	}
 	return Spec{}, fmt.Errorf("modelgen: unknown variant %q (known: %v)", name, Variants())
@@ -168,6 +176,9 @@ func (d tensorDesc) elems() int {
 // norm, lm_head) with their stored names.
 func (s Spec) tensors() []tensorDesc {
 	if s.isEncoder() {
+		if s.Rerank != nil {
+			return s.crossEncoderTensors()
+		}
 		return s.encoderTensors()
 	}
 	p := ""
