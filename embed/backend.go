@@ -68,6 +68,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseClassifier(folder); err != nil {
+		return nil, err
+	}
 	st := sentenceTransformers(folder)
 	shape, err := readShape(folder)
 	if err != nil {
