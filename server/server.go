@@ -85,6 +85,7 @@ type Server struct {
 	metrics *metrics
 	queue   *queue
 	emb     atomic.Pointer[embedderBox]
+	rr      atomic.Pointer[rerankerBox] // set instead of emb for a reranking model
 
 	startOnce sync.Once
 }
@@ -103,6 +104,7 @@ func New(e Embedder, opt Options) *Server {
 	s.mux.HandleFunc("/v1/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embed", s.instrument("/embed", s.handleTEI))
+	s.registerRerank()
 	s.mux.HandleFunc("/info", s.handleInfo)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.Handle("/metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
@@ -147,6 +149,9 @@ func (s *Server) modelName() string {
 	if e := s.embedder(); e != nil {
 		return e.Info().ID
 	}
+	if r := s.reranker(); r != nil {
+		return r.Info().ID
+	}
 	return ""
 }
 
@@ -156,7 +161,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
 		return
 	}
-	if s.embedder() == nil || s.queue.isClosed() {
+	if (s.embedder() == nil && s.reranker() == nil) || s.queue.isClosed() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "loading"})
 		return
 	}
@@ -165,6 +170,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	e := s.embedder()
+	if rr := s.reranker(); e == nil && rr != nil {
+		i := rr.Info()
+		writeJSON(w, http.StatusOK, map[string]any{
+			"model_id": s.modelName(), "model_type": map[string]any{"reranker": map[string]any{"kind": i.Kind.String(), "activation": i.Activation}},
+			"model_dir": i.Dir, "max_input_length": i.MaxLength, "max_client_batch_size": s.opt.MaxInputs, "auto_truncate": !s.opt.NoTruncate,
+		})
+		return
+	}
 	if e == nil {
 		writeJSON(w, http.StatusServiceUnavailable, teiError{"model is loading", "Unhealthy"})
 		return
@@ -184,7 +197,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 // that always parse the body get a readable error.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{
-		"error": "no route " + r.URL.Path + " (routes: POST /v1/embeddings, POST /embed, GET /health, GET /info, GET /v1/models, GET /metrics)"})
+		"error": "no route " + r.URL.Path + " (routes: POST /v1/embeddings, POST /embed, POST /rerank, POST /v1/rerank, GET /health, GET /info, GET /v1/models, GET /metrics)"})
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
