@@ -146,3 +146,43 @@ func TestRerankOnEmbedder(t *testing.T) {
 		}
 	}
 }
+
+// fakeReranker scores a document by its length.
+type fakeReranker struct{}
+
+func (fakeReranker) RerankDetailed(ctx context.Context, query string, docs []string, opt rerank.Options) (rerank.Scored, error) {
+	s := rerank.Scored{Scores: make([]float32, len(docs)), Inputs: make([]embed.InputStats, len(docs))}
+	for i, d := range docs {
+		s.Scores[i] = float32(len(d))
+		s.Inputs[i].Tokens = len(d) + 1
+		s.TotalTokens += len(d) + 1
+	}
+	return s, nil
+}
+
+func (fakeReranker) Info() rerank.Info { return rerank.Info{ID: "fake", Kind: rerank.CrossEncoder} }
+
+// Any body gets 200 or a 4xx with a JSON body, never a 5xx or a panic.
+func FuzzRerankRequests(f *testing.F) {
+	for _, s := range []string{
+		`{"query":"q","texts":["a","bb"],"return_text":true}`,
+		`{"query":"q","documents":["a",{"text":"b"}],"top_n":1,"return_documents":true}`,
+		`{"query":"q","documents":[{"text":1}]}`, `{"query":null}`, `[]`, `{"top_n":-1}`, `{"texts":[null]}`,
+	} {
+		f.Add(s)
+	}
+	s := New(nil, Options{Logger: quietLogger(), ModelName: "fake"})
+	s.SetReranker(fakeReranker{})
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, path := range []string{"/rerank", "/v1/rerank"} {
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, httptest.NewRequest("POST", path, strings.NewReader(body)))
+			if w.Code != 200 && (w.Code < 400 || w.Code >= 500) {
+				t.Fatalf("%s %q: status %d %s", path, body, w.Code, w.Body)
+			}
+			if !json.Valid(w.Body.Bytes()) {
+				t.Fatalf("%s %q: body is not JSON: %s", path, body, w.Body)
+			}
+		}
+	})
+}
