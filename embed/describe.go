@@ -52,6 +52,9 @@ func Describe(dir string) (Description, error) {
 		DTypes: map[string]int{}, SentenceTransformers: st,
 	}
 	d.Dimensions = outputDimensions(c.Hidden, st)
+	if st.MaxSeqLength > 0 { // as New does
+		d.MaxLength = min(st.MaxSeqLength, c.MaxPositions)
+	}
 	ws, err := weights.Open(dir)
 	if err != nil {
 		return Description{}, err

@@ -28,7 +28,7 @@ func TestParseConfig(t *testing.T) {
 			want: Config{ModelType: "qwen2", Hidden: 64, Intermediate: 128, Layers: 3, Heads: 4, KVHeads: 2, HeadDim: 16,
 				Vocab: 100, MaxPositions: 4096},
 		},
-		{name: "unknown model_type", json: `{"model_type":"llama"}`, err: `unsupported model_type "llama"`},
+		{name: "unknown model_type", json: `{"model_type":"rwkv"}`, err: `unsupported model_type "rwkv"`},
 		{name: "missing model_type", json: `{"hidden_size":3}`, err: `"model_type" is missing`},
 		{name: "missing field", json: `{"model_type":"qwen3","hidden_size":64}`, err: "intermediate_size"},
 		{name: "gqa mismatch", json: `{"model_type":"qwen2","hidden_size":64,"intermediate_size":1,"num_hidden_layers":1,

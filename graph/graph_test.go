@@ -336,14 +336,14 @@ func copyModel(t *testing.T, variant string) string {
 
 func TestUnknownModelType(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"llama","hidden_size":8}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"rwkv","hidden_size":8}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ReadConfig(dir)
-	if err == nil || !strings.Contains(err.Error(), `"llama"`) {
+	if err == nil || !strings.Contains(err.Error(), `"rwkv"`) {
 		t.Fatalf("unknown model_type: %v", err)
 	}
-	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "llama") {
+	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "rwkv") {
 		t.Fatalf("Load unknown model_type: %v", err)
 	}
 }
@@ -423,9 +423,12 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"model_type":"qwen3","hidden_size":64,"intermediate_size":128,"num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":32,"vocab_size":100}`))
 	f.Add([]byte(`{"model_type":"qwen2","hidden_size":64}`))
 	f.Add([]byte(`{"model_type":"bert"}`))
+	f.Add([]byte(`{"model_type":"bert","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"hidden_act":"gelu_new"}`))
+	f.Add([]byte(`{"model_type":"roberta","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":3,"pad_token_id":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
-		if err == nil && (c.Hidden <= 0 || c.Heads%c.KVHeads != 0 || c.HeadDim%2 != 0) {
+		rotary := c.ModelType == "qwen3" || c.ModelType == "qwen2"
+		if err == nil && (c.Hidden <= 0 || c.Heads%c.KVHeads != 0 || (rotary && c.HeadDim%2 != 0) || c.MaxPositions <= 0) {
 			t.Fatalf("accepted invalid config %+v", c)
 		}
 	})

@@ -45,10 +45,10 @@ type Options struct {
 	// MaxBatchTokens caps the padded tokens (batch × padded length) run in one
 	// graph; larger requests are split. 0 = 8192. It bounds activation memory.
 	MaxBatchTokens int
-	// Workers is how many sub-batches run in parallel, each on Threads/Workers
-	// threads; 0 = one per thread (measured fastest for batches: independent
-	// single-threaded workers beat splitting every op across threads).
-	// A request with fewer sequences uses fewer workers with more threads each.
+	// Workers is how many equal parts Plan cuts a call into at least (0 =
+	// one per thread: independent single-threaded sub-batches measured
+	// fastest); a call with fewer sub-batches than cores spreads its ops
+	// over the free cores.
 	Workers int
 	// Head, when not NoHead, makes Run return the head's logits per
 	// sequence instead of the pooled vector; the head decides the pooling.
@@ -60,9 +60,9 @@ type Options struct {
 // maxCachedGraphs bounds the compiled graphs each worker keeps.
 const maxCachedGraphs = 12
 
-// Model is a loaded embedding model. It is safe for concurrent use: Forward
-// calls share a pool of workers (one per thread), each with its own compiled
-// graphs and activation arena.
+// Model is a loaded embedding model. It is safe for concurrent use: calls
+// share the cores and a pool of workers (one per core), each with its own
+// compiled graphs and activation arena.
 type Model struct {
 	cfg       Config
 	arch      Architecture

@@ -204,6 +204,44 @@ func TestNorm(t *testing.T) {
 	}
 }
 
+// TestNormAdd checks residual += RMSNorm(x)·(1+w), per row and per head.
+func TestNormAdd(t *testing.T) {
+	r := rand.New(rand.NewSource(12))
+	const n, H = 5, 48
+	x := randRows(r, n, H)
+	res := randRows(r, n, H)
+	for _, group := range []int{0, 16} {
+		t.Run(fmt.Sprintf("group %d", group), func(t *testing.T) {
+			g := group
+			if g == 0 {
+				g = H
+			}
+			w := randVec(r, g, 0, 0.2)
+			h := newHarness(t, 2, LeftPadded([]int{n}, n))
+			spec := NormSpec{Kind: KindRMS, Eps: 1e-6, UnitOffset: true, Group: group}
+			got := h.run(must(t)(NormAdd(h.rt, h.rows("x", x, H), h.node("w", w, g), spec, h.rows("res", res, H))))
+			ww := make([]float64, g)
+			for j := range ww {
+				ww[j] = 1 + w[j]
+			}
+			want := make([][]float64, n)
+			for i := range n {
+				for c := 0; c < H; c += g {
+					want[i] = append(want[i], reference.RMSNorm(x[i][c:c+g], ww, spec.Eps)...)
+				}
+				for j := range want[i] {
+					want[i][j] += res[i][j]
+				}
+			}
+			checkRows(t, "NormAdd", got, want, opTol)
+		})
+	}
+	h := newHarness(t, 1, LeftPadded([]int{n}, n))
+	if _, err := NormAdd(h.rt, h.rows("x", x, H), h.node("w", make([]float64, H), H), NormSpec{Kind: KindRMS}, h.rows("res", res[:2], H)); err == nil {
+		t.Error("NormAdd accepted a residual of another shape")
+	}
+}
+
 func TestActivations(t *testing.T) {
 	xs := []float64{-30, -5, -1.5, -0.3, 0, 1e-3, 0.7, 2, 6, 30}
 	for name, act := range activationNames {

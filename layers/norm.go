@@ -39,6 +39,7 @@ type normOp struct {
 	spec    NormSpec
 	hasBias bool
 	inPlace bool
+	addTo   bool // NormAdd: the last input is a residual the result is added to
 }
 
 // RMSNorm adds RMSNorm(x)·w over rows of x [N, H] (w [H]) into slot.
@@ -57,37 +58,63 @@ func LayerNorm(rt *Runtime, x, w, b *G.Node, eps float64, slot Slot) (*G.Node, e
 // is InPlace (x must then not be read by anything else). Every norm first
 // checks the runtime's context, so a forward pass stops between layers.
 func Norm(rt *Runtime, x, w, b *G.Node, spec NormSpec, slot Slot) (*G.Node, error) {
-	n, h, err := checkMatrix(x, "norm input")
+	op, inputs, err := newNorm(rt, x, w, b, spec, slot)
 	if err != nil {
 		return nil, err
 	}
+	return apply(op, "Norm", inputs...)
+}
+
+// NormAdd adds residual += Norm(x) for x and residual [N, H] (Gemma's
+// "sandwich" norms after attention and after the MLP), normalizing x IN PLACE
+// on the way (x must not be read by anything else). The result is residual's
+// buffer, as with Linear's residual.
+func NormAdd(rt *Runtime, x, w *G.Node, spec NormSpec, residual *G.Node) (*G.Node, error) {
+	if residual == nil || !residual.Shape().Eq(x.Shape()) {
+		return nil, fmt.Errorf("layers: NormAdd of %q needs a residual of its shape %v", x.Name(), x.Shape())
+	}
+	op, inputs, err := newNorm(rt, x, w, nil, spec, InPlace)
+	if err != nil {
+		return nil, err
+	}
+	op.addTo = true
+	inputs = append(inputs, residual)
+	op.inDims = append(op.inDims, residual.Dims())
+	return apply(op, "NormAdd", inputs...)
+}
+
+func newNorm(rt *Runtime, x, w, b *G.Node, spec NormSpec, slot Slot) (*normOp, []*G.Node, error) {
+	n, h, err := checkMatrix(x, "norm input")
+	if err != nil {
+		return nil, nil, err
+	}
 	if spec.Kind != KindRMS && spec.Kind != KindLayer {
-		return nil, fmt.Errorf("layers: unknown norm kind %d", spec.Kind)
+		return nil, nil, fmt.Errorf("layers: unknown norm kind %d", spec.Kind)
 	}
 	if !(spec.Eps >= 0) {
-		return nil, fmt.Errorf("layers: norm eps %v is invalid", spec.Eps)
+		return nil, nil, fmt.Errorf("layers: norm eps %v is invalid", spec.Eps)
 	}
 	group := spec.Group
 	if group == 0 {
 		group = h
 	}
 	if group < 1 || h%group != 0 {
-		return nil, fmt.Errorf("layers: norm group %d does not divide width %d", group, h)
+		return nil, nil, fmt.Errorf("layers: norm group %d does not divide width %d", group, h)
 	}
 	spec.Group = group
 	if w == nil {
-		return nil, fmt.Errorf("layers: norm over %q has no weight", x.Name())
+		return nil, nil, fmt.Errorf("layers: norm over %q has no weight", x.Name())
 	}
 	if err := checkVector(w, "norm weight", group); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inputs := []*G.Node{x, w}
 	if b != nil {
 		if spec.Kind != KindLayer {
-			return nil, fmt.Errorf("layers: RMSNorm takes no bias (%q)", b.Name())
+			return nil, nil, fmt.Errorf("layers: RMSNorm takes no bias (%q)", b.Name())
 		}
 		if err := checkVector(b, "norm bias", group); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		inputs = append(inputs, b)
 	}
@@ -96,7 +123,7 @@ func Norm(rt *Runtime, x, w, b *G.Node, spec NormSpec, slot Slot) (*G.Node, erro
 		op.out = slotTensor{slot: slot, shape: op.shape}
 		rt.Reserve(slot, n*h)
 	}
-	return apply(op, "Norm", inputs...)
+	return op, inputs, nil
 }
 
 func (o *normOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -127,10 +154,22 @@ func (o *normOp) Do(inputs ...G.Value) (G.Value, error) {
 		t := o.out.get(o.rt)
 		y, result = t.Float32s(), t
 	}
+	var res []float32
+	if o.addTo {
+		if res, err = o.floats(inputs, len(inputs)-1, n*h); err != nil {
+			return nil, err
+		}
+		result = inputs[len(inputs)-1]
+	}
 	spec := o.spec
 	parallelRange(o.rt.threadsFor(n*h), n*h/g, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			normRow(y[r*g:(r+1)*g], x[r*g:(r+1)*g], w, b, spec)
+		}
+		if res != nil {
+			for i, v := range y[lo*g : hi*g] {
+				res[lo*g+i] += v
+			}
 		}
 	})
 	return result, nil

@@ -556,3 +556,32 @@ func DuplicateKey(data []byte) (string, error) {
 	}
 	return "", nil
 }
+
+// ModuleFiles lists the files, relative to the model folder, that the
+// modules a modules.json names need: each Pooling module's config.json, each
+// Dense module's config.json and model.safetensors. A Hub download fetches
+// them beside the transformer's files.
+func ModuleFiles(modulesJSON []byte) ([]string, error) {
+	var mods []struct {
+		Path string `json:"path"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(modulesJSON, &mods); err != nil {
+		return nil, fmt.Errorf("%s: %w", ModulesFile, err)
+	}
+	var files []string
+	for i, m := range mods {
+		kind := ModuleKind(m.Type[strings.LastIndex(m.Type, ".")+1:])
+		if kind != KindPooling && kind != KindDense {
+			continue
+		}
+		if err := CheckRelPath(m.Path); err != nil {
+			return nil, fmt.Errorf("%s: module %d: %w", ModulesFile, i, err)
+		}
+		files = append(files, path.Join(m.Path, ConfigFile))
+		if kind == KindDense {
+			files = append(files, path.Join(m.Path, WeightsFile))
+		}
+	}
+	return files, nil
+}

@@ -152,3 +152,16 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestModuleFiles(t *testing.T) {
+	got, err := ModuleFiles([]byte(bertModules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("ModuleFiles = %v, want %v", got, want)
+	}
+	if _, err := ModuleFiles([]byte(`[{"path":"../x","type":"sentence_transformers.models.Dense"}]`)); err == nil {
+		t.Fatal("a module path escaping the folder was accepted")
+	}
+}

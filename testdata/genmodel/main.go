@@ -3,6 +3,7 @@
 //	go run ./testdata/genmodel -out testdata/models        # every tiny variant, into DIR/<variant>/
 //	go run ./testdata/genmodel -out DIR -variant qwen3-bf16
 //	go run ./testdata/genmodel -full /work/models/qwen3-0.6b  # Qwen3-Embedding-0.6B-shaped, BF16, ~1.19 GB
+//	go run ./testdata/genmodel -mistral7b DIR -layers 2      # e5-mistral-7b shapes, 2 of its 32 layers, F16
 //
 // The output is bit-identical on every run and machine (see package modelgen).
 package main
@@ -21,7 +22,19 @@ func main() {
 	out := flag.String("out", "", "write the tiny variants into `DIR`/<variant>/")
 	variant := flag.String("variant", "", "only this variant (one of "+fmt.Sprint(modelgen.Variants())+")")
 	full := flag.String("full", "", "write the full-size Qwen3-Embedding-0.6B-shaped BF16 model into `DIR`")
+	mistral := flag.String("mistral7b", "", "write an e5-mistral-7b-shaped F16 model with -layers layers into `DIR`")
+	layers := flag.Int("layers", 2, "decoder layers of the -mistral7b model (the real one has 32)")
 	flag.Parse()
+	if *mistral != "" {
+		if err := modelgen.Write(*mistral, modelgen.Mistral7B(*layers)); err != nil {
+			fmt.Fprintln(os.Stderr, "genmodel:", err)
+			os.Exit(1)
+		}
+		fmt.Println(*mistral)
+		if *out == "" && *full == "" {
+			return
+		}
+	}
 	if *out == "" && *full == "" {
 		fmt.Fprintln(os.Stderr, "genmodel: give -out DIR and/or -full DIR")
 		flag.Usage()

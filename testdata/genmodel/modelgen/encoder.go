@@ -30,7 +30,7 @@ type Dense struct {
 	Activation string // torch class: "Tanh", "Identity"
 }
 
-func (s Spec) isEncoder() bool { return s.Arch == "bert" || s.Arch == "roberta" }
+func (s Spec) isEncoder() bool { return s.Arch == "bert" || s.Arch == "roberta" || s.isRotary() }
 
 // TinyBERT returns a small random BERT with the real all-MiniLM-L6-v2
 // tokenizer (vocabulary 30522): 2 layers, 32 wide, mean pooling, Normalize.
@@ -46,6 +46,9 @@ func TinyBERT() Spec {
 // encoderTensors lists a BERT-family model's tensors as BertModel /
 // RobertaModel save them (no prefix, pooler included).
 func (s Spec) encoderTensors() []tensorDesc {
+	if s.isRotary() {
+		return s.rotaryTensors()
+	}
 	var out []tensorDesc
 	add := func(name string, kind tensorKind, shape ...int) {
 		out = append(out, tensorDesc{name: name, shape: shape, kind: kind})
@@ -174,6 +177,9 @@ func writeEncoderFiles(dir string, s Spec) error {
 // encoderConfigJSON mirrors all-MiniLM-L6-v2's config.json (BertModel) or a
 // RobertaModel's.
 func encoderConfigJSON(s Spec) []byte {
+	if s.isRotary() {
+		return rotaryConfigJSON(s)
+	}
 	c := map[string]any{
 		"attention_probs_dropout_prob": 0.1,
 		"hidden_act":                   "gelu",

@@ -34,6 +34,26 @@ var goldenSHA256 = map[string]map[string]string{
 		"config.json":       "8eaf787fc59f2014939e70c191147d866a4573e2eb07c2c459cf75297be0d062",
 		"model.safetensors": "8578326a03c1813f0f61f836ec0775f2bec00a13f1750dc4c17ab215349f3a92",
 	},
+	"gemma3-f32": {
+		"config.json":               "3d35967bf991c3005dd9bca9e7e9c53a35ab84b5fcdef9371e69c4037d151925",
+		"model.safetensors":         "2db390a1b71de21854d6a3cd06b1339384860652410e695df8d7e7015a519fe4",
+		"1_Pooling/config.json":     "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"2_Dense/config.json":       "533a891fd74a5e6726ac04e5e7d97670ceb047077ef13e559ec10bb888c0c4a7",
+		"2_Dense/model.safetensors": "e1ad06649ad6f88aae2fbd4b4497e3840a89d20cd70eb0f3de96a27585841c50",
+		"3_Dense/config.json":       "d0244d0e013480d8b6ac2b18d1250d9379da2ff144b83d7bc410ebe84d42bb0c",
+		"3_Dense/model.safetensors": "ceaeafe9d3248560cd79acbe0cd3104409d16fa18fe39e1df55f1e47a22c3138",
+	},
+	"mistral-sharded": {
+		"config.json":                      "5e6aa7acd6411105907644535b36ed310b2227d3c53eabcc34baf70a25c89107",
+		"model-00001-of-00003.safetensors": "ffb800019f4e3292a9069ebe2a9393ac99b54632b9ecfdde0c7a412c77087fa5",
+		"model-00002-of-00003.safetensors": "b61663d3a51b728ff2ccde37fe8a773358526cc3628ac8130d4d7e3952536193",
+		"model-00003-of-00003.safetensors": "f40a052d062472cf860282ea4ef6cb27852912e464e28388e1c2a1bb75b2e898",
+		"model.safetensors.index.json":     "1e4837ecba53495ccaad60c022d9ae762bd33fede702b57d8fafe7d49d3f11ee",
+	},
+	"llama-f32": {
+		"config.json":       "1e99b583c3b5616d8f93e58111ec2f6c9e121c949134f430a62448d6b390b600",
+		"model.safetensors": "947022be26d9405b6ff443b5fd55740779dec03d2b8fbdb13d7dcd23b7ead5e3",
+	},
 	"bert-mean": {
 		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
 		"config.json":                       "8f48142936bcff5612af34a2d6a64b917a7319bea3b7a02cfbb68f38e183adbe",
@@ -73,6 +93,56 @@ var goldenSHA256 = map[string]map[string]string{
 		"config.json":                       "b4515eea5b8ee4281d03660e3231efa734a99262554ba5304769ca2c494bebe0",
 		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
 		"model.safetensors":                 "5d9546a0b4a52b3319096036177e67c417e809b04bd862007e91705138461665",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"modernbert-mean": {
+		"1_Pooling/config.json":             "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"config.json":                       "5942fc4a030026a2db8983df55c0c0617c67ae911032e12a60fbf14d49e11333",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "43a35600a322b02f6080ea3bbcb969a8206c31d1dcc1a0435568a6d97eb2e0f9",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"nomic-mean": {
+		"1_Pooling/config.json":             "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"config.json":                       "0f49d70f1e8381d3cfe7e23e5d49eda2cbf524877b906645658a11a3e4edfae9",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "8b31b27611d350b9bccd6fdb1a6f0e0121318247e1fba10e9b098c7d30bbb1fb",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"gte-cls": {
+		"1_Pooling/config.json":             "412d4fe395d78e95165965f5d413420e6d215d9c79f0211cdba4f1ad42146b13",
+		"config.json":                       "78257e8036ee2b6fec4498f4a282e323f5b5aaee6db37147e73e4ec8d130b10e",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "2902757508796f60cec4b64e88e07b233fec643178901a6224b5dd67ccf7a5cf",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"modernbert-bias-cls": {
+		"1_Pooling/config.json":             "412d4fe395d78e95165965f5d413420e6d215d9c79f0211cdba4f1ad42146b13",
+		"config.json":                       "13f027813c69271996267aea28a9e9e54f05fbeb3f5d706e9c43051f8a954161",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "6b81c134439dffb4c3d4d439f4726f5acc2acf5582060c2f53d1fcd268a20a12",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"gte-types-mean": {
+		"1_Pooling/config.json":             "7c1e9997b277d7b02ffb319b3c69dada792971ed8d1098a71082752ba93cce6c",
+		"config.json":                       "ed33720b0b5f3e40329cdc61261b75c9763363e5b71ef7ba2b304fd95205b8ce",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "8bdb8abff775832e9997372a4e8e416c7f0abd259a44e7eb97a9599debf6e496",
 		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
 		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
 		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
@@ -146,6 +216,10 @@ func readSafetensors(t *testing.T, path string) map[string][]float32 {
 		case "BF16":
 			for i := 0; i < len(b); i += 2 {
 				vals = append(vals, math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[i:]))<<16))
+			}
+		case "F16":
+			for i := 0; i < len(b); i += 2 {
+				vals = append(vals, f16ToF32(binary.LittleEndian.Uint16(b[i:])))
 			}
 		default:
 			t.Fatalf("dtype %s", info.DType)

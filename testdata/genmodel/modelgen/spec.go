@@ -1,7 +1,8 @@
-// Package modelgen writes tiny (and one full-size) random-weight Qwen3 and
-// Qwen2 embedding models in the exact Hugging Face folder layout, bit for bit
-// the same on every run and every machine, so golden vectors computed once
-// from the files by another implementation stay valid.
+// Package modelgen writes tiny (and a few full-size-shaped) random-weight
+// embedding models — Qwen3, Qwen2, the BERT family (encoder.go), Gemma 3,
+// Mistral and Llama (decoders.go) — in the exact Hugging Face folder layout,
+// bit for bit the same on every run and every machine, so golden vectors
+// computed once from the files by another implementation stay valid.
 //
 // Determinism: every tensor is cut into fixed chunks of chunkElems values;
 // chunk c of tensor "name" draws from its own PCG stream seeded with
@@ -23,7 +24,7 @@ const GeneratorVersion = "modelgen/2"
 
 // Spec describes one generated model.
 type Spec struct {
-	Arch  string // "qwen3" or "qwen2"
+	Arch  string // "qwen3", "qwen2", an encoder of encoder.go or a decoder family of decoders.go
 	DType string // "F32", "BF16" or "F16": the stored dtype of every tensor
 	// Shards is the number of safetensors files; 1 writes model.safetensors,
 	// more write model-0000i-of-0000n.safetensors + model.safetensors.index.json.
@@ -50,6 +51,10 @@ type Spec struct {
 	// Encoder, for Arch "bert" and "roberta", is the sentence-transformers
 	// pipeline; nil for the decoders.
 	Encoder *Encoder
+	// Rotary, for the rotary encoder families, holds their own fields.
+	Rotary *Rotary
+	// Decoder families of decoders.go (gemma3_text, mistral, llama).
+	Family *FamilySpec
 
 	// Rerank, when not nil, makes the model a reranker instead of an
 	// embedder (see rerank.go).
@@ -93,6 +98,8 @@ func Full06B() Spec {
 // Variants lists the names TestModel and Variant accept.
 func Variants() []string {
 	v := append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
+	v = append(v, rotaryVariants()...)
+	v = append(v, decoderVariants()...)
 	return append(v, rerankVariants()...)
 }
 
@@ -117,6 +124,12 @@ func Variant(name string) (Spec, error) {
 	if s, ok := encoderVariant(name); ok {
 		return s, nil
 	}
+	if s, ok := rotaryVariant(name); ok {
+		return s, nil
+	}
+	if s, ok := decoderVariant(name); ok {
+		return s, nil
+	}
 	if s, ok := rerankVariant(name); ok {
 		return s, nil
 	}
@@ -124,6 +137,9 @@ func Variant(name string) (Spec, error) {
 }
 
 func (s Spec) headDim() int {
+	if s.Family != nil && s.HeadDim != 0 {
+		return s.HeadDim
+	}
 	if s.Arch == "qwen2" || s.HeadDim == 0 {
 		return s.Hidden / s.Heads
 	}
@@ -132,7 +148,8 @@ func (s Spec) headDim() int {
 
 func (s Spec) validate() error {
 	switch {
-	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil):
+	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil) && (s.Family == nil || s.Family.Arch != s.Arch),
+		s.isRotary() && s.Rotary == nil:
 		return fmt.Errorf("modelgen: unknown arch %q", s.Arch)
 	case s.DType != "F32" && s.DType != "BF16" && s.DType != "F16":
 		return fmt.Errorf("modelgen: unknown dtype %q", s.DType)
@@ -180,6 +197,9 @@ func (s Spec) tensors() []tensorDesc {
 			return s.crossEncoderTensors()
 		}
 		return s.encoderTensors()
+	}
+	if s.Family != nil {
+		return s.decoderTensors()
 	}
 	p := ""
 	if s.Prefix {

@@ -44,10 +44,7 @@ func Write(dir string, s Spec) error {
 	if err != nil {
 		return fmt.Errorf("modelgen: %w", err)
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
+	files := []namedFile{
 		{"config.json", configJSON(s)},
 		{"generation_config.json", mustJSON(map[string]any{
 			"bos_token_id": 151643, "eos_token_id": 151643, "max_new_tokens": 2048,
@@ -59,7 +56,13 @@ func Write(dir string, s Spec) error {
 		{filepath.Join("1_Pooling", "config.json"), poolingJSON(s)},
 		{"config_sentence_transformers.json", sentenceTransformersJSON},
 	}
+	if s.Family != nil {
+		files = s.Family.files(s, tok)
+	}
 	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f.name)), 0o755); err != nil {
+			return fmt.Errorf("modelgen: %w", err)
+		}
 		if err := writeFileAtomic(filepath.Join(dir, f.name), func(w io.Writer) error {
 			_, err := w.Write(f.data)
 			return err
@@ -85,6 +88,11 @@ func writeWeights(dir string, s Spec) error {
 		for _, t := range shard {
 			weightMap[t.name] = name
 			totalSize += t.elems() * dtypeSize(s.DType)
+		}
+	}
+	if s.Family != nil {
+		if err := s.writeDense(dir); err != nil {
+			return err
 		}
 	}
 	if len(plan) > 1 {
