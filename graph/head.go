@@ -148,7 +148,11 @@ func loadHead(cfg Config, arch Architecture, archBinder *binder, opt Options) (*
 		if err := bd.bind(reflect.ValueOf(c), ""); err != nil {
 			return nil, err
 		}
-		return &head{kind: ClassifierHead, labels: labels, apply: c.Apply, class: class, pooling: f.Pooling}, nil
+		pooling := f.Pooling
+		if p, ok := c.(interface{ Pooling() Pooling }); ok {
+			pooling = p.Pooling() // the head's config chooses
+		}
+		return &head{kind: ClassifierHead, labels: labels, apply: c.Apply, class: class, pooling: pooling}, nil
 	case TokenLogitsHead:
 		if len(opt.HeadTokens) == 0 {
 			return nil, fmt.Errorf("token-logits head: no token ids given")

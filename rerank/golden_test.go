@@ -103,7 +103,7 @@ func toPairs(ps [][2]string) []Pair {
 // TestGolden compares scores and raw scores with the references (abs ≤
 // 1e-5), and the token ids the pairs became, for every head and option.
 func TestGolden(t *testing.T) {
-	for _, variant := range []string{"bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder", "qwen3-reranker", "qwen3-reranker-lmhead"} {
+	for _, variant := range []string{"bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder", "modernbert-cross-encoder", "qwen3-reranker", "qwen3-reranker-lmhead"} {
 		t.Run(variant, func(t *testing.T) {
 			g := readGolden(t, variant)
 			dir := goldenModel(t, g)
@@ -157,6 +157,10 @@ func TestGolden(t *testing.T) {
 				// Logits of magnitude ~25 carry float32 rounding of a few 1e-6.
 				if err := numtest.Check(raw.Scores, run.RawScores, numtest.Tol{Abs: 1e-5, Rel: 1e-6}); err != nil {
 					t.Errorf("run %d: raw scores: %v", k, err)
+				}
+				if d, err := numtest.Compare(scored.Scores, run.Scores, false); err == nil {
+					dr, _ := numtest.Compare(raw.Scores, run.RawScores, false)
+					t.Logf("run %d: max abs diff: scores %.2g, raw scores %.2g", k, d.MaxAbs, dr.MaxAbs)
 				}
 				// Batch == one at a time.
 				for i, p := range pairs {

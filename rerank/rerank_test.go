@@ -19,6 +19,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{"bert-cross-encoder", CrossEncoder},
 		{"xlmr-cross-encoder", CrossEncoder},
+		{"modernbert-cross-encoder", CrossEncoder},
 		{"qwen3-reranker", CausalLM},
 		{"qwen3-f32", NotReranker}, // Qwen3-Embedding names Qwen3ForCausalLM too, but carries modules.json
 		{"bert-mean", NotReranker},

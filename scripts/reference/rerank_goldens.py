@@ -6,7 +6,7 @@
 MODELS_DIR holds the variants written by `go run ./testdata/genmodel -out MODELS_DIR -variant NAME`.
 For each variant one OUT_DIR/<variant>.json.gz:
 
-  cross-encoders (bert-cross-encoder, bert-cross-encoder-identity, xlmr-cross-encoder):
+  cross-encoders (bert-cross-encoder, bert-cross-encoder-identity, xlmr-cross-encoder, modernbert-cross-encoder):
     sentence-transformers CrossEncoder(dir).predict(pairs) — the activation the model's config names
     (sigmoid by default for one label) — and predict(..., activation_fn=Identity()) for the raw logits;
     once with the model's default max length and once with max_length=24 (pairs truncated
@@ -137,7 +137,7 @@ def main(argv):
     torch.set_num_threads(2)
     pairs = load_pairs(pairs_path)
     os.makedirs(out_dir, exist_ok=True)
-    for variant in ("bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder",
+    for variant in ("bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder", "modernbert-cross-encoder",
                     "qwen3-reranker", "qwen3-reranker-lmhead"):
         if only and variant not in only:
             continue

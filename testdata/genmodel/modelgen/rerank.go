@@ -1,6 +1,7 @@
 package modelgen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,8 @@ type Rerank struct {
 	// ActivationFn is config.json's sentence_transformers.activation_fn
 	// ("" = none, so sentence-transformers uses its default).
 	ActivationFn string
+	// ClassifierPooling is a ModernBERT classifier's classifier_pooling.
+	ClassifierPooling string
 }
 
 // rerankVariant returns the reranker test variants.
@@ -50,6 +53,11 @@ func rerankVariant(name string) (Spec, bool) {
 		s.Encoder.TypeVocab = 1
 		s.Rerank = &Rerank{ModelType: "xlm-roberta", Labels: 1}
 		return s, true
+	case "modernbert-cross-encoder":
+		s := TinyModernBERT()
+		s.Seed += 20
+		s.Rerank = &Rerank{Labels: 1, ClassifierPooling: "mean"}
+		return s, true
 	case "qwen3-reranker", "qwen3-reranker-lmhead":
 		s := Tiny("qwen3")
 		s.Seed = 20251127
@@ -66,16 +74,14 @@ func rerankVariant(name string) (Spec, bool) {
 }
 
 func rerankVariants() []string {
-	return []string{"bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder", "qwen3-reranker", "qwen3-reranker-lmhead"}
+	return []string{"bert-cross-encoder", "bert-cross-encoder-identity", "xlmr-cross-encoder", "modernbert-cross-encoder",
+		"qwen3-reranker", "qwen3-reranker-lmhead"}
 }
 
 // crossEncoderTensors lists a *ForSequenceClassification checkpoint's
 // tensors.
 func (s Spec) crossEncoderTensors() []tensorDesc {
-	prefix := "bert."
-	if s.Arch == "roberta" {
-		prefix = "roberta."
-	}
+	prefix := map[string]string{"bert": "bert.", "roberta": "roberta.", "modernbert": "model."}[s.Arch]
 	var out []tensorDesc
 	for _, t := range s.encoderTensors() {
 		if s.Arch == "roberta" && (t.name == "pooler.dense.weight" || t.name == "pooler.dense.bias") {
@@ -85,13 +91,20 @@ func (s Spec) crossEncoderTensors() []tensorDesc {
 		out = append(out, t)
 	}
 	H, L := s.Hidden, s.Rerank.Labels
-	if s.Arch == "roberta" {
+	switch s.Arch {
+	case "modernbert": // ModernBertPredictionHead without biases (classifier_bias, norm_bias false)
+		out = append(out,
+			tensorDesc{name: "head.dense.weight", shape: []int{H, H}, kind: kindLinear},
+			tensorDesc{name: "head.norm.weight", shape: []int{H}, kind: kindNorm},
+			tensorDesc{name: "classifier.weight", shape: []int{L, H}, kind: kindLinear},
+			tensorDesc{name: "classifier.bias", shape: []int{L}, kind: kindBias})
+	case "roberta":
 		out = append(out,
 			tensorDesc{name: "classifier.dense.weight", shape: []int{H, H}, kind: kindLinear},
 			tensorDesc{name: "classifier.dense.bias", shape: []int{H}, kind: kindBias},
 			tensorDesc{name: "classifier.out_proj.weight", shape: []int{L, H}, kind: kindLinear},
 			tensorDesc{name: "classifier.out_proj.bias", shape: []int{L}, kind: kindBias})
-	} else {
+	default:
 		out = append(out,
 			tensorDesc{name: "classifier.weight", shape: []int{L, H}, kind: kindLinear},
 			tensorDesc{name: "classifier.bias", shape: []int{L}, kind: kindBias})
@@ -169,7 +182,9 @@ func writeRerankerFiles(dir string, s Spec) error {
 // classification class, its labels and the sentence-transformers activation.
 func crossEncoderConfigJSON(s Spec) []byte {
 	var c map[string]any
-	if err := json.Unmarshal(encoderConfigJSON(s), &c); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(encoderConfigJSON(s)))
+	dec.UseNumber() // keep "2.0" a float for transformers' strict config fields
+	if err := dec.Decode(&c); err != nil {
 		panic(err) // our own JSON
 	}
 	r := s.Rerank
@@ -177,7 +192,10 @@ func crossEncoderConfigJSON(s Spec) []byte {
 		c["model_type"] = r.ModelType
 	}
 	class := map[string]string{"bert": "BertForSequenceClassification", "roberta": "RobertaForSequenceClassification",
-		"xlm-roberta": "XLMRobertaForSequenceClassification"}[c["model_type"].(string)]
+		"xlm-roberta": "XLMRobertaForSequenceClassification", "modernbert": "ModernBertForSequenceClassification"}[c["model_type"].(string)]
+	if r.ClassifierPooling != "" {
+		c["classifier_pooling"] = r.ClassifierPooling
+	}
 	c["architectures"] = []string{class}
 	id2label, label2id := map[string]string{}, map[string]int{}
 	for i := range r.Labels {

@@ -37,6 +37,13 @@ var rerankSHA256 = map[string]map[string]string{
 		"tokenizer.json":         "def76fb086971c7867b829c23a26261e38d9d74e02139253b38aeb9df8b4b50a",
 		"tokenizer_config.json":  "5a7303fcb1a27ede63134a2cbd61d5282c247ca6d769ce4746d4ffa124aedd63",
 	},
+	"modernbert-cross-encoder": {
+		"config.json":             "21c58209e22fc0e0cb043f7e24c09a73417e23587dd1ecc02a7032efd9c6d0fa",
+		"model.safetensors":       "9c35649b2d157223236299d7b22e3bfe135c4982bdb12506e56c82a1c30149a5",
+		"special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer.json":          "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+		"tokenizer_config.json":   "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func init() {
