@@ -59,7 +59,7 @@ real-models:
 
 # Packages with state shared between goroutines.
 race:
-	$(GO) test -race ./embed/... ./server/... ./hub/... ./tokenizer/... ./graph/...
+	$(GO) test -race ./embed/... ./rerank/... ./server/... ./hub/... ./tokenizer/... ./graph/...
 
 # Every Fuzz target of every package, briefly.
 fuzz:
