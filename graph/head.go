@@ -106,8 +106,15 @@ func NumLabels(c Config) (int, error) {
 // OutputRows is implemented by architectures with an output (unembedding)
 // matrix: lm_head, or the input embeddings when they are tied.
 type OutputRows interface {
-	// OutputMatrix returns the [vocab, hidden] rows of the output matrix.
-	OutputMatrix() (RowSource, error)
+	// OutputMatrix returns the [vocab, hidden] rows of the output matrix,
+	// given the checkpoint's lm_head.weight (nil when it has none).
+	OutputMatrix(lmHead *Table) (RowSource, error)
+}
+
+// lmHead binds lm_head.weight only for token logits: embedding models
+// ignore it, so a checkpoint's odd lm_head never stops them loading.
+type lmHead struct {
+	W *Table `hf:"lm_head.weight" shape:"vocab,hidden" optional:""`
 }
 
 // RowSource gathers rows of a [vocab, hidden] matrix (a *Table).
@@ -161,7 +168,11 @@ func loadHead(cfg Config, arch Architecture, archBinder *binder, opt Options) (*
 		if !ok {
 			return nil, fmt.Errorf("%s models have no output matrix for token logits", cfg.ModelType)
 		}
-		src, err := lm.OutputMatrix()
+		var lh lmHead
+		if err := archBinder.bind(reflect.ValueOf(&lh), ""); err != nil {
+			return nil, err
+		}
+		src, err := lm.OutputMatrix(lh.W)
 		if err != nil {
 			return nil, err
 		}

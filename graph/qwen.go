@@ -28,11 +28,8 @@ type qwen struct {
 	theta  float64
 	bias   bool
 	qkNorm bool
-	tied   bool   // tie_word_embeddings: the output matrix is Embed
-	Embed  *Table `hf:"embed_tokens.weight" shape:"vocab,hidden"`
-	// LMHead is only read for token logits (a reranker's yes/no); embedding
-	// never touches it.
-	LMHead *Table      `hf:"lm_head.weight" shape:"vocab,hidden" optional:""`
+	tied   bool        // tie_word_embeddings: the output matrix is Embed
+	Embed  *Table      `hf:"embed_tokens.weight" shape:"vocab,hidden"`
 	Layers []qwenLayer `hf:"layers.%d"`
 	Norm   *Param      `hf:"norm.weight" shape:"hidden"`
 }
@@ -224,12 +221,12 @@ func (m *qwen) layer(b *Builder, h *G.Node, w qwenLayer, attn layers.AttentionSp
 // OutputMatrix implements OutputRows: the input embeddings when
 // tie_word_embeddings is true (transformers then ties lm_head to them, even
 // when the checkpoint also stores one), else lm_head.weight.
-func (m *qwen) OutputMatrix() (RowSource, error) {
+func (m *qwen) OutputMatrix(lmHead *Table) (RowSource, error) {
 	if m.tied {
 		return m.Embed, nil
 	}
-	if m.LMHead == nil {
+	if lmHead == nil {
 		return nil, errors.New(`tie_word_embeddings is false and the checkpoint has no "lm_head.weight"`)
 	}
-	return m.LMHead, nil
+	return lmHead, nil
 }
