@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gembed-dev/gembed/embed"
 	"github.com/gembed-dev/gembed/internal/numtest"
@@ -113,4 +118,51 @@ func FuzzParsePairLine(f *testing.F) {
 			t.Fatalf("not ok but a pair %+v", p)
 		}
 	})
+}
+
+// gembed serve loads a reranker as it is: /rerank and /v1/rerank answer,
+// the embedding routes refuse.
+func TestServeReranker(t *testing.T) {
+	model := modelgen.TestModel(t, "xlmr-cross-encoder")
+	addr := freePort(t)
+	cmd := exec.Command(gembedBinary(t), "serve", "--model", model, "--addr", addr, "--log-format", "json")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never healthy: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	post := func(path, body string) (int, string) {
+		resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := post("/rerank", `{"query":"q","texts":["a","b c"]}`); code != 200 || !strings.Contains(body, `"index"`) {
+		t.Errorf("/rerank: %d %s", code, body)
+	}
+	if code, body := post("/v1/rerank", `{"query":"q","documents":["a","b c"],"top_n":1}`); code != 200 || !strings.Contains(body, `"relevance_score"`) {
+		t.Errorf("/v1/rerank: %d %s", code, body)
+	}
+	if code, body := post("/v1/embeddings", `{"input":"a"}`); code != 400 || !strings.Contains(body, "reranker") {
+		t.Errorf("/v1/embeddings on a reranker: %d %s", code, body)
+	}
 }
