@@ -50,6 +50,11 @@ type Options struct {
 	// fastest); a call with fewer sub-batches than cores spreads its ops
 	// over the free cores.
 	Workers int
+	// Head, when not NoHead, makes Run return the head's logits per
+	// sequence instead of the pooled vector; the head decides the pooling.
+	Head HeadKind
+	// HeadTokens are the vocabulary ids whose logits TokenLogitsHead returns.
+	HeadTokens []int
 }
 
 // maxCachedGraphs bounds the compiled graphs each worker keeps.
@@ -62,6 +67,7 @@ type Model struct {
 	cfg       Config
 	arch      Architecture
 	poolings  []Pooling
+	head      *head // nil: Run returns pooled vectors
 	threads   int
 	maxTokens int
 	nworkers  int
@@ -98,6 +104,9 @@ func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
 	if len(pools) == 0 && opt.Pooling != PoolAuto {
 		pools = []Pooling{opt.Pooling}
 	}
+	if len(pools) == 0 && opt.Head != NoHead {
+		pools = []Pooling{PoolLastToken} // replaced by the head's own below
+	}
 	if len(pools) == 0 {
 		if pools, err = FolderPooling(f); err != nil {
 			return nil, fmt.Errorf("graph: %s: %w", f.Dir, err)
@@ -118,6 +127,9 @@ func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
 		return nil, err
 	}
 	m.poolings = pools
+	if m.head != nil {
+		m.poolings = []Pooling{m.head.pooling}
+	}
 	return m, nil
 }
 
@@ -159,6 +171,11 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
 		return nil, err
 	}
+	h, err := loadHead(cfg, arch, bd, opt)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: %w", filepath.Join(dir, modelfolder.ConfigFile), err)
+	}
+	m.head = h
 	m.workers = make(chan *worker, threads)
 	m.cores = make(chan struct{}, threads)
 	for range threads {
@@ -207,8 +224,23 @@ func (m *Model) Config() Config { return m.cfg }
 // concatenated.
 func (m *Model) Poolings() []Pooling { return slices.Clone(m.poolings) }
 
-// Dimensions is the length of the vectors Forward returns.
-func (m *Model) Dimensions() int { return m.cfg.Hidden * len(m.poolings) }
+// Dimensions is the length of the vectors Forward returns: the pooled
+// width, or the head's number of logits.
+func (m *Model) Dimensions() int {
+	if m.head != nil {
+		return m.head.labels
+	}
+	return m.cfg.Hidden * len(m.poolings)
+}
+
+// HeadClass is the architectures class of the classification head in use
+// ("" without one).
+func (m *Model) HeadClass() string {
+	if m.head == nil {
+		return ""
+	}
+	return m.head.class
+}
 
 // Threads returns the number of threads Forward uses.
 func (m *Model) Threads() int { return m.threads }

@@ -298,7 +298,12 @@ func (m *Model) run(ctx context.Context, w *worker, in []Input, sub []int, out [
 		return fmt.Errorf("graph: pooled output has unexpected type %T", c.pooled.Value().Data())
 	}
 	for b, j := range sub {
-		out[j] = append([]float32(nil), pooled[b*width:(b+1)*width]...)
+		v := pooled[b*width : (b+1)*width]
+		if m.head != nil {
+			out[j] = m.head.apply(v)
+			continue
+		}
+		out[j] = append([]float32(nil), v...)
 	}
 	return nil
 }
