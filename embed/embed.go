@@ -418,10 +418,6 @@ func (e *Embedder) EmbedAllTokens(ctx context.Context, texts []string, opt Embed
 	if err != nil {
 		return nil, err
 	}
-	tr, ok := e.model.(tokenRunner)
-	if !ok {
-		return nil, fmt.Errorf("the model of %s does not provide per-token vectors", e.info.Dir)
-	}
 	in := make([]graph.Input, len(toks))
 	for i, t := range toks {
 		in[i] = graph.Input{IDs: t.IDs, TypeIDs: t.TypeIDs}
@@ -430,8 +426,26 @@ func (e *Embedder) EmbedAllTokens(ctx context.Context, texts []string, opt Embed
 	if progress == nil {
 		progress = e.s.progress
 	}
+	return e.tokenVectors(ctx, in, progress)
+}
+
+// TokenVectors is EmbedAllTokens for token sequences (as from Tokenize):
+// one vector per token, in input order.
+func (e *Embedder) TokenVectors(ctx context.Context, seqs [][]int) ([][][]float32, error) {
+	in := make([]graph.Input, len(seqs))
+	for i, s := range seqs {
+		in[i].IDs = s
+	}
+	return e.tokenVectors(ctx, in, nil)
+}
+
+func (e *Embedder) tokenVectors(ctx context.Context, in []graph.Input, progress func(Progress)) ([][][]float32, error) {
+	tr, ok := e.model.(tokenRunner)
+	if !ok {
+		return nil, fmt.Errorf("the model of %s does not provide per-token vectors", e.info.Dir)
+	}
 	var out [][][]float32
-	err = e.runModel(ctx, in, progress, func(done func([]int)) (err error) {
+	err := e.runModel(ctx, in, progress, func(done func([]int)) (err error) {
 		out, err = tr.RunTokens(ctx, in, done)
 		return err
 	})
