@@ -20,6 +20,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import math
 import os
 
 import sentence_transformers
@@ -46,6 +47,14 @@ def sha256(path):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def f32(x):
+    """A float32 as 9 significant digits (reads back to the same float32)."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise SystemExit(f"non-finite value {x} in the reference output")
+    return float(f"{x:.9g}")
 
 
 def main():
@@ -90,8 +99,8 @@ def main():
             "prompt_name": prompt_name,
             "prompt": prompt,
             "ids": ids,
-            "tokens": [[float(x) for x in row] for row in tokens.float().numpy()],
-            "embedding": [float(x) for x in out["sentence_embedding"].float().numpy()],
+            "tokens": [[f32(x) for x in row] for row in tokens.float().numpy()],
+            "embedding": [f32(x) for x in out["sentence_embedding"].float().numpy()],
         })
 
     doc = {
@@ -102,8 +111,9 @@ def main():
         "cases": records,
     }
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with gzip.open(args.out, "wt", compresslevel=9) as f:
-        json.dump(doc, f)
+    # mtime 0: regenerating identical vectors gives identical bytes.
+    with open(args.out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+        f.write(json.dumps(doc).encode())
 
 
 if __name__ == "__main__":
