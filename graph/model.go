@@ -301,7 +301,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}
-	return &compiled{vm: G.NewTapeMachine(g), input: in, pooled: pooled, hidden: hidden}, nil
+	return &compiled{vm: G.NewTapeMachine(g), input: in, pooled: pooled, final: h, hidden: hidden}, nil
 }
 
 // String describes the model briefly.

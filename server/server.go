@@ -113,6 +113,7 @@ func (o *Options) defaults() {
 //	GET  /v1/models, /v1/models/{id}
 //	POST /embed, /similarity  text-embeddings-inference (TEI)
 //	POST /tokenize, /decode   TEI, for embedders exposing their tokenizer (TokenizerSource)
+//	POST /embed_all           TEI's per-token vectors, for embedders that have them (TokenVectorSource)
 //	GET  /info                TEI's model info
 //	POST /api/embed, /api/embeddings  Ollama's embeddings APIs
 //	GET  /metrics             Prometheus metrics
@@ -147,6 +148,7 @@ func New(e Embedder, opt Options) *Server {
 	s.mux.HandleFunc("/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embed", s.instrument("/embed", s.handleTEI))
 	s.mux.HandleFunc("/similarity", s.instrument("/similarity", s.handleSimilarity))
+	s.mux.HandleFunc("/embed_all", s.instrument("/embed_all", s.handleEmbedAll))
 	s.mux.HandleFunc("/tokenize", s.instrument("/tokenize", s.handleTokenize))
 	s.mux.HandleFunc("/decode", s.instrument("/decode", s.handleDecode))
 	s.mux.HandleFunc("/api/embed", s.instrument("/api/embed", s.handleOllamaEmbed))
