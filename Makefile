@@ -92,7 +92,7 @@ real-models:
 # Packages with state shared between goroutines, and the kernels (which
 # must not touch memory outside their slices).
 race:
-	$(GO) test -race ./embed/... ./server/... ./hub/... ./tokenizer/... ./graph/... ./layers/...
+	$(GO) test -race ./embed/... ./rerank/... ./server/... ./hub/... ./tokenizer/... ./graph/... ./layers/...
 
 # Every Fuzz target of every package, briefly.
 fuzz:

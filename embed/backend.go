@@ -77,6 +77,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseClassifier(folder); err != nil {
+		return nil, err
+	}
 	st := sentenceTransformers(folder)
 	if s.pooling != "" {
 		st.Pooling = s.pooling

@@ -380,38 +380,10 @@ func (e *Embedder) modules(raw [][]float32) ([][]float32, error) {
 }
 
 func (e *Embedder) embedTokens(ctx context.Context, in []graph.Input, progress func(Progress)) ([][]float32, error) {
-	total := 0
-	lengths := make([]int, len(in))
-	for i, t := range in {
-		s := t.IDs
-		if len(s) == 0 {
-			return nil, fmt.Errorf("input %d has no tokens", i)
-		}
-		if len(s) > e.info.MaxPositions {
-			return nil, fmt.Errorf("input %d has %d tokens, more than max_position_embeddings %d", i, len(s), e.info.MaxPositions)
-		}
-		for _, id := range s {
-			if id < 0 || id >= e.info.Vocab {
-				return nil, fmt.Errorf("input %d: token id %d out of range 0..%d", i, id, e.info.Vocab-1)
-			}
-		}
-		lengths[i] = len(s)
-		total += len(s)
-	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	p := Progress{Total: len(in), TotalTokens: total}
-	out, err := e.model.Run(ctx, in, func(done []int) {
-		for _, i := range done {
-			p.Done++
-			p.DoneTokens += lengths[i]
-		}
-		if progress != nil {
-			progress(p)
-		}
+	var out [][]float32
+	err := e.runModel(ctx, in, progress, func(done func([]int)) (err error) {
+		out, err = e.model.Run(ctx, in, done)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -420,13 +392,127 @@ func (e *Embedder) embedTokens(ctx context.Context, in []graph.Input, progress f
 		return nil, fmt.Errorf("model returned %d vectors for %d inputs", len(out), len(in))
 	}
 	for i, v := range out {
-		if k := nonFinite(v); k >= 0 {
-			// NaN or Inf cannot be normalized or written as JSON; say so
-			// rather than hand out a vector that is garbage.
-			return nil, fmt.Errorf("input %d: the model produced a non-finite value (%v at dimension %d); are the weights in %s corrupt?", i, v[k], k, e.info.Dir)
+		if err := e.checkFinite(i, v); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// tokenRunner is the model's per-token pass (graph.Model.RunTokens).
+type tokenRunner interface {
+	RunTokens(ctx context.Context, in []graph.Input, done func(indexes []int)) ([][][]float32, error)
+}
+
+// EmbedAllTokens returns, per text, one vector per token: the model's final
+// hidden states (after the architecture's final norm where it has one),
+// before pooling, Dense modules and normalization — what
+// sentence-transformers' encode(output_value="token_embeddings") returns and
+// TEI's /embed_all serves. The prompt and the special tokens are tokens like
+// the others (include_prompt does not apply). Prompts, maximum length and
+// truncation follow opt as in EmbedDetailed; opt.Dimensions and
+// opt.Normalize do not apply. Call Tokenize with the same opt to learn which
+// inputs were truncated and which token each row is.
+func (e *Embedder) EmbedAllTokens(ctx context.Context, texts []string, opt EmbedOptions) ([][][]float32, error) {
+	toks, err := e.Tokenize(ctx, texts, opt)
+	if err != nil {
+		return nil, err
+	}
+	in := make([]graph.Input, len(toks))
+	for i, t := range toks {
+		in[i] = graph.Input{IDs: t.IDs, TypeIDs: t.TypeIDs}
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = e.s.progress
+	}
+	return e.tokenVectors(ctx, in, progress)
+}
+
+// TokenVectors is EmbedAllTokens for token sequences (as from Tokenize):
+// one vector per token, in input order.
+func (e *Embedder) TokenVectors(ctx context.Context, seqs [][]int) ([][][]float32, error) {
+	in := make([]graph.Input, len(seqs))
+	for i, s := range seqs {
+		in[i].IDs = s
+	}
+	return e.tokenVectors(ctx, in, nil)
+}
+
+func (e *Embedder) tokenVectors(ctx context.Context, in []graph.Input, progress func(Progress)) ([][][]float32, error) {
+	tr, ok := e.model.(tokenRunner)
+	if !ok {
+		return nil, fmt.Errorf("the model of %s does not provide per-token vectors", e.info.Dir)
+	}
+	var out [][][]float32
+	err := e.runModel(ctx, in, progress, func(done func([]int)) (err error) {
+		out, err = tr.RunTokens(ctx, in, done)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) != len(in) {
+		return nil, fmt.Errorf("model returned %d token lists for %d inputs", len(out), len(in))
+	}
+	for i, rows := range out {
+		if len(rows) != len(in[i].IDs) {
+			return nil, fmt.Errorf("input %d: model returned %d token vectors for %d tokens", i, len(rows), len(in[i].IDs))
+		}
+		for _, v := range rows {
+			if err := e.checkFinite(i, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// runModel validates the inputs, then calls run (a pass of the model over
+// in) under the read lock, with a done callback that reports progress.
+func (e *Embedder) runModel(ctx context.Context, in []graph.Input, progress func(Progress), run func(done func([]int)) error) error {
+	total := 0
+	lengths := make([]int, len(in))
+	for i, t := range in {
+		s := t.IDs
+		if len(s) == 0 {
+			return fmt.Errorf("input %d has no tokens", i)
+		}
+		if len(s) > e.info.MaxPositions {
+			return fmt.Errorf("input %d has %d tokens, more than max_position_embeddings %d", i, len(s), e.info.MaxPositions)
+		}
+		for _, id := range s {
+			if id < 0 || id >= e.info.Vocab {
+				return fmt.Errorf("input %d: token id %d out of range 0..%d", i, id, e.info.Vocab-1)
+			}
+		}
+		lengths[i] = len(s)
+		total += len(s)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return ErrClosed
+	}
+	p := Progress{Total: len(in), TotalTokens: total}
+	return run(func(done []int) {
+		for _, i := range done {
+			p.Done++
+			p.DoneTokens += lengths[i]
+		}
+		if progress != nil {
+			progress(p)
+		}
+	})
+}
+
+// checkFinite refuses a vector holding NaN or Inf: it cannot be normalized
+// or written as JSON, so say so rather than hand out garbage.
+func (e *Embedder) checkFinite(input int, v []float32) error {
+	if k := nonFinite(v); k >= 0 {
+		return fmt.Errorf("input %d: the model produced a non-finite value (%v at dimension %d); are the weights in %s corrupt?", input, v[k], k, e.info.Dir)
+	}
+	return nil
 }
 
 // nonFinite returns the index of the first NaN or ±Inf in v, or -1.

@@ -50,8 +50,13 @@ type Options struct {
 	// fastest); a call with fewer sub-batches than cores spreads its ops
 	// over the free cores.
 	Workers int
+	// Head, when not NoHead, makes Run return the head's logits per
+	// sequence instead of the pooled vector; the head decides the pooling.
+	Head HeadKind
+	// HeadTokens are the vocabulary ids whose logits TokenLogitsHead returns.
+	HeadTokens []int
 	// DType is the precision of the projection matrices (default Float32,
-	// exact); see BFloat16.
+	// exact); see BFloat16. Heads stay float32.
 	DType DType
 }
 
@@ -65,6 +70,7 @@ type Model struct {
 	cfg       Config
 	arch      Architecture
 	poolings  []Pooling
+	head      *head // nil: Run returns pooled vectors
 	threads   int
 	maxTokens int
 	nworkers  int
@@ -102,6 +108,9 @@ func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
 	if len(pools) == 0 && opt.Pooling != PoolAuto {
 		pools = []Pooling{opt.Pooling}
 	}
+	if len(pools) == 0 && opt.Head != NoHead {
+		pools = []Pooling{PoolLastToken} // replaced by the head's own below
+	}
 	if len(pools) == 0 {
 		if pools, err = FolderPooling(f); err != nil {
 			return nil, fmt.Errorf("graph: %s: %w", f.Dir, err)
@@ -122,6 +131,9 @@ func LoadFolder(f *modelfolder.Folder, opt Options) (*Model, error) {
 		return nil, err
 	}
 	m.poolings = pools
+	if m.head != nil {
+		m.poolings = []Pooling{m.head.pooling}
+	}
 	return m, nil
 }
 
@@ -171,6 +183,13 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
 		return nil, err
 	}
+	// Heads compute in float32/float64 on their Params' float32 values.
+	bd.bf16 = nil
+	h, err := loadHead(cfg, arch, bd, opt)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: %w", filepath.Join(dir, modelfolder.ConfigFile), err)
+	}
+	m.head = h
 	m.workers = make(chan *worker, threads)
 	m.cores = make(chan struct{}, threads)
 	for range threads {
@@ -219,8 +238,23 @@ func (m *Model) Config() Config { return m.cfg }
 // concatenated.
 func (m *Model) Poolings() []Pooling { return slices.Clone(m.poolings) }
 
-// Dimensions is the length of the vectors Forward returns.
-func (m *Model) Dimensions() int { return m.cfg.Hidden * len(m.poolings) }
+// Dimensions is the length of the vectors Forward returns: the pooled
+// width, or the head's number of logits.
+func (m *Model) Dimensions() int {
+	if m.head != nil {
+		return m.head.labels
+	}
+	return m.cfg.Hidden * len(m.poolings)
+}
+
+// HeadClass is the architectures class of the classification head in use
+// ("" without one).
+func (m *Model) HeadClass() string {
+	if m.head == nil {
+		return ""
+	}
+	return m.head.class
+}
 
 // DType returns the precision of the projection matrices.
 func (m *Model) DType() DType { return m.dtype }
@@ -292,7 +326,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: building pooling: %w", err)
 	}
-	return &compiled{vm: G.NewTapeMachine(g), input: in, pooled: pooled, hidden: hidden}, nil
+	return &compiled{vm: G.NewTapeMachine(g), input: in, pooled: pooled, final: h, hidden: hidden}, nil
 }
 
 // String describes the model briefly.

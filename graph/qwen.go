@@ -28,6 +28,7 @@ type qwen struct {
 	theta  float64
 	bias   bool
 	qkNorm bool
+	tied   bool        // tie_word_embeddings: the output matrix is Embed
 	Embed  *Table      `hf:"embed_tokens.weight" shape:"vocab,hidden"`
 	Layers []qwenLayer `hf:"layers.%d"`
 	Norm   *Param      `hf:"norm.weight" shape:"hidden"`
@@ -58,6 +59,7 @@ type qwenConfig struct {
 	RopeScaling      json.RawMessage `json:"rope_scaling"`
 	UseSlidingWindow bool            `json:"use_sliding_window"`
 	HiddenAct        string          `json:"hidden_act"`
+	TieEmbeddings    *bool           `json:"tie_word_embeddings"`
 }
 
 func newQwen(c *Config, qwen3 bool) (Architecture, error) {
@@ -80,6 +82,7 @@ func newQwen(c *Config, qwen3 bool) (Architecture, error) {
 	if c.MaxPositions == 0 {
 		c.MaxPositions = 32768
 	}
+	m.tied = r.TieEmbeddings != nil && *r.TieEmbeddings // false by default in Qwen2Config and Qwen3Config
 	if r.RMSEps != nil {
 		m.eps = *r.RMSEps
 	}
@@ -213,4 +216,17 @@ func (m *qwen) layer(b *Builder, h *G.Node, w qwenLayer, attn layers.AttentionSp
 		return nil, err
 	}
 	return layers.GatedMLP(rt, x, b.Node(w.Gate), b.Node(w.Up), b.Node(w.Down), layers.ActSiLU, h, layers.InPlace)
+}
+
+// OutputMatrix implements OutputRows: the input embeddings when
+// tie_word_embeddings is true (transformers then ties lm_head to them, even
+// when the checkpoint also stores one), else lm_head.weight.
+func (m *qwen) OutputMatrix(lmHead *Table) (RowSource, error) {
+	if m.tied {
+		return m.Embed, nil
+	}
+	if lmHead == nil {
+		return nil, errors.New(`tie_word_embeddings is false and the checkpoint has no "lm_head.weight"`)
+	}
+	return lmHead, nil
 }

@@ -45,13 +45,74 @@ func (m *Model) Forward(ctx context.Context, seqs [][]int) ([][]float32, error) 
 // called (never concurrently) with the input indexes of each finished
 // sub-batch. Cancelling ctx stops the pass between layers.
 func (m *Model) Run(ctx context.Context, in []Input, done func(indexes []int)) ([][]float32, error) {
+	out := make([][]float32, len(in))
+	err := m.schedule(ctx, in, done, func(c *compiled, sub []int, _ layers.Batch) error {
+		pooled, ok := c.pooled.Value().Data().([]float32)
+		width := c.pooled.Shape()[1]
+		if !ok || len(pooled) != len(sub)*width {
+			return fmt.Errorf("graph: pooled output has unexpected type %T", c.pooled.Value().Data())
+		}
+		for b, j := range sub {
+			v := pooled[b*width : (b+1)*width]
+			if m.head != nil {
+				out[j] = m.head.apply(v)
+				continue
+			}
+			out[j] = append([]float32(nil), v...)
+		}
+		return nil
+	})
+	if err != nil || len(in) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RunTokens runs the inputs as Run does and returns, per input, the final
+// hidden state of each of its tokens ([len(IDs)][Hidden], after the
+// architecture's final norm where it has one; not pooled, not normalized):
+// what the pooling node reads, which sentence-transformers calls
+// token_embeddings. Input.Skip is ignored: every token is returned.
+func (m *Model) RunTokens(ctx context.Context, in []Input, done func(indexes []int)) ([][][]float32, error) {
+	out := make([][][]float32, len(in))
+	H := m.cfg.Hidden
+	err := m.schedule(ctx, in, done, func(c *compiled, sub []int, batch layers.Batch) error {
+		hidden, ok := c.final.Value().Data().([]float32)
+		if !ok || len(hidden) < batch.Size*batch.Length*H {
+			return fmt.Errorf("graph: final hidden states have unexpected type %T", c.final.Value().Data())
+		}
+		for b, j := range sub {
+			first := b*batch.Length + batch.Start[b]
+			// One backing array per input: callers keep these past the
+			// arena's next run.
+			flat := append([]float32(nil), hidden[first*H:(first+batch.Len[b])*H]...)
+			rows := make([][]float32, batch.Len[b])
+			for t := range rows {
+				rows[t] = flat[t*H : (t+1)*H : (t+1)*H]
+			}
+			out[j] = rows
+		}
+		return nil
+	})
+	if err != nil || len(in) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
+// collector copies a finished sub-batch's outputs (sub: its input indexes,
+// batch: their layout) out of the compiled graph before its worker is reused.
+type collector func(c *compiled, sub []int, batch layers.Batch) error
+
+// schedule is the one scheduler behind Run and RunTokens (see Run).
+func (m *Model) schedule(ctx context.Context, in []Input, done func(indexes []int), collect collector) error {
 	m.closeMu.RLock()
 	defer m.closeMu.RUnlock()
 	if m.closed {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	if len(in) == 0 {
-		return nil, nil
+		return nil
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -59,18 +120,17 @@ func (m *Model) Run(ctx context.Context, in []Input, done func(indexes []int)) (
 	lengths := make([]int, len(in))
 	for i, s := range in {
 		if err := m.validate(i, s); err != nil {
-			return nil, err
+			return err
 		}
 		lengths[i] = len(s.IDs)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	batches := Plan(lengths, m.maxTokens, m.nworkers)
 	// A call with fewer sub-batches than cores spreads each op over the
 	// cores that are free when it starts.
 	want := max(1, m.threads/len(batches))
-	out := make([][]float32, len(in))
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
@@ -97,7 +157,7 @@ func (m *Model) Run(ctx context.Context, in []Input, done func(indexes []int)) (
 				h.start(lengths[b[0]], w.rt.Threads)
 				defer h.end(w.rt.Threads)
 			}
-			err := m.run(ctx, w, in, b, out)
+			err := m.run(ctx, w, in, b, collect)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -116,11 +176,11 @@ func (m *Model) Run(ctx context.Context, in []Input, done func(indexes []int)) (
 	wg.Wait()
 	if runErr != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("graph: forward pass interrupted: %w", ctx.Err())
+			return fmt.Errorf("graph: forward pass interrupted: %w", ctx.Err())
 		}
-		return nil, runErr
+		return runErr
 	}
-	return out, nil
+	return nil
 }
 
 func (m *Model) validate(i int, s Input) error {
@@ -231,6 +291,7 @@ type compiled struct {
 	vm      G.VM
 	input   *G.Node
 	pooled  *G.Node
+	final   *G.Node   // the final hidden states [B·T, H] the pooling node reads
 	hidden  []float32 // the arena buffer bound to input
 	lastUse uint64
 }
@@ -242,7 +303,7 @@ type worker struct {
 	clock  uint64
 }
 
-func (m *Model) run(ctx context.Context, w *worker, in []Input, sub []int, out [][]float32) error {
+func (m *Model) run(ctx context.Context, w *worker, in []Input, sub []int, collect collector) error {
 	maxLen := 0
 	lens := make([]int, len(sub))
 	for i, j := range sub {
@@ -292,13 +353,5 @@ func (m *Model) run(ctx context.Context, w *worker, in []Input, sub []int, out [
 		}
 		return fmt.Errorf("graph: forward pass (batch %d × %d): %w", key.batch, key.length, err)
 	}
-	pooled, ok := c.pooled.Value().Data().([]float32)
-	width := c.pooled.Shape()[1]
-	if !ok || len(pooled) != key.batch*width {
-		return fmt.Errorf("graph: pooled output has unexpected type %T", c.pooled.Value().Data())
-	}
-	for b, j := range sub {
-		out[j] = append([]float32(nil), pooled[b*width:(b+1)*width]...)
-	}
-	return nil
+	return collect(c, sub, batch)
 }

@@ -183,6 +183,9 @@ func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string,
 	lg := logOf(ctx)
 	lg.inputs = p.len()
 	e := s.embedder()
+	if e == nil && s.reranker() != nil {
+		return nil, 0, s.notAnEmbedder()
+	}
 	if e == nil {
 		return nil, 0, &apiError{status: http.StatusServiceUnavailable, msg: errLoading.Error(), teiType: "Unhealthy"}
 	}

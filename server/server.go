@@ -113,6 +113,7 @@ func (o *Options) defaults() {
 //	GET  /v1/models, /v1/models/{id}
 //	POST /embed, /similarity  text-embeddings-inference (TEI)
 //	POST /tokenize, /decode   TEI, for embedders exposing their tokenizer (TokenizerSource)
+//	POST /embed_all           TEI's per-token vectors, for embedders that have them (TokenVectorSource)
 //	GET  /info                TEI's model info
 //	POST /api/embed, /api/embeddings  Ollama's embeddings APIs
 //	GET  /metrics             Prometheus metrics
@@ -126,6 +127,7 @@ type Server struct {
 	metrics *metrics
 	queue   *queue
 	emb     atomic.Pointer[embedderBox]
+	rr      atomic.Pointer[rerankerBox] // set instead of emb for a reranking model
 
 	startOnce sync.Once
 }
@@ -146,10 +148,12 @@ func New(e Embedder, opt Options) *Server {
 	s.mux.HandleFunc("/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embed", s.instrument("/embed", s.handleTEI))
 	s.mux.HandleFunc("/similarity", s.instrument("/similarity", s.handleSimilarity))
+	s.mux.HandleFunc("/embed_all", s.instrument("/embed_all", s.handleEmbedAll))
 	s.mux.HandleFunc("/tokenize", s.instrument("/tokenize", s.handleTokenize))
 	s.mux.HandleFunc("/decode", s.instrument("/decode", s.handleDecode))
 	s.mux.HandleFunc("/api/embed", s.instrument("/api/embed", s.handleOllamaEmbed))
 	s.mux.HandleFunc("/api/embeddings", s.instrument("/api/embeddings", s.handleOllamaEmbeddings))
+	s.registerRerank()
 	s.mux.HandleFunc("/info", s.handleInfo)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{id...}", s.handleModel)
@@ -197,6 +201,9 @@ func (s *Server) modelName() string {
 	if e := s.embedder(); e != nil {
 		return e.Info().ID
 	}
+	if r := s.reranker(); r != nil {
+		return r.Info().ID
+	}
 	return ""
 }
 
@@ -208,7 +215,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := "ok"
-	if s.embedder() == nil {
+	if s.embedder() == nil && s.reranker() == nil {
 		status = "loading"
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": status})
@@ -223,7 +230,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case s.embedder() == nil:
+	case s.embedder() == nil && s.reranker() == nil:
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "loading"})
 	case s.queue.isClosed():
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
@@ -235,6 +242,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 // handleInfo answers in TEI's /info shape, plus gembed's own fields.
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	e := s.embedder()
+	if rr := s.reranker(); e == nil && rr != nil {
+		i := rr.Info()
+		writeJSON(w, http.StatusOK, map[string]any{
+			"model_id": s.modelName(), "model_type": map[string]any{"reranker": map[string]any{"kind": i.Kind.String(), "activation": i.Activation}},
+			"model_dir": i.Dir, "max_input_length": i.MaxLength, "max_client_batch_size": s.opt.MaxInputs, "auto_truncate": !s.opt.NoTruncate,
+		})
+		return
+	}
 	if e == nil {
 		writeJSON(w, http.StatusServiceUnavailable, teiError{"model is loading", "Unhealthy"})
 		return
@@ -267,7 +282,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route " + r.URL.Path + " (" + routeList + ")"})
 }
 
-const routeList = "routes: POST /v1/embeddings, GET /v1/models, POST /embed, POST /similarity, POST /tokenize, POST /decode, POST /api/embed, POST /api/embeddings, GET /info, GET /health, GET /ready, GET /metrics"
+const routeList = "routes: POST /v1/embeddings, GET /v1/models, POST /embed, POST /similarity, POST /tokenize, POST /decode, POST /api/embed, POST /api/embeddings, POST /rerank, POST /v1/rerank, GET /info, GET /health, GET /ready, GET /metrics"
 
 // handleOpenAINotFound keeps OpenAI's error object on every /v1/ answer:
 // the OpenAI clients parse it even for a wrong path.

@@ -84,7 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			embedCommand(), similarityCommand(), tokenizeCommand(), downloadCommand(),
-			listCommand(), rmCommand(), infoCommand(), serveCommand(), benchCommand(), versionCommand(),
+			listCommand(), rmCommand(), infoCommand(), serveCommand(), benchCommand(), rerankCommand(), versionCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 && c.Args().First() == "help" { // the help command is hidden, not gone

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -138,12 +139,21 @@ func runServe(c *cli.Context) error {
 	// The server truncates (or not) per request, so the embedder itself
 	// always truncates; --no-truncate is the server's policy.
 	type loadResult struct {
-		e   *embed.Embedder
-		err error
+		model io.Closer // the embedder or the reranker
+		err   error
 	}
 	loaded := make(chan loadResult, 1)
 	go func() {
 		start := time.Now()
+		if rr, err := loadServedReranker(c, model, log); err != nil || rr != nil {
+			if err == nil {
+				srv.SetReranker(rr)
+				loaded <- loadResult{model: rr}
+			} else {
+				loaded <- loadResult{err: err}
+			}
+			return
+		}
 		e, err := loadEmbedder(c, model, append(extra, embed.WithNoTruncate(false), embed.WithNormalize(true))...)
 		if err == nil && c.String("default-prompt-name") != "" {
 			_, err = e.Prompt(embed.EmbedOptions{PromptName: c.String("default-prompt-name")})
@@ -160,18 +170,18 @@ func runServe(c *cli.Context) error {
 		i := e.Info()
 		log.Info("model loaded", "model", model, "dir", i.Dir, "architecture", i.ModelType,
 			"dimensions", i.Dimensions, "max_length", i.MaxLength, "seconds", time.Since(start).Seconds())
-		loaded <- loadResult{e: e}
+		loaded <- loadResult{model: e}
 	}()
 
 	var runErr error
-	var emb *embed.Embedder
+	var emb io.Closer
 	select {
 	case r := <-loaded:
 		if r.err != nil {
 			hs.Close()
 			return r.err
 		}
-		emb = r.e
+		emb = r.model
 		select {
 		case <-ctx.Done():
 		case runErr = <-serveErr:

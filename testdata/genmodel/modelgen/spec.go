@@ -55,6 +55,10 @@ type Spec struct {
 	Rotary *Rotary
 	// Decoder families of decoders.go (gemma3_text, mistral, llama).
 	Family *FamilySpec
+
+	// Rerank, when not nil, makes the model a reranker instead of an
+	// embedder (see rerank.go).
+	Rerank *Rerank
 }
 
 // Tiny returns the small test model of an architecture ("qwen3" or "qwen2"),
@@ -95,7 +99,8 @@ func Full06B() Spec {
 func Variants() []string {
 	v := append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
 	v = append(v, rotaryVariants()...)
-	return append(v, decoderVariants()...)
+	v = append(v, decoderVariants()...)
+	return append(v, rerankVariants()...)
 }
 
 // Variant returns the Spec of a named test variant:
@@ -123,6 +128,9 @@ func Variant(name string) (Spec, error) {
 		return s, nil
 	}
 	if s, ok := decoderVariant(name); ok {
+		return s, nil
+	}
+	if s, ok := rerankVariant(name); ok {
 		return s, nil
 	}
 	return Spec{}, fmt.Errorf("modelgen: unknown variant %q (known: %v)", name, Variants())
@@ -185,6 +193,9 @@ func (d tensorDesc) elems() int {
 // norm, lm_head) with their stored names.
 func (s Spec) tensors() []tensorDesc {
 	if s.isEncoder() {
+		if s.Rerank != nil {
+			return s.crossEncoderTensors()
+		}
 		return s.encoderTensors()
 	}
 	if s.Family != nil {

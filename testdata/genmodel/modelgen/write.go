@@ -25,6 +25,12 @@ func Write(dir string, s Spec) error {
 	if err := s.validate(); err != nil {
 		return err
 	}
+	if s.Rerank != nil {
+		if err := writeRerankerFiles(dir, s); err != nil {
+			return err
+		}
+		return writeWeights(dir, s)
+	}
 	if s.isEncoder() {
 		if err := writeEncoderFiles(dir, s); err != nil {
 			return err
