@@ -31,10 +31,10 @@ var (
 	f32Pool  = sync.Pool{New: func() any { return new([]float32) }}
 )
 
-// widenBlockBytes is the size of the float32 copy of a block of weight rows
-// the widening path multiplies at a time: small enough to stay in L2, large
-// enough that the packed GEMM amortizes packing x.
-const widenBlockBytes = 256 << 10
+// widenBlockBytes bounds the float32 copy of the weight rows the widening
+// path multiplies at a time: every block repacks x in the float32 GEMM, so
+// blocks are large (a whole 0.6B-model projection), pooled and reused.
+const widenBlockBytes = 16 << 20
 
 // bf16TileRows is the row count up to which the VDPBF16PS 4×4 tiles beat
 // widening into the packed float32 GEMM: the tiles do no cache blocking, so

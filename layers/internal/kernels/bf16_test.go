@@ -43,8 +43,8 @@ func TestSgemmNTBF16(t *testing.T) {
 		krs = append(krs, kr, kr.WidenBF16())
 	}
 	for _, kr := range krs {
-		// 7×150×1024 spans several widened blocks (64 rows of w each).
-		for _, sh := range [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}, {7, 150, 1024}, {300, 20, 64}} {
+		// 7×150×65536 spans several widened blocks (64 rows of w each).
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}, {7, 150, 65536}, {300, 20, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, beta := range []float32{0, 1} {
 				name := fmt.Sprintf("%v/dotBF16=%v/%dx%dx%d/beta=%v", kr.ISA(), kr.dotBF16 != nil, m, n, k, beta)
