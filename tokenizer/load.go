@@ -426,11 +426,16 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 		}
 		buf = append(append(buf[:0], p[0]...), second...)
 		// Vocabularies usually list merged tokens in merge order (Qwen's: id = 256 + rank),
-		// so the id after the previous merge's is tried first, by a sequential compare.
+		// and SentencePiece-converted files list every way to make a token together (of
+		// Gemma 3's 515k merges, 236k make the id after the previous merge's, 277k the same
+		// id), so those two ids are tried first, by a compare with text just read.
 		id, ok := int32(-1), false
 		if prev >= 0 {
-			if tok, has := m.vocab.token(prev + 1); has && tok == string(buf) {
-				id, ok = prev+1, true
+			for _, c := range [2]int32{prev + 1, prev} {
+				if tok, has := m.vocab.token(c); has && tok == string(buf) {
+					id, ok = c, true
+					break
+				}
 			}
 		}
 		if !ok {

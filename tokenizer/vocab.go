@@ -19,12 +19,27 @@ type vocabTable struct {
 	n     int // distinct tokens
 }
 
-// vocabSlot is one entry of the string-to-id index. It carries the token's span so that a
-// lookup checks the text without a detour through spans: loading Gemma 3 makes 1.5 million
-// lookups (both sides and the result of 515k merges), each a cache miss per array touched.
+// vocabSlot is one entry of the string-to-id index. It carries the token itself (short
+// tokens, packed by packShort) or its span in text, so that a lookup checks the token
+// without a detour through spans, or for short tokens without touching text: loading
+// Gemma 3 makes a million lookups (both sides of 515k merges), each a cache miss per
+// array touched.
 type vocabSlot struct {
-	key        uint64 // fingerprint<<32 | id+1; 0 = empty
-	start, end uint32
+	key  uint64 // fingerprint<<32 | id+1; 0 = empty
+	data uint64 // packShort(token), or start<<32 | end in text
+}
+
+// packShort packs a token of at most 7 bytes with its length in the top byte, whose high
+// bit tells it from a span (text is far shorter than 2 GB); ok is false for longer tokens.
+func packShort(tok string) (p uint64, ok bool) {
+	if len(tok) > 7 {
+		return 0, false
+	}
+	p = uint64(0x80|len(tok)) << 56
+	for i := 0; i < len(tok); i++ {
+		p |= uint64(tok[i]) << (8 * i)
+	}
+	return p, true
 }
 
 const absentSpan = ^uint32(0)
@@ -85,9 +100,13 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 	for i := range v.slots {
 		if s := &v.slots[i]; s.key != 0 {
 			id := uint32(s.key) - 1
-			s.start, s.end = v.spans[2*id], v.spans[2*id+1]
-			if s.start == absentSpan { // the id went to a later token: a length no lookup has
-				s.start, s.end = 1, 0
+			start, end := v.spans[2*id], v.spans[2*id+1]
+			if start == absentSpan { // the id went to a later token: a length no lookup has
+				s.data = 1<<32 | 0
+			} else if p, ok := packShort(v.text[start:end]); ok {
+				s.data = p
+			} else {
+				s.data = uint64(start)<<32 | uint64(end)
 			}
 		}
 	}
@@ -109,12 +128,22 @@ func (v *vocabTable) token(id int32) (string, bool) {
 // get returns the id of tok.
 func (v *vocabTable) get(tok string) (int32, bool) {
 	fp, h := vocabHash(v.seed, tok)
+	short, isShort := packShort(tok)
 	for i := h & v.mask; ; i = (i + 1) & v.mask {
 		s := &v.slots[i]
 		if s.key == 0 {
 			return 0, false
 		}
-		if uint32(s.key>>32) == fp && int(s.end-s.start) == len(tok) && v.text[s.start:s.end] == tok {
+		if uint32(s.key>>32) != fp {
+			continue
+		}
+		if isShort {
+			if s.data == short {
+				return int32(uint32(s.key)) - 1, true
+			}
+			continue
+		}
+		if start, end := uint32(s.data>>32), uint32(s.data); s.data>>63 == 0 && int(end-start) == len(tok) && v.text[start:end] == tok {
 			return int32(uint32(s.key)) - 1, true
 		}
 	}
