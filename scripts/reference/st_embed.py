@@ -292,7 +292,7 @@ def hidden_states_mode(args, base):
     if not max_len and os.path.exists(sbc):
         max_len = json.load(open(sbc)).get("max_seq_length") or 0
     tok = AutoTokenizer.from_pretrained(args.model_dir, local_files_only=True)
-    model = AutoModel.from_pretrained(args.model_dir, local_files_only=True, torch_dtype=torch.float32)
+    model = AutoModel.from_pretrained(args.model_dir, local_files_only=True, dtype=torch.float32)
     model.eval()
     cases = []
     layers_wanted = None
@@ -302,6 +302,8 @@ def hidden_states_mode(args, base):
             out = model(**enc, output_hidden_states=True)
         hs = out.hidden_states
         n = len(hs)
+        # Whether the last entry is the model's output (final norm applied) differs between versions.
+        last_is_output = bool(torch.equal(hs[-1], out.last_hidden_state))
         if layers_wanted is None:
             layers_wanted = sorted({(int(x) % n) for x in args.layers.split(",") if x.strip()}) if args.layers \
                 else list(range(n))
@@ -316,9 +318,10 @@ def hidden_states_mode(args, base):
         "mode": "hidden-states",
         "settings": {"device": "cpu", "dtype": "float32", "max_length": max_len or None,
                      "architecture": type(model).__name__, "num_hidden_states": n if texts else 0,
+                     "last_is_last_hidden_state": last_is_output if texts else None,
                      "torch_threads": args.threads,
-                     "note": "index 0 is the embedding output; index i the output of layer i (the last one "
-                             "after the final norm where the model has one)"},
+                     "note": "index 0 is the embedding output; index i the output of layer i; "
+                             "last_is_last_hidden_state tells whether the last entry has the final norm"},
         "cases": cases,
     })
     return 0.0, 1.0
@@ -345,8 +348,8 @@ def main(argv):
     else:
         diff, cos = embed_mode(args, base)
     write(args.out, base)
-    print(f"{args.out}: {len(base['cases'])} cases; batch vs single max abs {diff:.3g}, min cos {cos:.9f}",
-          file=sys.stderr)
+    check = "" if args.hidden_states else f"; batch vs single max abs {diff:.3g}, min cos {cos:.9f}"
+    print(f"{args.out}: {len(base['cases'])} cases{check}", file=sys.stderr)
 
 
 if __name__ == "__main__":
