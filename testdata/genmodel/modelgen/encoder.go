@@ -10,7 +10,7 @@ import (
 )
 
 // Encoder describes the sentence-transformers pipeline of a BERT-family
-// test model (Arch "bert" or "roberta").
+// test model (Arch "bert", "roberta" or "mpnet").
 type Encoder struct {
 	TypeVocab int
 	// Pooling are the enabled 1_Pooling modes ("cls", "mean", "max",
@@ -30,7 +30,9 @@ type Dense struct {
 	Activation string // torch class: "Tanh", "Identity"
 }
 
-func (s Spec) isEncoder() bool { return s.Arch == "bert" || s.Arch == "roberta" }
+func (s Spec) isEncoder() bool {
+	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet"
+}
 
 // TinyBERT returns a small random BERT with the real all-MiniLM-L6-v2
 // tokenizer (vocabulary 30522): 2 layers, 32 wide, mean pooling, Normalize.
@@ -46,6 +48,10 @@ func TinyBERT() Spec {
 // encoderTensors lists a BERT-family model's tensors as BertModel /
 // RobertaModel save them (no prefix, pooler included).
 func (s Spec) encoderTensors() []tensorDesc {
+	switch s.Arch {
+	case "mpnet":
+		return s.mpnetTensors()
+	}
 	var out []tensorDesc
 	add := func(name string, kind tensorKind, shape ...int) {
 		out = append(out, tensorDesc{name: name, shape: shape, kind: kind})
@@ -174,6 +180,10 @@ func writeEncoderFiles(dir string, s Spec) error {
 // encoderConfigJSON mirrors all-MiniLM-L6-v2's config.json (BertModel) or a
 // RobertaModel's.
 func encoderConfigJSON(s Spec) []byte {
+	switch s.Arch {
+	case "mpnet":
+		return mpnetConfigJSON(s)
+	}
 	c := map[string]any{
 		"attention_probs_dropout_prob": 0.1,
 		"hidden_act":                   "gelu",
@@ -226,6 +236,12 @@ func encoderVariant(name string) (Spec, bool) {
 		s.MaxPositions = 130 // usable 128 (positions start at pad_token_id + 1 = 2)
 		e.TypeVocab = 1
 		e.MaxSeqLength = 128
+	case "mpnet-mean":
+		s.Seed += 4
+		s.Arch = "mpnet"
+		s.RMSEps = 1e-5
+		s.MaxPositions = 130 // usable 128, as RoBERTa's
+		e.TypeVocab = 0
 	default:
 		return Spec{}, false
 	}
@@ -233,5 +249,5 @@ func encoderVariant(name string) (Spec, bool) {
 }
 
 func encoderVariants() []string {
-	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean"}
+	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean", "mpnet-mean"}
 }
