@@ -137,7 +137,8 @@ func checkSTGolden(t *testing.T, path, dir string, aloneEvery int) {
 // sentence-transformers (testdata/golden/st/tiny, made by
 // scripts/reference/make_tiny_goldens.sh): every pooling mode, Dense
 // chains with and without bias, Normalize, include_prompt false, RoBERTa
-// positions, MPNet's relative-position bias, truncation to max_seq_length.
+// positions, MPNet's relative-position bias, DistilBERT, truncation to
+// max_seq_length.
 func TestSentenceTransformersTiny(t *testing.T) {
 	for _, tc := range []struct{ golden, variant string }{
 		{"bert-mean", "bert-mean"},
@@ -147,6 +148,7 @@ func TestSentenceTransformersTiny(t *testing.T) {
 		{"bert-modes-query", "bert-modes"},
 		{"roberta-mean", "roberta-mean"},
 		{"mpnet-mean", "mpnet-mean"},
+		{"distilbert-mean", "distilbert-mean"},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			checkSTGolden(t, filepath.Join("..", "testdata", "golden", "st", "tiny", tc.golden+".json.gz"), modelgen.TestModel(t, tc.variant), 1)

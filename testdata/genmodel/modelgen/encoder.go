@@ -10,7 +10,7 @@ import (
 )
 
 // Encoder describes the sentence-transformers pipeline of a BERT-family
-// test model (Arch "bert", "roberta" or "mpnet").
+// test model (Arch "bert", "roberta", "mpnet" or "distilbert").
 type Encoder struct {
 	TypeVocab int
 	// Pooling are the enabled 1_Pooling modes ("cls", "mean", "max",
@@ -31,7 +31,7 @@ type Dense struct {
 }
 
 func (s Spec) isEncoder() bool {
-	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet"
+	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet" || s.Arch == "distilbert"
 }
 
 // TinyBERT returns a small random BERT with the real all-MiniLM-L6-v2
@@ -51,6 +51,8 @@ func (s Spec) encoderTensors() []tensorDesc {
 	switch s.Arch {
 	case "mpnet":
 		return s.mpnetTensors()
+	case "distilbert":
+		return s.distilbertTensors()
 	}
 	var out []tensorDesc
 	add := func(name string, kind tensorKind, shape ...int) {
@@ -183,6 +185,8 @@ func encoderConfigJSON(s Spec) []byte {
 	switch s.Arch {
 	case "mpnet":
 		return mpnetConfigJSON(s)
+	case "distilbert":
+		return distilbertConfigJSON(s)
 	}
 	c := map[string]any{
 		"attention_probs_dropout_prob": 0.1,
@@ -242,6 +246,11 @@ func encoderVariant(name string) (Spec, bool) {
 		s.RMSEps = 1e-5
 		s.MaxPositions = 130 // usable 128, as RoBERTa's
 		e.TypeVocab = 0
+	case "distilbert-mean":
+		s.Seed += 5
+		s.Arch = "distilbert"
+		s.MaxPositions = 128
+		e.TypeVocab = 0
 	default:
 		return Spec{}, false
 	}
@@ -249,5 +258,5 @@ func encoderVariant(name string) (Spec, bool) {
 }
 
 func encoderVariants() []string {
-	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean", "mpnet-mean"}
+	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean", "mpnet-mean", "distilbert-mean"}
 }

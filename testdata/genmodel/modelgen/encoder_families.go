@@ -3,7 +3,8 @@ package modelgen
 import "fmt"
 
 // The encoders whose tensors and config.json differ from BERT's: MPNet
-// (MPNetModel, as all-mpnet-base-v2 stores it). Their sentence-transformers files are BERT's
+// (MPNetModel, as all-mpnet-base-v2 stores it) and DistilBERT
+// (DistilBertModel). Their sentence-transformers files are BERT's
 // (writeEncoderFiles, the all-MiniLM-L6-v2 tokenizer).
 
 // mpnetTensors lists an MPNetModel's tensors (pooler included).
@@ -39,6 +40,35 @@ func (s Spec) mpnetTensors() []tensorDesc {
 	return out
 }
 
+// distilbertTensors lists a DistilBertModel's tensors.
+func (s Spec) distilbertTensors() []tensorDesc {
+	var out []tensorDesc
+	add := func(name string, kind tensorKind, shape ...int) {
+		out = append(out, tensorDesc{name: name, shape: shape, kind: kind})
+	}
+	H, I := s.Hidden, s.Intermediate
+	add("embeddings.word_embeddings.weight", kindEmbed, s.Vocab, H)
+	add("embeddings.position_embeddings.weight", kindEmbed, s.MaxPositions, H)
+	add("embeddings.LayerNorm.weight", kindNorm, H)
+	add("embeddings.LayerNorm.bias", kindBias, H)
+	for i := 0; i < s.Layers; i++ {
+		l := fmt.Sprintf("transformer.layer.%d.", i)
+		for _, p := range []string{"q_lin", "k_lin", "v_lin", "out_lin"} {
+			add(l+"attention."+p+".weight", kindLinear, H, H)
+			add(l+"attention."+p+".bias", kindBias, H)
+		}
+		add(l+"sa_layer_norm.weight", kindNorm, H)
+		add(l+"sa_layer_norm.bias", kindBias, H)
+		add(l+"ffn.lin1.weight", kindLinear, I, H)
+		add(l+"ffn.lin1.bias", kindBias, I)
+		add(l+"ffn.lin2.weight", kindLinear, H, I)
+		add(l+"ffn.lin2.bias", kindBias, H)
+		add(l+"output_layer_norm.weight", kindNorm, H)
+		add(l+"output_layer_norm.bias", kindBias, H)
+	}
+	return out
+}
+
 // mpnetConfigJSON mirrors all-mpnet-base-v2's config.json.
 func mpnetConfigJSON(s Spec) []byte {
 	return mustJSON(map[string]any{
@@ -61,5 +91,31 @@ func mpnetConfigJSON(s Spec) []byte {
 		"torch_dtype":                    torchDType(s.DType),
 		"transformers_version":           "4.56.0",
 		"vocab_size":                     s.Vocab,
+	})
+}
+
+// distilbertConfigJSON mirrors a DistilBERT sentence model's config.json
+// (msmarco-distilbert-base-v4): DistilBERT's own field names.
+func distilbertConfigJSON(s Spec) []byte {
+	return mustJSON(map[string]any{
+		"activation":              "gelu",
+		"architectures":           []string{"DistilBertModel"},
+		"attention_dropout":       0.1,
+		"dim":                     s.Hidden,
+		"dropout":                 0.1,
+		"hidden_dim":              s.Intermediate,
+		"initializer_range":       0.02,
+		"max_position_embeddings": s.MaxPositions,
+		"model_type":              "distilbert",
+		"n_heads":                 s.Heads,
+		"n_layers":                s.Layers,
+		"pad_token_id":            0,
+		"qa_dropout":              0.1,
+		"seq_classif_dropout":     0.2,
+		"sinusoidal_pos_embds":    false,
+		"tie_weights_":            true,
+		"torch_dtype":             torchDType(s.DType),
+		"transformers_version":    "4.56.0",
+		"vocab_size":              s.Vocab,
 	})
 }
