@@ -31,9 +31,9 @@ type mpnet struct {
 	eps       float64
 	act       layers.Activation
 	posOffset int
-	positions int // rows of the position table
-	buckets   int // rows of the relative bias table
-	bucketOf  []int32
+	positions int     // rows of the position table
+	buckets   int     // rows of the relative bias table
+	bucketOf  []int32 // bucket of each relative position in ±mpnetMaxDistance
 
 	Words     *Table       `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
 	Positions *Param       `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden"`
@@ -124,13 +124,19 @@ func newMPNet(c *Config) (Architecture, error) {
 	}
 	m.cfg, m.positions = *c, positions
 	m.Layers = make([]mpnetLayer, c.Layers)
-	// Bucket of every signed distance k − q an input can have, offset by
-	// MaxPositions − 1 so index 0 is the farthest key to the left.
-	m.bucketOf = make([]int32, 2*c.MaxPositions-1)
+	// Distances of mpnetMaxDistance and more share the last bucket of their
+	// side, so a table of ±mpnetMaxDistance covers any input length.
+	m.bucketOf = make([]int32, 2*mpnetMaxDistance+1)
 	for i := range m.bucketOf {
-		m.bucketOf[i] = int32(mpnetBucket(i-(c.MaxPositions-1), mpnetBuckets, mpnetMaxDistance))
+		m.bucketOf[i] = int32(mpnetBucket(i-mpnetMaxDistance, mpnetBuckets, mpnetMaxDistance))
 	}
 	return m, nil
+}
+
+// bucket is the relative-position bucket of key position k seen from query
+// position q.
+func (m *mpnet) bucket(q, k int) int {
+	return int(m.bucketOf[min(max(k-q, -mpnetMaxDistance), mpnetMaxDistance)+mpnetMaxDistance])
 }
 
 // mpnetBucket is transformers' MPNetEncoder.relative_position_bucket of a
@@ -173,9 +179,9 @@ func (m *mpnet) Forward(b *Builder) (*G.Node, error) {
 	}
 	// The table is [buckets, heads]; the bias of (head, q, k) is read straight
 	// from its float32 values, which the model owns and never changes.
-	table, heads, off := m.RelBias.value.Float32s(), c.Heads, c.MaxPositions-1
+	table, heads := m.RelBias.value.Float32s(), c.Heads
 	bias := func(head, q, k int) float32 {
-		return table[int(m.bucketOf[k-q+off])*heads+head]
+		return table[m.bucket(q, k)*heads+head]
 	}
 	attn := layers.AttentionSpec{Heads: c.Heads, KVHeads: c.Heads, Dim: c.HeadDim, Bias: bias}
 	for l, w := range m.Layers {

@@ -40,10 +40,20 @@ func TestMPNetBuckets(t *testing.T) {
 	if g.Buckets != mpnetBuckets || g.MaxDistance != mpnetMaxDistance || len(g.Values) < 1000 {
 		t.Fatalf("%s: %d buckets, max distance %d, %d values", path, g.Buckets, g.MaxDistance, len(g.Values))
 	}
+	arch, err := newMPNet(&Config{Hidden: 32, Intermediate: 64, Layers: 1, Heads: 4, Vocab: 100, MaxPositions: 2048,
+		raw: []byte(`{"model_type":"mpnet"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := arch.(*mpnet)
 	for i, want := range g.Values {
 		rel := g.First + i
 		if got := mpnetBucket(rel, mpnetBuckets, mpnetMaxDistance); got != want {
 			t.Errorf("relative position %d: bucket %d, transformers %d", rel, got, want)
+		}
+		// The forward pass's lookup: query 1100, key 1100 + rel.
+		if got := m.bucket(1100, 1100+rel); got != want {
+			t.Errorf("relative position %d: table bucket %d, transformers %d", rel, got, want)
 		}
 	}
 }
