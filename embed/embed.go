@@ -69,6 +69,9 @@ type EmbedOptions struct {
 	PromptName string
 	// Instruction is a custom query task: "Instruct: " + task + "\nQuery:" + text.
 	Instruction string
+	// Prompt is free text prepended to every input, as sentence-transformers'
+	// encode(prompt=...). At most one of Prompt, PromptName and Instruction.
+	Prompt string
 	// Dimensions keeps the first n values, then renormalizes (0: New's setting).
 	Dimensions int
 	// Normalize overrides New's WithNormalize when not nil.
@@ -186,7 +189,12 @@ func (e *Embedder) EmbedDetailed(ctx context.Context, texts []string, opt EmbedO
 
 // Prompt returns the text prepended to inputs under opt (see EmbedOptions).
 func (e *Embedder) Prompt(opt EmbedOptions) (string, error) {
+	if err := CheckPromptOptions(opt); err != nil {
+		return "", err
+	}
 	switch {
+	case opt.Prompt != "":
+		return opt.Prompt, nil
 	case opt.Instruction != "":
 		return InstructionPrompt(opt.Instruction), nil
 	case opt.PromptName != "":
@@ -201,6 +209,35 @@ func (e *Embedder) Prompt(opt EmbedOptions) (string, error) {
 	default:
 		return e.info.Prompts[e.info.DefaultPromptName], nil
 	}
+}
+
+// PromptConflictError is EmbedOptions with more than one of Prompt,
+// PromptName and Instruction: which one should win is not guessed.
+type PromptConflictError struct {
+	Fields []string // as the CLI flags and request fields name them: "prompt", "prompt_name", "instruction"
+}
+
+func (e *PromptConflictError) Error() string {
+	return fmt.Sprintf("embed: give one of %s, not several", strings.Join(e.Fields, ", "))
+}
+
+// CheckPromptOptions reports a *PromptConflictError when opt sets more than
+// one of Prompt, PromptName and Instruction.
+func CheckPromptOptions(opt EmbedOptions) error {
+	var set []string
+	if opt.Prompt != "" {
+		set = append(set, "prompt")
+	}
+	if opt.PromptName != "" {
+		set = append(set, "prompt_name")
+	}
+	if opt.Instruction != "" {
+		set = append(set, "instruction")
+	}
+	if len(set) > 1 {
+		return &PromptConflictError{Fields: set}
+	}
+	return nil
 }
 
 // InstructionPrompt is the Qwen3-Embedding query prefix for a task; the

@@ -219,7 +219,9 @@ func TestNewOptionsValidated(t *testing.T) {
 	}{
 		{WithDimensions(9), "dimensions 9 out of range"},
 		{WithMaxLength(100), "max length 100 out of range 1..64"},
-		{WithBatchTokens(-1), "batch token budget -1"},
+		{WithBatchTokens(-1), "batch-tokens -1: want 0 (the default) or more"},
+		{WithThreads(-1), "threads -1: want 0 (all cores) or more"},
+		{WithDimensions(-2), "dimensions -2: want 0 (all) or more"},
 		{WithPromptName("x"), `unknown prompt name "x"`},
 	} {
 		s2 := s

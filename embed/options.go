@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gembed-dev/gembed/hub"
@@ -13,7 +14,9 @@ import (
 const DefaultMaxLength = 8192
 
 // DefaultBatchTokens is the default budget of one forward batch, counted in
-// padded tokens (number of sequences × longest sequence).
+// padded tokens (number of sequences × longest sequence). The CLI's
+// --batch-tokens and --max-batch-tokens and the server's MaxBatchTokens
+// default to it too: one number, one place.
 const DefaultBatchTokens = 8192
 
 // DefaultModel is the model used when none is named.
@@ -39,11 +42,53 @@ type settings struct {
 	normalize   bool
 	batchTokens int
 	threads     int
+	pooling     Pooling
 	progress    func(Progress)
 }
 
 func defaultSettings() settings {
 	return settings{normalize: true, batchTokens: DefaultBatchTokens}
+}
+
+// OptionError is an option value out of range. The CLI and the server
+// render it in their own words (--threads, "dimensions").
+type OptionError struct {
+	Option string // "dimensions", "max-length", "batch-tokens", "threads"
+	Value  int
+	Want   string // what would be valid
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("embed: %s %d: want %s", e.Option, e.Value, e.Want)
+}
+
+// CheckOption validates one numeric option as New does: the single rule
+// for the library, the CLI and the server. Zero means "the default" for
+// every one of them; a negative value is an *OptionError.
+func CheckOption(option string, value int) error {
+	if value >= 0 {
+		return nil
+	}
+	want := "0 (the default) or more"
+	switch option {
+	case "dimensions":
+		want = "0 (all) or more"
+	case "threads":
+		want = "0 (all cores) or more"
+	}
+	return &OptionError{Option: option, Value: value, Want: want}
+}
+
+func (s settings) validate() error {
+	for _, o := range []struct {
+		name  string
+		value int
+	}{{"dimensions", s.dimensions}, {"max-length", s.maxLength}, {"batch-tokens", s.batchTokens}, {"threads", s.threads}} {
+		if err := CheckOption(o.name, o.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WithRevision selects a Hub revision (branch, tag or commit); default "main".
@@ -101,8 +146,25 @@ func WithNormalize(normalize bool) Option { return func(s *settings) { s.normali
 // Progress is reported after every sub-batch.
 func WithBatchTokens(n int) Option { return func(s *settings) { s.batchTokens = n } }
 
-// WithThreads limits the number of cores the model uses (0 = all).
+// WithThreads limits the number of cores the model uses (0 = all; a
+// negative number is an *OptionError from New).
 func WithThreads(n int) Option { return func(s *settings) { s.threads = n } }
+
+// WithPooling replaces the pooling of the model's 1_Pooling/config.json
+// (TEI's --pooling); see ParsePooling.
+func WithPooling(p Pooling) Option { return func(s *settings) { s.pooling = p } }
+
+// ParsePooling checks a pooling name: cls, mean or lasttoken (TEI's
+// last-token spelling "last_token" too).
+func ParsePooling(name string) (Pooling, error) {
+	switch name {
+	case string(PoolCLS), string(PoolMean), string(PoolLastToken):
+		return Pooling(name), nil
+	case "last_token", "last-token":
+		return PoolLastToken, nil
+	}
+	return "", fmt.Errorf("pooling %q: want cls, mean or lasttoken", name)
+}
 
 // WithProgress receives a Progress event after every batch of every call.
 func WithProgress(f func(Progress)) Option { return func(s *settings) { s.progress = f } }

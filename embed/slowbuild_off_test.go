@@ -1,4 +1,4 @@
-//go:build !race && cgo && !purego
+//go:build !race && !purego
 
 package embed_test
 

@@ -203,7 +203,7 @@ func TestSentenceTransformersMPNet(t *testing.T) {
 	golden := filepath.Join("..", "testdata", "golden", "st", "all-mpnet-base-v2", "corpus.json.gz")
 	readSTGolden(t, golden) // a missing golden fails even where the model is absent
 	if slowBuild {
-		t.Skip("all-mpnet-base-v2 over the corpus takes many minutes under the race detector or the pure-Go BLAS; the cgo run checks it")
+		t.Skip("all-mpnet-base-v2 over the corpus takes many minutes under the race detector or the pure-Go kernels; the default build checks it")
 	}
 	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-mpnet-base-v2"), 5)
 }

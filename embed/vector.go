@@ -36,7 +36,12 @@ func Normalize(v []float32) {
 
 // Cosine is the cosine similarity of two vectors of equal length (0 when
 // either is zero). For normalized vectors it equals their dot product.
+// Vectors of different lengths have no cosine: the result is NaN, which
+// every comparison rejects, rather than a number from a prefix.
 func Cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.NaN()
+	}
 	var dot, na, nb float64
 	for i := range a {
 		dot += float64(a[i]) * float64(b[i])
@@ -49,14 +54,32 @@ func Cosine(a, b []float32) float64 {
 	return dot / math.Sqrt(na*nb)
 }
 
+// Dot is the dot product of two vectors of equal length (NaN when the
+// lengths differ), sentence-transformers' "dot" similarity.
+func Dot(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.NaN()
+	}
+	var dot float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+	}
+	return dot
+}
+
 // Similarity is the cosine matrix of queries × documents, as
 // sentence-transformers' model.similarity prints it.
 func Similarity(queries, documents [][]float32) [][]float64 {
+	return SimilarityFunc(queries, documents, Cosine)
+}
+
+// SimilarityFunc is the matrix of f(query, document), for f = Cosine or Dot.
+func SimilarityFunc(queries, documents [][]float32, f func(a, b []float32) float64) [][]float64 {
 	m := make([][]float64, len(queries))
 	for i, q := range queries {
 		m[i] = make([]float64, len(documents))
 		for j, d := range documents {
-			m[i][j] = Cosine(q, d)
+			m[i][j] = f(q, d)
 		}
 	}
 	return m

@@ -276,6 +276,6 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 func (m *Model) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.BLASName)
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.Kernels())
 	return b.String()
 }

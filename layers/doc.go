@@ -23,10 +23,12 @@
 // in-place norms and residual additions work in place. Graphs sharing a
 // Runtime must therefore run one at a time.
 //
-// Matrix products call the backend's sgemm with the transposed-B flag on the
-// [out, in] weights (never copied). The kernels (GEMM, softmax, SwiGLU) are
-// the backend's; package kerneltest is the conformance suite every kernel
-// implementation runs.
+// Matrix products call sgemm with the transposed-B flag on the [out, in]
+// weights (never copied). sgemm, SwiGLU and the attention softmax are the
+// kernels of layers/internal/kernels, single-threaded (the ops split work
+// across goroutines themselves): Go assembly picked by CPU features on
+// amd64, portable Go elsewhere and with the purego build tag.
+// Package kerneltest is the conformance suite every kernel implementation runs.
 //
 // Attention never holds a T×T matrix: per (sequence, head, block of 64
 // queries) it computes the scores against the keys the block can see, adds

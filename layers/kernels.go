@@ -57,14 +57,6 @@ func expf(x float32) float32 {
 	return y * math.Float32frombits(uint32(n+127)<<23)
 }
 
-// silu(x)·u, SiLU(x) = x·σ(x).
-func swigluRow(g, u []float32) {
-	u = u[:len(g)]
-	for i, x := range g {
-		g[i] = x / (1 + expf(-x)) * u[i]
-	}
-}
-
 // ropeRow applies rotate-half rotary embedding in place to one head vector
 // x of length D with cos/sin tables of length D/2 for its position.
 func ropeRow(x, cos, sin []float32) {
@@ -76,30 +68,5 @@ func ropeRow(x, cos, sin []float32) {
 		a, b, s := x1[i], x2[i], sin[i]
 		x1[i] = a*c - b*s
 		x2[i] = b*c + a*s
-	}
-}
-
-// causalSoftmaxGo is the pure-Go causalSoftmax: the mask value is added to
-// the scores of keys after each row's query, then a max-subtracted softmax.
-func causalSoftmaxGo(s []float32, m, nk, first int) {
-	for r := range m {
-		row := s[r*nk : (r+1)*nk]
-		for j := first + r + 1; j < nk; j++ {
-			row[j] += MaskValue
-		}
-		mx := row[0]
-		for _, x := range row[1:] {
-			mx = max(mx, x)
-		}
-		var sum float32
-		for j, x := range row {
-			e := expf(x - mx)
-			row[j] = e
-			sum += e
-		}
-		inv := 1 / sum
-		for j := range row {
-			row[j] *= inv
-		}
 	}
 }

@@ -9,20 +9,24 @@ import (
 )
 
 type ropeKey struct {
-	theta float64
-	dim   int
+	theta, freqScale float64
+	dim              int
 }
 
-// ropeTable holds cos/sin of pos·θ^(-2i/D) for i < D/2, computed in float64.
+// ropeTable holds cos/sin of pos·s·θ^(-2i/D) for i < D/2 (s = the frequency
+// scale, 1 unless set), computed in float64.
 type ropeTable struct {
 	half     int
 	cos, sin []float32 // [positions][half]
 }
 
-func (rt *Runtime) ropeTable(theta float64, dim, positions int) *ropeTable {
+func (rt *Runtime) ropeTable(theta, freqScale float64, dim, positions int) *ropeTable {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	k := ropeKey{theta, dim}
+	if freqScale == 0 {
+		freqScale = 1
+	}
+	k := ropeKey{theta, freqScale, dim}
 	t := rt.rope[k]
 	if t == nil {
 		t = &ropeTable{half: dim / 2}
@@ -36,6 +40,9 @@ func (rt *Runtime) ropeTable(theta float64, dim, positions int) *ropeTable {
 		for p := have; p < positions; p++ {
 			for i := range t.half {
 				invFreq := math.Pow(theta, -2*float64(i)/float64(dim))
+				if freqScale != 1 {
+					invFreq *= freqScale
+				}
 				a := float64(p) * invFreq
 				cos[p*t.half+i] = float32(math.Cos(a))
 				sin[p*t.half+i] = float32(math.Sin(a))
@@ -53,6 +60,10 @@ type RoPESpec struct {
 	// rotary, e.g. rotary_emb_fraction); 0 = all Dim.
 	RotaryDim int
 	Theta     float64
+	// FreqScale, when non-zero, multiplies every frequency θ^(-2i/D): fixed
+	// NTK scaling (GTE v1.5) and linear position scaling are a base change
+	// plus this factor. 0 = 1.
+	FreqScale float64
 	// Norm, when non-nil, is an RMSNorm weight [Dim] applied to each head
 	// before the rotation (Qwen3's q_norm/k_norm), fused in the same pass.
 	Norm    *G.Node
@@ -81,8 +92,8 @@ func RoPE(rt *Runtime, x *G.Node, spec RoPESpec) (*G.Node, error) {
 	if spec.RotaryDim%2 != 0 || spec.RotaryDim < 2 || spec.RotaryDim > spec.Dim || spec.Heads*spec.Dim != width {
 		return nil, fmt.Errorf("layers: RoPE input %q has %d features, want %d heads × %d with %d (even) rotary dims", x.Name(), width, spec.Heads, spec.Dim, spec.RotaryDim)
 	}
-	if !(spec.Theta > 0) {
-		return nil, fmt.Errorf("layers: RoPE theta %v must be positive", spec.Theta)
+	if !(spec.Theta > 0) || !(spec.FreqScale >= 0) || math.IsInf(spec.FreqScale, 0) {
+		return nil, fmt.Errorf("layers: RoPE theta %v / frequency scale %v is invalid", spec.Theta, spec.FreqScale)
 	}
 	inputs := []*G.Node{x}
 	if spec.Norm != nil {
@@ -113,7 +124,7 @@ func (o *ropeOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: batch layout %d×%d does not match %d rows", o.name, bt.Size, bt.Length, n)
 	}
 	if o.table == nil || len(o.table.cos) < bt.Length*sp.RotaryDim/2 {
-		o.table = o.rt.ropeTable(sp.Theta, sp.RotaryDim, bt.Length)
+		o.table = o.rt.ropeTable(sp.Theta, sp.FreqScale, sp.RotaryDim, bt.Length)
 	}
 	tab := o.table
 	half := sp.RotaryDim / 2

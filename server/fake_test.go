@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/gembed-dev/gembed/embed"
@@ -36,12 +35,14 @@ func (f *fakeEmbedder) max() int {
 func (f *fakeEmbedder) Tokenize(ctx context.Context, texts []string, opt embed.EmbedOptions) ([]embed.Tokenized, error) {
 	prompt := ""
 	switch {
+	case opt.Prompt != "":
+		prompt = opt.Prompt
 	case opt.Instruction != "":
 		prompt = embed.InstructionPrompt(opt.Instruction)
 	case opt.PromptName == "query":
 		prompt = "Q:"
 	case opt.PromptName != "":
-		return nil, fmt.Errorf("unknown prompt name %q (the model has: query)", opt.PromptName)
+		return nil, &embed.UnknownPromptError{Name: opt.PromptName, Known: []string{"query"}}
 	}
 	out := make([]embed.Tokenized, len(texts))
 	for i, t := range texts {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -58,6 +59,10 @@ func writeOpenAIError(w http.ResponseWriter, e *apiError) {
 		typ = "rate_limit_error"
 	case e.status == http.StatusServiceUnavailable:
 		typ = "service_unavailable"
+	case e.status == http.StatusUnauthorized:
+		typ = "authentication_error"
+	case e.status == http.StatusNotFound && e.code == "":
+		typ = "not_found_error"
 	case e.status >= 500:
 		typ = "server_error"
 	}
@@ -110,6 +115,9 @@ func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, aerr := req.parsed()
+	if aerr == nil {
+		aerr = s.checkModel(p.model)
+	}
 	if aerr != nil {
 		fail(aerr)
 		return
@@ -123,9 +131,6 @@ func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := openAIResponse{Object: "list", Model: s.modelName(), Data: make([]openAIEmbedding, len(vecs)),
 		Usage: openAIUsage{PromptTokens: tokens, TotalTokens: tokens}}
-	if req.Model != "" && s.opt.ModelName == "" {
-		resp.Model = req.Model
-	}
 	for i, v := range vecs {
 		var emb any = v
 		if p.base64 {
@@ -176,15 +181,15 @@ func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 // queue with everyone else's inputs, then truncate/normalize per request.
 func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string, p parsedRequest) ([][]float32, int, *apiError) {
 	lg := logOf(ctx)
-	lg.inputs = len(p.texts)
+	lg.inputs = p.len()
 	e := s.embedder()
 	if e == nil {
 		return nil, 0, &apiError{status: http.StatusServiceUnavailable, msg: errLoading.Error(), teiType: "Unhealthy"}
 	}
-	if len(p.texts) > s.opt.MaxInputs {
+	if p.len() > s.opt.MaxInputs {
 		s.metrics.rejected.WithLabelValues("too_many_inputs").Inc()
 		return nil, 0, validation(http.StatusRequestEntityTooLarge, "input",
-			"%d inputs is more than the limit of %d per request", len(p.texts), s.opt.MaxInputs)
+			"%d inputs is more than the limit of %d per request", p.len(), s.opt.MaxInputs)
 	}
 	info := e.Info()
 	dims := info.Dimensions
@@ -195,22 +200,15 @@ func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string,
 		}
 		dims = p.dimensions
 	}
+	if p.ids == nil && p.prompt == "" && p.promptName == "" && p.instr == "" {
+		// Token-id inputs take no prompt, a default one included.
+		p.prompt, p.promptName = s.opt.DefaultPrompt, s.opt.DefaultPromptName
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opt.RequestTimeout)
 	defer cancel()
-	toks, err := e.Tokenize(ctx, p.texts, embed.EmbedOptions{
-		PromptName: p.promptName, Instruction: p.instr, NoTruncate: p.noTruncate})
-	var tooLong *embed.TooLongError
-	switch {
-	case errors.As(err, &tooLong):
-		s.metrics.rejected.WithLabelValues("too_long").Inc()
-		return nil, 0, &apiError{status: http.StatusRequestEntityTooLarge, param: "input", teiType: "Validation",
-			code: "context_length_exceeded",
-			msg: "input " + strconv.Itoa(tooLong.Index) + " has " + strconv.Itoa(tooLong.Tokens) +
-				" tokens, more than the model's maximum of " + strconv.Itoa(tooLong.Max) + " (truncation is off)"}
-	case err != nil && strings.Contains(err.Error(), "unknown prompt name"):
-		return nil, 0, validation(http.StatusBadRequest, "prompt_name", "%v", err)
-	case err != nil:
-		return nil, 0, s.internal(ctx, err, "Tokenizer")
+	toks, aerr := s.tokenize(ctx, e, p)
+	if aerr != nil {
+		return nil, 0, aerr
 	}
 	seqs := make([][]int, len(toks))
 	tokens := 0
@@ -244,6 +242,82 @@ func (s *Server) embed(ctx context.Context, w http.ResponseWriter, route string,
 		w.Header().Set(TruncatedHeader, strings.Join(truncated, ","))
 	}
 	return out, tokens, nil
+}
+
+// tokenize turns a request's texts into token ids (prompt, special tokens,
+// truncation), or checks and truncates its token-id inputs, which are the
+// served model's own ids and are used as given: no prompt, no special
+// tokens added.
+func (s *Server) tokenize(ctx context.Context, e Embedder, p parsedRequest) ([]embed.Tokenized, *apiError) {
+	info := e.Info()
+	opt := embed.EmbedOptions{PromptName: p.promptName, Prompt: p.prompt, Instruction: p.instr, NoTruncate: p.noTruncate}
+	if err := embed.CheckPromptOptions(opt); err != nil {
+		return nil, validation(http.StatusBadRequest, "prompt_name", "%v", err)
+	}
+	var toks []embed.Tokenized
+	var err error
+	if p.ids != nil {
+		if p.prompt != "" || p.promptName != "" || p.instr != "" {
+			return nil, validation(http.StatusBadRequest, "input", "token-id inputs take no prompt, prompt_name or instruction")
+		}
+		toks = make([]embed.Tokenized, len(p.ids))
+		for i, ids := range p.ids {
+			for _, id := range ids {
+				if id >= info.Vocab && info.Vocab > 0 {
+					return nil, validation(http.StatusBadRequest, "input", "input %d: token id %d is outside the model's vocabulary (0..%d)", i, id, info.Vocab-1)
+				}
+			}
+			t := embed.Tokenized{IDs: ids, OriginalTokens: len(ids)}
+			if len(ids) > info.MaxLength {
+				if p.noTruncate {
+					err = &embed.TooLongError{Index: i, Tokens: len(ids), Max: info.MaxLength}
+					break
+				}
+				t.IDs, t.Truncated = ids[:info.MaxLength], true
+			}
+			toks[i] = t
+		}
+	} else if p.leftTrunc {
+		toks, err = s.tokenizeLeft(ctx, e, p.texts, opt)
+	} else {
+		toks, err = e.Tokenize(ctx, p.texts, opt)
+	}
+	var given *apiError
+	if errors.As(err, &given) {
+		return nil, given
+	}
+	var tooLong *embed.TooLongError
+	var unknown *embed.UnknownPromptError
+	var conflict *embed.PromptConflictError
+	switch {
+	case errors.As(err, &tooLong):
+		s.metrics.rejected.WithLabelValues("too_long").Inc()
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, param: "input", teiType: "Validation",
+			code: "context_length_exceeded",
+			msg: "input " + strconv.Itoa(tooLong.Index) + " has " + strconv.Itoa(tooLong.Tokens) +
+				" tokens, more than the model's maximum of " + strconv.Itoa(tooLong.Max) + " (truncation is off)"}
+	case errors.As(err, &unknown):
+		return nil, validation(http.StatusBadRequest, "prompt_name", "%v", err)
+	case errors.As(err, &conflict):
+		return nil, validation(http.StatusBadRequest, "prompt_name", "%v", err)
+	case err != nil:
+		return nil, s.internal(ctx, err, "Tokenizer")
+	}
+	return toks, nil
+}
+
+// checkModel accepts a request's "model" when it is empty, the served
+// name or the id the model was loaded by; any other name is OpenAI's 404
+// model_not_found, so a client pointed at the wrong server learns it.
+func (s *Server) checkModel(name string) *apiError {
+	if name == "" || name == s.modelName() {
+		return nil
+	}
+	if e := s.embedder(); e != nil && name == e.Info().ID {
+		return nil
+	}
+	return &apiError{status: http.StatusNotFound, param: "model", code: "model_not_found", teiType: "Validation",
+		msg: fmt.Sprintf("the model %q does not exist here; this server serves %q", name, s.modelName())}
 }
 
 func (s *Server) internal(ctx context.Context, err error, teiType string) *apiError {

@@ -91,46 +91,93 @@ func decodeJSON(r io.Reader, v any) error {
 	return nil
 }
 
-// parseInputs reads a string-or-array-of-strings field.
-func parseInputs(raw json.RawMessage, field string) ([]string, *apiError) {
+// inputs are a request's texts, or its token-id sequences (exactly one is set).
+type inputs struct {
+	texts []string
+	ids   [][]int
+}
+
+func (in inputs) len() int { return len(in.texts) + len(in.ids) }
+
+// parseInputs reads a field holding a string, an array of strings, an
+// array of token ids or an array of arrays of token ids (the four input
+// forms of OpenAI's embeddings API; LangChain sends token ids by default).
+func parseInputs(raw json.RawMessage, field string) (inputs, *apiError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
+		return inputs{}, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
 			msg: fmt.Sprintf("%q is required", field)}
 	}
 	switch raw[0] {
 	case '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, validation(http.StatusBadRequest, field, "%s: %v", field, err)
+			return inputs{}, validation(http.StatusBadRequest, field, "%s: %v", field, err)
 		}
-		return []string{s}, nil
+		return inputs{texts: []string{s}}, nil
 	case '[':
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, validation(http.StatusBadRequest, field, "%s: %v", field, err)
+			return inputs{}, validation(http.StatusBadRequest, field, "%s: %v", field, err)
 		}
 		if len(items) == 0 {
-			return nil, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
+			return inputs{}, &apiError{status: http.StatusBadRequest, param: field, teiType: "Empty",
 				msg: fmt.Sprintf("%q is an empty list", field)}
+		}
+		first := bytes.TrimSpace(items[0])
+		switch {
+		case len(first) > 0 && (first[0] == '-' || (first[0] >= '0' && first[0] <= '9')):
+			ids, aerr := parseIDs(items, field)
+			if aerr != nil {
+				return inputs{}, aerr
+			}
+			return inputs{ids: [][]int{ids}}, nil
+		case len(first) > 0 && first[0] == '[':
+			seqs := make([][]int, len(items))
+			for i, it := range items {
+				var inner []json.RawMessage
+				if err := json.Unmarshal(it, &inner); err != nil {
+					return inputs{}, validation(http.StatusBadRequest, field, "%s[%d] must be an array of token ids", field, i)
+				}
+				if len(inner) == 0 {
+					return inputs{}, validation(http.StatusBadRequest, field, "%s[%d] is an empty array of token ids", field, i)
+				}
+				ids, aerr := parseIDs(inner, fmt.Sprintf("%s[%d]", field, i))
+				if aerr != nil {
+					aerr.param = field
+					return inputs{}, aerr
+				}
+				seqs[i] = ids
+			}
+			return inputs{ids: seqs}, nil
 		}
 		texts := make([]string, len(items))
 		for i, it := range items {
 			it = bytes.TrimSpace(it)
 			if len(it) == 0 || it[0] != '"' {
-				if len(it) > 0 && (it[0] == '[' || (it[0] >= '0' && it[0] <= '9')) {
-					return nil, validation(http.StatusBadRequest, field, "%s[%d]: token id input is not supported; send text", field, i)
-				}
-				return nil, validation(http.StatusBadRequest, field, "%s[%d] must be a string", field, i)
+				return inputs{}, validation(http.StatusBadRequest, field, "%s[%d] must be a string, like %s[0]", field, i, field)
 			}
 			if err := json.Unmarshal(it, &texts[i]); err != nil {
-				return nil, validation(http.StatusBadRequest, field, "%s[%d]: %v", field, i, err)
+				return inputs{}, validation(http.StatusBadRequest, field, "%s[%d]: %v", field, i, err)
 			}
 		}
-		return texts, nil
+		return inputs{texts: texts}, nil
 	default:
-		return nil, validation(http.StatusBadRequest, field, "%q must be a string or an array of strings", field)
+		return inputs{}, validation(http.StatusBadRequest, field, "%q must be a string, an array of strings or an array of token ids", field)
 	}
+}
+
+// parseIDs reads an array of non-negative integer token ids.
+func parseIDs(items []json.RawMessage, field string) ([]int, *apiError) {
+	ids := make([]int, len(items))
+	for i, it := range items {
+		var f float64
+		if err := json.Unmarshal(it, &f); err != nil || f != float64(int(f)) || f < 0 || f > 1<<31 {
+			return nil, validation(http.StatusBadRequest, field, "%s[%d] must be a token id (an integer ≥ 0), not %s", field, i, bytes.TrimSpace(it))
+		}
+		ids[i] = int(f)
+	}
+	return ids, nil
 }
 
 // openAIRequest is POST /v1/embeddings. prompt_name and instruction are
@@ -140,8 +187,9 @@ type openAIRequest struct {
 	Model          string          `json:"model"`
 	Dimensions     *int            `json:"dimensions"`
 	EncodingFormat string          `json:"encoding_format"`
-	User           string          `json:"user"`
+	User           string          `json:"user"` // accepted, not used
 	PromptName     string          `json:"prompt_name"`
+	Prompt         string          `json:"prompt"`
 	Instruction    string          `json:"instruction"`
 }
 
@@ -153,16 +201,20 @@ type teiRequest struct {
 	TruncationDirection string          `json:"truncation_direction"`
 	Dimensions          *int            `json:"dimensions"`
 	PromptName          *string         `json:"prompt_name"`
+	Prompt              *string         `json:"prompt"`
 }
 
 type parsedRequest struct {
-	texts      []string
+	inputs
+	model      string // the requested model name; "" for any
 	dimensions int
 	base64     bool
 	normalize  bool
 	noTruncate bool
 	promptName string
+	prompt     string
 	instr      string
+	leftTrunc  bool // TEI's "truncation_direction": "Left"
 }
 
 func parseOpenAI(body io.Reader) (parsedRequest, *apiError) { // for fuzzing
@@ -174,12 +226,12 @@ func parseOpenAI(body io.Reader) (parsedRequest, *apiError) { // for fuzzing
 }
 
 func (req openAIRequest) parsed() (parsedRequest, *apiError) {
-	p := parsedRequest{normalize: true, promptName: req.PromptName, instr: req.Instruction}
-	texts, aerr := parseInputs(req.Input, "input")
+	p := parsedRequest{normalize: true, model: req.Model, promptName: req.PromptName, prompt: req.Prompt, instr: req.Instruction}
+	in, aerr := parseInputs(req.Input, "input")
 	if aerr != nil {
 		return p, aerr
 	}
-	p.texts = texts
+	p.inputs = in
 	switch strings.ToLower(req.EncodingFormat) {
 	case "", "float":
 	case "base64":
@@ -206,25 +258,25 @@ func parseTEI(body io.Reader, autoTruncate bool) (parsedRequest, *apiError) {
 
 func (req teiRequest) parsed(autoTruncate bool) (parsedRequest, *apiError) {
 	p := parsedRequest{normalize: true, noTruncate: !autoTruncate}
-	texts, aerr := parseInputs(req.Inputs, "inputs")
+	in, aerr := parseInputs(req.Inputs, "inputs")
 	if aerr != nil {
 		if aerr.teiType == "Validation" {
 			aerr.status = http.StatusUnprocessableEntity
 		}
 		return p, aerr
 	}
-	p.texts = texts
+	p.inputs = in
 	if req.Normalize != nil {
 		p.normalize = *req.Normalize
 	}
 	if req.Truncate != nil {
 		p.noTruncate = !*req.Truncate
 	}
-	switch strings.ToLower(req.TruncationDirection) {
-	case "", "right":
-	default:
-		return p, validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q is not supported (only \"Right\")", req.TruncationDirection)
+	left, aerr := parseDirection(req.TruncationDirection)
+	if aerr != nil {
+		return p, aerr
 	}
+	p.leftTrunc = left
 	if req.Dimensions != nil {
 		if *req.Dimensions < 1 {
 			return p, validation(http.StatusUnprocessableEntity, "dimensions", "dimensions %d must be at least 1", *req.Dimensions)
@@ -234,5 +286,19 @@ func (req teiRequest) parsed(autoTruncate bool) (parsedRequest, *apiError) {
 	if req.PromptName != nil {
 		p.promptName = *req.PromptName
 	}
+	if req.Prompt != nil {
+		p.prompt = *req.Prompt
+	}
 	return p, nil
+}
+
+// parseDirection reads TEI's truncation_direction: "Right" (default) or "Left".
+func parseDirection(d string) (left bool, aerr *apiError) {
+	switch strings.ToLower(d) {
+	case "", "right":
+		return false, nil
+	case "left":
+		return true, nil
+	}
+	return false, validation(http.StatusUnprocessableEntity, "truncation_direction", "truncation_direction %q: want \"Right\" or \"Left\"", d)
 }

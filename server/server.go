@@ -2,17 +2,22 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/layers"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -27,37 +32,65 @@ type Embedder interface {
 	Info() embed.Info
 }
 
+// Defaults of Options, shared with the CLI's flags.
+const (
+	DefaultMaxBodyBytes   = 2 << 20
+	DefaultMaxInputs      = 2048
+	DefaultMaxBatchTokens = embed.DefaultBatchTokens
+	DefaultMaxQueueTokens = 131072
+	DefaultRequestTimeout = 2 * time.Minute
+)
+
 // Options tune a Server; zero values take the defaults shown.
 type Options struct {
-	ModelName      string        // reported as "model"; default: the embedder's Info().ID
+	// ModelName is reported as "model" and is the one name requests may
+	// ask for (besides the embedder's Info().ID); default Info().ID.
+	ModelName      string
 	MaxBodyBytes   int64         // request body limit, 413 beyond (default 2 MiB)
 	MaxInputs      int           // inputs per request (default 2048, OpenAI's limit)
-	MaxBatchTokens int           // tokens handed to the model at once, across requests (default 8192)
+	MaxBatchTokens int           // tokens handed to the model at once, across requests (default embed.DefaultBatchTokens)
 	MaxQueueTokens int           // tokens waiting; more gets 429 (default 131072)
 	RequestTimeout time.Duration // time for one request, queueing included (default 2 minutes)
 	NoTruncate     bool          // reject inputs longer than the model's max length instead of truncating
 	NoNormalize    bool          // do not L2-normalize by default (TEI's "normalize" still decides per request)
 	Workers        int           // concurrent model calls (default 1: the model uses all cores already)
 	Logger         *slog.Logger  // default slog.Default()
+	// APIKey, when set, is required as "Authorization: Bearer KEY" on every
+	// route but /health, /ready and /metrics (401 otherwise).
+	APIKey string
+	// CORSAllowOrigins lists the origins browsers may call from ("*" for
+	// any); empty: no CORS headers, browsers refuse cross-origin calls.
+	CORSAllowOrigins []string
+	// DefaultPromptName or DefaultPrompt apply to requests that choose no
+	// prompt, prompt_name or instruction (TEI's --default-prompt-name and
+	// --default-prompt). At most one may be set.
+	DefaultPromptName string
+	DefaultPrompt     string
+	// Build names the build and kernels for /info (default: the layers
+	// package's kernel names).
+	Build string
 	// Registry receives the metrics and is served at /metrics (default: a new registry).
 	Registry *prometheus.Registry
 }
 
 func (o *Options) defaults() {
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = 2 << 20
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.MaxInputs <= 0 {
-		o.MaxInputs = 2048
+		o.MaxInputs = DefaultMaxInputs
 	}
 	if o.MaxBatchTokens <= 0 {
-		o.MaxBatchTokens = 8192
+		o.MaxBatchTokens = DefaultMaxBatchTokens
 	}
 	if o.MaxQueueTokens <= 0 {
-		o.MaxQueueTokens = 131072
+		o.MaxQueueTokens = DefaultMaxQueueTokens
 	}
 	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 2 * time.Minute
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Build == "" {
+		o.Build = layers.Kernels()
 	}
 	if o.Workers <= 0 {
 		o.Workers = 1
@@ -67,21 +100,29 @@ func (o *Options) defaults() {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+		// A registry of our own also carries what every Go service exports.
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 }
 
 // Server is an http.Handler serving one Embedder:
 //
-//	GET  /health         200 once the model is loaded, else 503
-//	POST /v1/embeddings  OpenAI embeddings API
-//	POST /embed          text-embeddings-inference (TEI) embed API
-//	GET  /info, /v1/models
-//	GET  /metrics        Prometheus metrics
+//	GET  /health              200 while the process is alive (liveness)
+//	GET  /ready               200 once the model is loaded and while it accepts work, else 503
+//	POST /v1/embeddings       OpenAI embeddings API (text or token-id inputs)
+//	GET  /v1/models, /v1/models/{id}
+//	POST /embed, /similarity  text-embeddings-inference (TEI)
+//	POST /tokenize, /decode   TEI, for embedders exposing their tokenizer (TokenizerSource)
+//	GET  /info                TEI's model info
+//	POST /api/embed, /api/embeddings  Ollama's embeddings APIs
+//	GET  /metrics             Prometheus metrics
 //
 // Requests from all clients are queued and batched together.
 type Server struct {
 	opt     Options
+	created int64 // Unix time of New, OpenAI's "created" of the model
 	mux     *http.ServeMux
+	handler http.Handler
 	metrics *metrics
 	queue   *queue
 	emb     atomic.Pointer[embedderBox]
@@ -96,17 +137,26 @@ type embedderBox struct{ e Embedder }
 // to stop the batching workers.
 func New(e Embedder, opt Options) *Server {
 	opt.defaults()
-	s := &Server{opt: opt, mux: http.NewServeMux()}
+	s := &Server{opt: opt, mux: http.NewServeMux(), created: time.Now().Unix()}
 	s.metrics = newMetrics(opt.Registry)
 	s.queue = newQueue(opt.MaxQueueTokens, opt.MaxBatchTokens, s.metrics)
 	s.mux.HandleFunc("/health", s.handleHealth)
+	s.mux.HandleFunc("/ready", s.handleReady)
 	s.mux.HandleFunc("/v1/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embeddings", s.instrument("/v1/embeddings", s.handleOpenAI))
 	s.mux.HandleFunc("/embed", s.instrument("/embed", s.handleTEI))
+	s.mux.HandleFunc("/similarity", s.instrument("/similarity", s.handleSimilarity))
+	s.mux.HandleFunc("/tokenize", s.instrument("/tokenize", s.handleTokenize))
+	s.mux.HandleFunc("/decode", s.instrument("/decode", s.handleDecode))
+	s.mux.HandleFunc("/api/embed", s.instrument("/api/embed", s.handleOllamaEmbed))
+	s.mux.HandleFunc("/api/embeddings", s.instrument("/api/embeddings", s.handleOllamaEmbeddings))
 	s.mux.HandleFunc("/info", s.handleInfo)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
+	s.mux.HandleFunc("/v1/models/{id...}", s.handleModel)
 	s.mux.Handle("/metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/v1/", s.handleOpenAINotFound)
 	s.mux.HandleFunc("/", s.handleNotFound)
+	s.handler = s.cors(s.auth(s.mux))
 	if e != nil {
 		s.SetEmbedder(e)
 	}
@@ -133,7 +183,7 @@ func (s *Server) embedder() Embedder {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Shutdown stops taking work, finishes what is queued and stops the
 // workers; when ctx ends first, the running batch is abandoned. Call it
@@ -150,19 +200,39 @@ func (s *Server) modelName() string {
 	return ""
 }
 
+// handleHealth is liveness: the process answers. Readiness is /ready.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
 		return
 	}
-	if s.embedder() == nil || s.queue.isClosed() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "loading"})
-		return
+	status := "ok"
+	if s.embedder() == nil {
+		status = "loading"
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
 }
 
+// handleReady is readiness: 200 once the model is loaded and while the
+// queue takes work (not after a shutdown began).
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
+		return
+	}
+	switch {
+	case s.embedder() == nil:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "loading"})
+	case s.queue.isClosed():
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+// handleInfo answers in TEI's /info shape, plus gembed's own fields.
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	e := s.embedder()
 	if e == nil {
@@ -170,26 +240,138 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	i := e.Info()
+	var sha any // the snapshot folder of the Hugging Face cache is named by its commit
+	if base := filepath.Base(i.Dir); len(base) == 40 && strings.Trim(base, "0123456789abcdef") == "" {
+		sha = base
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"model_id": s.modelName(), "model_type": i.ModelType, "model_dir": i.Dir,
-		"dimensions": i.Dimensions, "hidden_size": i.Hidden, "max_input_length": i.MaxLength,
-		"pooling": i.Pooling, "normalize": i.Normalize, "prompts": i.Prompts,
-		"default_prompt_name":   i.DefaultPromptName,
-		"max_client_batch_size": s.opt.MaxInputs, "max_batch_tokens": s.opt.MaxBatchTokens,
-		"max_queue_tokens": s.opt.MaxQueueTokens, "auto_truncate": !s.opt.NoTruncate,
+		"model_id": s.modelName(), "model_sha": sha, "model_dtype": "float32",
+		"model_type":       map[string]any{"embedding": map[string]any{"pooling": i.Pooling}},
+		"max_input_length": i.MaxLength, "max_batch_tokens": s.opt.MaxBatchTokens,
+		"max_client_batch_size": s.opt.MaxInputs, "max_concurrent_requests": nil,
+		"auto_truncate": !s.opt.NoTruncate, "tokenization_workers": nil,
+		"version": Version, "sha": nil, "docker_label": nil,
+		"prompts": i.Prompts, "default_prompt_name": i.DefaultPromptName, "default_prompt": nil,
+		// gembed's own
+		"architecture": i.ModelType, "model_dir": i.Dir, "dimensions": i.Dimensions, "hidden_size": i.Hidden,
+		"normalize": i.Normalize, "max_queue_tokens": s.opt.MaxQueueTokens, "build": s.opt.Build,
 	})
 }
+
+// Version is reported by /info; the CLI sets it to its own version.
+var Version = "dev"
 
 // handleNotFound answers unknown paths with a JSON body too, so clients
 // that always parse the body get a readable error.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]string{
-		"error": "no route " + r.URL.Path + " (routes: POST /v1/embeddings, POST /embed, GET /health, GET /info, GET /v1/models, GET /metrics)"})
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route " + r.URL.Path + " (" + routeList + ")"})
+}
+
+const routeList = "routes: POST /v1/embeddings, GET /v1/models, POST /embed, POST /similarity, POST /tokenize, POST /decode, POST /api/embed, POST /api/embeddings, GET /info, GET /health, GET /ready, GET /metrics"
+
+// handleOpenAINotFound keeps OpenAI's error object on every /v1/ answer:
+// the OpenAI clients parse it even for a wrong path.
+func (s *Server) handleOpenAINotFound(w http.ResponseWriter, r *http.Request) {
+	writeOpenAIError(w, &apiError{status: http.StatusNotFound, msg: "no route " + r.Method + " " + r.URL.Path + " (" + routeList + ")"})
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []map[string]any{
-		{"id": s.modelName(), "object": "model", "owned_by": "gembed"}}})
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeOpenAIError(w, &apiError{status: http.StatusMethodNotAllowed, msg: "use GET"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []openAIModel{s.model()}})
+}
+
+// handleModel is GET /v1/models/{id}; the id may hold a slash (ORG/NAME).
+func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeOpenAIError(w, &apiError{status: http.StatusMethodNotAllowed, msg: "use GET"})
+		return
+	}
+	if aerr := s.checkModel(r.PathValue("id")); aerr != nil || r.PathValue("id") == "" {
+		if aerr == nil {
+			aerr = s.checkModel("\x00")
+		}
+		writeOpenAIError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.model())
+}
+
+type openAIModel struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+func (s *Server) model() openAIModel {
+	return openAIModel{ID: s.modelName(), Object: "model", Created: s.created, OwnedBy: "gembed"}
+}
+
+// auth requires the API key, when one is set, on every route but the
+// probes and the metrics.
+func (s *Server) auth(next http.Handler) http.Handler {
+	if s.opt.APIKey == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.opt.APIKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health", "/ready", "/metrics":
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Method == http.MethodOptions { // CORS preflight carries no credentials
+			next.ServeHTTP(w, r)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gembed"`)
+			aerr := &apiError{status: http.StatusUnauthorized, code: "invalid_api_key", teiType: "Unauthorized",
+				msg: "missing or wrong API key: send Authorization: Bearer KEY"}
+			if strings.HasPrefix(r.URL.Path, "/v1/") || r.URL.Path == "/embeddings" {
+				writeOpenAIError(w, aerr)
+			} else {
+				writeTEIError(w, aerr)
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers browsers for the allowed origins; without any, no CORS
+// header is sent and browsers keep cross-origin pages out.
+func (s *Server) cors(next http.Handler) http.Handler {
+	if len(s.opt.CORSAllowOrigins) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		allowed := ""
+		for _, o := range s.opt.CORSAllowOrigins {
+			if o == "*" || o == origin {
+				allowed = o
+				break
+			}
+		}
+		if origin != "" && allowed != "" {
+			w.Header().Set("Access-Control-Allow-Origin", allowed)
+			w.Header().Add("Vary", "Origin")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+				w.Header().Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusRecorder remembers the status for metrics and logs.

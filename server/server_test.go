@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gembed-dev/gembed/embed"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	dto "github.com/prometheus/client_model/go"
@@ -114,13 +115,29 @@ func TestOpenAIClient(t *testing.T) {
 	}
 
 	t.Run("error", func(t *testing.T) {
-		_, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "m", Dimensions: openai.Int(99),
+		_, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "fake/model", Dimensions: openai.Int(99),
 			Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")}})
 		var apiErr *openai.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Param != "dimensions" || apiErr.Type != "invalid_request_error" {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// idsVec is the answer for token-id input ids: used as given.
+func idsVec(ids []int) string {
+	b, _ := json.Marshal(embed.Finish(fakeVector(ids), fakeHidden, true))
+	return string(b)
+}
+
+// similarityWant is TEI's /similarity answer: cosines of source with each.
+func similarityWant(source string, sentences ...string) string {
+	scores := make([]float64, len(sentences))
+	for i, s := range sentences {
+		scores[i] = embed.Cosine(want(source, fakeHidden, true), want(s, fakeHidden, true))
+	}
+	b, _ := json.Marshal(scores)
+	return string(b)
 }
 
 func post(t *testing.T, url, body string) (int, string) {
@@ -160,15 +177,32 @@ func TestRoutes(t *testing.T) {
 		{"tei missing inputs", "/embed", `{}`, 400, `{"error":"\"inputs\" is required","error_type":"Empty"}`},
 		{"tei bad json", "/embed", `{"inputs":`, 422, `~"error_type":"Validation"`},
 		{"tei too many", "/embed", `{"inputs":["a","b","c","d"]}`, 413, `~4 inputs is more than the limit of 3`},
-		{"tei wrong type", "/embed", `{"inputs":[1]}`, 422, `~token id input is not supported`},
+		{"tei wrong type", "/embed", `{"inputs":[true]}`, 422, `~inputs[0] must be a string`},
+		{"tei token ids", "/embed", `{"inputs":[1,2]}`, 200, "[" + idsVec([]int{1, 2}) + "]"},
+		{"tei similarity", "/similarity", `{"inputs":{"source_sentence":"a","sentences":["a","b"]}}`, 200, similarityWant("a", "a", "b")},
+		{"tei similarity empty", "/similarity", `{"inputs":{"source_sentence":"a","sentences":[]}}`, 422, `~"error_type":"Empty"`},
 		{"tei dims too big", "/embed", `{"inputs":"a","dimensions":9}`, 422, `~dimensions 9 is more than the model's 8`},
-		{"openai empty string ok", "/v1/embeddings", `{"input":"","model":"m"}`, 200, `~"prompt_tokens":1,`},
+		{"openai empty string ok", "/v1/embeddings", `{"input":"","model":"fake/model"}`, 200, `~"prompt_tokens":1,`},
+		{"openai other model", "/v1/embeddings", `{"input":"a","model":"text-embedding-3-small"}`, 404,
+			`{"error":{"message":"the model \"text-embedding-3-small\" does not exist here; this server serves \"fake/model\"","type":"invalid_request_error","param":"model","code":"model_not_found"}}`},
+		{"openai prompt conflict", "/v1/embeddings", `{"input":"a","prompt_name":"query","instruction":"Find"}`, 400, `~give one of prompt_name, instruction`},
+		{"tei prompt conflict", "/embed", `{"inputs":"a","prompt_name":"query","prompt":"x: "}`, 422, `~give one of prompt, prompt_name`},
+		{"openai free prompt", "/v1/embeddings", `{"input":"a","prompt":"Q:","encoding_format":"float"}`, 200, `~` + strings.TrimSuffix(vec("Q:a", 8, true), "]")},
+		{"openai token ids", "/v1/embeddings", `{"input":[5,6,256]}`, 200, `~"prompt_tokens":3,`},
+		{"openai token id batches", "/v1/embeddings", `{"input":[[5,6],[7]]}`, 200, `~"prompt_tokens":3,`},
+		{"openai token id out of vocab", "/v1/embeddings", `{"input":[[5,6],[300]]}`, 400, `~token id 300 is outside the model's vocabulary (0..299)`},
+		{"openai negative token id", "/v1/embeddings", `{"input":[-1]}`, 400, `~must be a token id`},
+		{"openai token ids with prompt", "/v1/embeddings", `{"input":[1],"prompt_name":"query"}`, 400, `~token-id inputs take no prompt`},
+		{"openai mixed ids and text", "/v1/embeddings", `{"input":[[1],"a"]}`, 400, `~must be an array of token ids`},
+		{"openai user accepted", "/v1/embeddings", `{"input":"a","user":"user-1234"}`, 200, `~"object":"list"`},
+		{"openai unknown route", "/v1/chat/completions", `{}`, 404, `~{"error":{"message":"no route POST /v1/chat/completions`},
+		{"openai models wrong method", "/v1/models", `{}`, 405, `{"error":{"message":"use GET","type":"invalid_request_error","param":null,"code":null}}`},
 		{"openai extension instruction", "/v1/embeddings", `{"input":"q","instruction":"Find"}`, 200, `~"object":"embedding"`},
 		{"openai bad format", "/v1/embeddings", `{"input":"a","encoding_format":"int8"}`, 400,
 			`{"error":{"message":"encoding_format \"int8\" is not \"float\" or \"base64\"","type":"invalid_request_error","param":"encoding_format","code":null}}`},
 		{"openai not an object", "/v1/embeddings", `[1,2]`, 400, `~invalid JSON body`},
 		{"openai trailing data", "/v1/embeddings", `{"input":"a"} {}`, 400, `~unexpected data after the JSON object`},
-		{"openai number input", "/v1/embeddings", `{"input":5}`, 400, `~must be a string or an array of strings`},
+		{"openai number input", "/v1/embeddings", `{"input":5}`, 400, `~must be a string, an array of strings or an array of token ids`},
 		{"openai zero dims", "/v1/embeddings", `{"input":"a","dimensions":0}`, 400, `~dimensions 0 must be at least 1`},
 		{"openai huge dims", "/v1/embeddings", `{"input":"a","dimensions":1e30}`, 400,
 			`{"error":{"message":"\"dimensions\" must be an integer, not number 1e30","type":"invalid_request_error","param":"dimensions","code":null}}`},
@@ -252,8 +286,12 @@ func TestHealthAndLoading(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if c := get("/health"); c != 503 {
+	// Liveness and readiness differ: alive at once, ready after the load.
+	if c := get("/health"); c != 200 {
 		t.Fatalf("health before load: %d", c)
+	}
+	if c := get("/ready"); c != 503 {
+		t.Fatalf("ready before load: %d", c)
 	}
 	if c, body := post(t, ts.URL+"/embed", `{"inputs":"a"}`); c != 503 || !strings.Contains(body, `"error_type":"Unhealthy"`) {
 		t.Fatalf("embed before load: %d %s", c, body)
@@ -261,6 +299,9 @@ func TestHealthAndLoading(t *testing.T) {
 	s.SetEmbedder(&fakeEmbedder{})
 	if c := get("/health"); c != 200 {
 		t.Fatalf("health after load: %d", c)
+	}
+	if c := get("/ready"); c != 200 {
+		t.Fatalf("ready after load: %d", c)
 	}
 	if c, _ := post(t, ts.URL+"/health", ``); c != 405 {
 		t.Fatalf("POST /health: %d", c)
@@ -274,7 +315,8 @@ func TestHealthAndLoading(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, name := range []string{"gembed_requests_total", "gembed_request_duration_seconds", "gembed_queue_tokens"} {
+	for _, name := range []string{"gembed_requests_total", "gembed_request_duration_seconds", "gembed_queue_tokens",
+		"go_goroutines", "go_memstats_heap_alloc_bytes", "process_cpu_seconds_total", "process_resident_memory_bytes"} {
 		if !bytes.Contains(b, []byte(name)) {
 			t.Errorf("/metrics lacks %s", name)
 		}
@@ -398,8 +440,15 @@ func FuzzParseOpenAI(f *testing.F) {
 			}
 			return
 		}
-		if len(p.texts) == 0 || p.dimensions < 0 {
+		if p.len() == 0 || p.dimensions < 0 || (p.texts != nil && p.ids != nil) {
 			t.Fatalf("accepted %q as %+v", body, p)
+		}
+		for _, ids := range p.ids {
+			for _, id := range ids {
+				if len(ids) == 0 || id < 0 {
+					t.Fatalf("accepted %q as %+v", body, p)
+				}
+			}
 		}
 	})
 }
@@ -417,7 +466,7 @@ func FuzzParseTEI(f *testing.F) {
 			}
 			return
 		}
-		if len(p.texts) == 0 || p.dimensions < 0 {
+		if p.len() == 0 || p.dimensions < 0 {
 			t.Fatalf("accepted %q as %+v", body, p)
 		}
 	})
@@ -523,5 +572,202 @@ func TestHealthWrongMethodIsJSON(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed || derr != nil || body["error"] == "" {
 		t.Fatalf("status %d, body %v (%v)", resp.StatusCode, body, derr)
+	}
+}
+
+// The openai-go client against what LangChain and other OpenAI users send:
+// token ids, the user field, model lookups, and errors it must parse.
+func TestOpenAIClientCompat(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{ModelName: "org/served"})
+	client := openai.NewClient(option.WithBaseURL(ts.URL+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	ctx := context.Background()
+
+	t.Run("token ids", func(t *testing.T) {
+		resp, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "org/served", User: openai.String("u-1"),
+			Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfTokens: []int64{9, 10, 256}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Data) != 1 || resp.Model != "org/served" || resp.Usage.PromptTokens != 3 {
+			t.Fatalf("%d vectors, model %q, usage %+v", len(resp.Data), resp.Model, resp.Usage)
+		}
+		if w := embed.Finish(fakeVector([]int{9, 10, 256}), fakeHidden, true); !close32(w, resp.Data[0].Embedding) {
+			t.Fatalf("vector %v, want %v", resp.Data[0].Embedding, w)
+		}
+	})
+	t.Run("token id arrays", func(t *testing.T) {
+		resp, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "org/served",
+			Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfTokenArrays: [][]int64{{1, 2}, {3}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Data) != 2 || !close32(embed.Finish(fakeVector([]int{3}), fakeHidden, true), resp.Data[1].Embedding) {
+			t.Fatalf("got %+v", resp.Data)
+		}
+	})
+	t.Run("model by id", func(t *testing.T) {
+		m, err := client.Models.Get(ctx, "org/served")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID != "org/served" || m.Object != "model" || m.OwnedBy != "gembed" || m.Created == 0 {
+			t.Fatalf("model %+v", m)
+		}
+		page, err := client.Models.List(ctx)
+		if err != nil || len(page.Data) != 1 || page.Data[0].ID != "org/served" {
+			t.Fatalf("list %+v, %v", page, err)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		call   func() error
+		status int
+		code   string
+	}{
+		{"unknown model", func() error {
+			_, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "text-embedding-3-small",
+				Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")}})
+			return err
+		}, 404, "model_not_found"},
+		{"unknown model by id", func() error { _, err := client.Models.Get(ctx, "other/model"); return err }, 404, "model_not_found"},
+		{"unknown route", func() error { return client.Post(ctx, "chat/completions", map[string]any{"model": "org/served"}, nil) }, 404, ""},
+		{"wrong method", func() error { return client.Get(ctx, "embeddings", nil, nil) }, 405, ""},
+		{"wrong method on a model", func() error { _, err := client.Models.Delete(ctx, "org/served"); return err }, 405, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var apiErr *openai.Error
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want an *openai.Error (the body must parse)", err)
+			}
+			if apiErr.StatusCode != tt.status || apiErr.Code != tt.code || apiErr.Message == "" || apiErr.Type == "" {
+				t.Fatalf("status %d code %q type %q message %q", apiErr.StatusCode, apiErr.Code, apiErr.Type, apiErr.Message)
+			}
+		})
+	}
+}
+
+func TestAPIKeyAndCORS(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{APIKey: "s3cret", CORSAllowOrigins: []string{"https://app.example"}})
+	do := func(method, path, auth, origin string) *http.Response {
+		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(`{"inputs":"a","input":"a"}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		if method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for _, tt := range []struct {
+		method, path, auth, origin string
+		status                     int
+		allowOrigin                string
+	}{
+		{"POST", "/embed", "", "", 401, ""},
+		{"POST", "/embed", "Bearer wrong", "", 401, ""},
+		{"POST", "/embed", "Bearer s3cret", "", 200, ""},
+		{"POST", "/v1/embeddings", "s3cret", "", 401, ""},
+		{"POST", "/v1/embeddings", "Bearer s3cret", "", 200, ""},
+		{"GET", "/info", "", "", 401, ""},
+		{"GET", "/health", "", "", 200, ""},
+		{"GET", "/ready", "", "", 200, ""},
+		{"GET", "/metrics", "", "", 200, ""},
+		{"OPTIONS", "/embed", "", "https://app.example", 204, "https://app.example"},
+		{"POST", "/embed", "Bearer s3cret", "https://app.example", 200, "https://app.example"},
+		{"POST", "/embed", "Bearer s3cret", "https://evil.example", 200, ""},
+	} {
+		resp := do(tt.method, tt.path, tt.auth, tt.origin)
+		if resp.StatusCode != tt.status || resp.Header.Get("Access-Control-Allow-Origin") != tt.allowOrigin {
+			t.Errorf("%s %s auth %q origin %q: status %d, allow-origin %q; want %d, %q", tt.method, tt.path, tt.auth, tt.origin,
+				resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), tt.status, tt.allowOrigin)
+		}
+	}
+	// Without the option, no CORS header at all.
+	_, plain := newTestServer(t, &fakeEmbedder{}, Options{})
+	req, _ := http.NewRequest("POST", plain.URL+"/embed", strings.NewReader(`{"inputs":"a"}`))
+	req.Header.Set("Origin", "https://app.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("default: status %d, allow-origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+// /info has TEI's shape (what TEI clients read) and names the build.
+func TestInfoTEIShape(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{ModelName: "org/served", Build: "test build"})
+	resp, err := http.Get(ts.URL + "/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		ModelID   *string `json:"model_id"`
+		ModelSHA  any     `json:"model_sha"`
+		DType     *string `json:"model_dtype"`
+		ModelType struct {
+			Embedding *struct {
+				Pooling string `json:"pooling"`
+			} `json:"embedding"`
+		} `json:"model_type"`
+		MaxInputLength *int    `json:"max_input_length"`
+		MaxBatchTokens *int    `json:"max_batch_tokens"`
+		Version        *string `json:"version"`
+		Build          string  `json:"build"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	if info.ModelID == nil || *info.ModelID != "org/served" || info.DType == nil || info.ModelType.Embedding == nil ||
+		info.ModelType.Embedding.Pooling != "lasttoken" || info.MaxInputLength == nil || *info.MaxInputLength != 32 ||
+		info.MaxBatchTokens == nil || *info.MaxBatchTokens != DefaultMaxBatchTokens || info.Version == nil || info.Build != "test build" {
+		t.Fatalf("info %+v", info)
+	}
+}
+
+// The defaults the CLI shows are the server's: one source.
+func TestDefaultBatchTokensShared(t *testing.T) {
+	var o Options
+	o.defaults()
+	if o.MaxBatchTokens != embed.DefaultBatchTokens {
+		t.Fatalf("MaxBatchTokens default %d, embed.DefaultBatchTokens %d", o.MaxBatchTokens, embed.DefaultBatchTokens)
+	}
+}
+
+func TestDefaultPrompt(t *testing.T) {
+	for _, tt := range []struct {
+		opt  Options
+		body string
+		text string
+	}{
+		{Options{DefaultPromptName: "query"}, `{"inputs":"a"}`, "Q:a"},
+		{Options{DefaultPrompt: "search: "}, `{"inputs":"a"}`, "search: a"},
+		{Options{DefaultPrompt: "search: "}, `{"inputs":"a","prompt_name":"query"}`, "Q:a"},
+	} {
+		if tt.opt.DefaultPrompt != "" { // token ids take no prompt, a default one included
+			_, ts := newTestServer(t, &fakeEmbedder{}, tt.opt)
+			if code, body := post(t, ts.URL+"/embed", `{"inputs":[1,2]}`); code != 200 || strings.TrimSpace(body) != "["+idsVec([]int{1, 2})+"]" {
+				t.Errorf("token ids with a default prompt: %d %s", code, body)
+			}
+		}
+		_, ts := newTestServer(t, &fakeEmbedder{}, tt.opt)
+		code, body := post(t, ts.URL+"/embed", tt.body)
+		b, _ := json.Marshal([][]float32{want(tt.text, fakeHidden, true)})
+		if code != 200 || strings.TrimSpace(body) != string(b) {
+			t.Errorf("%+v %s: %d %s, want the vector of %q", tt.opt, tt.body, code, body, tt.text)
+		}
 	}
 }

@@ -19,10 +19,11 @@ func benchCommand() *cli.Command {
 	flags = append(flags, modelOptionFlags()...)
 	flags = append(flags, hubFlags()...)
 	return &cli.Command{
-		Name:   "bench",
-		Usage:  "measure embedding throughput on synthetic inputs",
-		Flags:  flags,
-		Action: runBench,
+		Name:      "bench",
+		Usage:     "measure embedding throughput on synthetic inputs",
+		ArgsUsage: "[ID|DIR]",
+		Flags:     flags,
+		Action:    runBench,
 	}
 }
 
@@ -32,11 +33,16 @@ func runBench(c *cli.Context) error {
 		return fmt.Errorf("--texts, --runs must be at least 1 and --words at least 0")
 	}
 	start := time.Now()
-	e, err := loadEmbedder(c)
+	model, err := modelArg(c)
+	if err != nil {
+		return err
+	}
+	e, err := loadEmbedder(c, model)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	fmt.Fprintf(c.App.Writer, "build: %s\n", buildSummary())
 	fmt.Fprintf(c.App.Writer, "load: %.2fs\n", time.Since(start).Seconds())
 	vocab := strings.Fields("the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing matches in paris")
 	texts := make([]string, n)

@@ -141,9 +141,6 @@ func TestEmbedJSONL(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"text": s, "id": i})
 		in.Write(b)
 		in.WriteString("\n")
-		if i == 1 {
-			in.WriteString("\n") // blank lines are skipped
-		}
 	}
 	e, err := embed.New(model)
 	if err != nil {
@@ -188,7 +185,7 @@ func TestEmbedJSONL(t *testing.T) {
 					t.Fatalf("vector %d: cosine %v with the library", i, c)
 				}
 			}
-			if got := strings.Contains(r.stderr, "truncated: line 5"); got != tt.warned {
+			if got := strings.Contains(r.stderr, "truncated: line 4"); got != tt.warned {
 				t.Fatalf("truncation warning %v, stderr %q", got, r.stderr)
 			}
 		})
@@ -214,7 +211,8 @@ func TestEmbedErrors(t *testing.T) {
 		mentions []string
 	}{
 		{"not json", "{\"text\":\"a\"}\n{\"text\": oops}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 2"}},
-		{"no text field", "{\"text\":\"a\"}\n\n{\"txt\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 3", `"text"`}},
+		{"no text field", "{\"text\":\"a\"}\n{\"text\":\"c\"}\n{\"txt\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 3", `"text"`}},
+		{"blank line", "{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 2", "blank"}},
 		{"not an object", "[1]\n", []string{"embed", "--model", model, "--format", "jsonl"}, []string{"line 1"}},
 		{"no truncate", "{\"text\":\"a\"}\n{\"text\":\"" + strings.Repeat("word ", 100) + "\"}\n",
 			[]string{"embed", "--model", model, "--format", "jsonl", "--max-length", "16", "--no-truncate"}, []string{"line 2", "tokens", "maximum length 16"}},
@@ -396,7 +394,7 @@ func TestServeAndSIGTERM(t *testing.T) {
 	defer cmd.Process.Kill()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/health")
+		resp, err := http.Get("http://" + addr + "/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -404,7 +402,7 @@ func TestServeAndSIGTERM(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %s", errb.String())
+			t.Fatalf("never ready: %s", errb.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -417,6 +415,29 @@ func TestServeAndSIGTERM(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(vecs) != 2 || len(vecs[0]) != 8 {
 		t.Fatalf("/embed: %d %v", resp.StatusCode, vecs)
+	}
+	// The served name is the model folder's name, never its path; another
+	// name is OpenAI's 404 model_not_found.
+	served := filepath.Base(model)
+	for _, tt := range []struct {
+		model  string
+		status int
+	}{{served, 200}, {"", 200}, {"text-embedding-3-small", 404}} {
+		resp, err := http.Post("http://"+addr+"/v1/embeddings", "application/json", strings.NewReader(`{"input":"a","model":"`+tt.model+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Model string `json:"model"`
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || (tt.status == 200 && body.Model != served) || (tt.status == 404 && body.Error.Code != "model_not_found") {
+			t.Fatalf("model %q: %d %+v (served name %q)", tt.model, resp.StatusCode, body, served)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error)
@@ -494,4 +515,83 @@ func TestTokenizePair(t *testing.T) {
 	}
 	wantError(t, gembed(t, `{"text":"a"}`+"\n", nil, "tokenize", "--pair", "--tokenizer", tokPath), `no "pair"`)
 	wantError(t, gembed(t, "", nil, "tokenize", "--pair", "--tokenizer", tokPath, "one"), "two by two")
+}
+
+// serve's TEI-style flags reach the server: API key, served name, pooling,
+// auto-truncate, CORS, default prompt; and the model as the argument.
+func TestServeFlags(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	addr := freePort(t)
+	cmd := exec.Command(gembedBinary(t), "serve", model, "--addr", addr, "--api-key", "k3y", "--served-model-name", "my/name",
+		"--pooling", "mean", "--auto-truncate=false", "--cors-allow-origin", "https://app.example", "--default-prompt-name", "query")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/ready") // open without the key
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	do := func(method, path, key, body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		req.Header.Set("Origin", "https://app.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp, b.Bytes()
+	}
+	if resp, _ := do("POST", "/v1/embeddings", "", `{"input":"a"}`); resp.StatusCode != 401 {
+		t.Fatalf("no key: %d", resp.StatusCode)
+	}
+	resp, body := do("POST", "/v1/embeddings", "k3y", `{"input":"a","model":"my/name"}`)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"model":"my/name"`) || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("with key: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+	var info struct {
+		ModelID   string `json:"model_id"`
+		ModelType struct {
+			Embedding struct{ Pooling string } `json:"embedding"`
+		} `json:"model_type"`
+		AutoTruncate bool   `json:"auto_truncate"`
+		Build        string `json:"build"`
+	}
+	_, body = do("GET", "/info", "k3y", "")
+	if err := json.Unmarshal(body, &info); err != nil || info.ModelID != "my/name" || info.ModelType.Embedding.Pooling != "mean" ||
+		info.AutoTruncate || !strings.Contains(info.Build, buildName()) {
+		t.Fatalf("/info %s (%v)", body, err)
+	}
+	// The default prompt name applies to requests that name none.
+	e, err := embed.New(model, embed.WithPooling(embed.PoolMean))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	want, _ := e.EmbedDetailed(context.Background(), []string{"a"}, embed.EmbedOptions{PromptName: "query"})
+	_, body = do("POST", "/embed", "k3y", `{"inputs":"a"}`)
+	var got [][]float32
+	if err := json.Unmarshal(body, &got); err != nil || len(got) != 1 || !(embed.Cosine(got[0], want.Embeddings[0]) > 0.99999) {
+		t.Fatalf("/embed %s: not the query-prompted mean-pooled vector (%v)", body, err)
+	}
+	if resp, _ := do("POST", "/embed", "k3y", `{"inputs":"`+strings.Repeat("word ", 9000)+`"}`); resp.StatusCode != 413 {
+		t.Fatalf("--auto-truncate=false: a too-long input got %d", resp.StatusCode)
+	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gembed-dev/gembed/embed"
@@ -57,25 +59,30 @@ func resolveModel(c *cli.Context, id string) (string, error) {
 func modelOptionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "dimensions", EnvVars: env("dimensions"), DefaultText: "all", Usage: "keep the first N values of each vector, renormalized (Matryoshka)"},
-		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "8192", Usage: "maximum tokens per input, prompt included"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: strconv.Itoa(embed.DefaultMaxLength), Usage: "maximum tokens per input, prompt included"},
 		&cli.BoolFlag{Name: "no-truncate", EnvVars: env("no-truncate"), Usage: "fail on an input longer than --max-length instead of truncating it"},
 		&cli.BoolFlag{Name: "no-normalize", EnvVars: env("no-normalize"), Usage: "do not L2-normalize the vectors"},
-		&cli.IntFlag{Name: "batch-tokens", EnvVars: env("batch-tokens"), DefaultText: "8192", Usage: "padded tokens per forward sub-batch (bounds memory)"},
+		&cli.IntFlag{Name: "batch-tokens", EnvVars: env("batch-tokens"), DefaultText: strconv.Itoa(embed.DefaultBatchTokens), Usage: "padded tokens per forward sub-batch (bounds memory)"},
 		&cli.IntFlag{Name: "threads", EnvVars: env("threads"), DefaultText: "all", Usage: "cores to use"},
 	}
 }
 
-// loadEmbedder builds an Embedder from the model and option flags.
-func loadEmbedder(c *cli.Context, extra ...embed.Option) (*embed.Embedder, error) {
-	// An explicit 0 (or less) is a mistake, not "the default": say so
-	// instead of silently keeping all dimensions or the default length.
+// checkLengthFlags applies the rule every command shares: --dimensions and
+// --max-length, when given, are positive (leave a flag out for its
+// default); the library's own range checks follow.
+func checkLengthFlags(c *cli.Context) error {
 	for _, name := range []string{"dimensions", "max-length"} {
 		if c.IsSet(name) && c.Int(name) < 1 {
-			return nil, fmt.Errorf("--%s %d: want a positive number (leave the flag out for the default)", name, c.Int(name))
+			return fmt.Errorf("--%s %d: want a positive number (leave the flag out for the default)", name, c.Int(name))
 		}
 	}
-	if c.IsSet("threads") && c.Int("threads") < 0 {
-		return nil, fmt.Errorf("--threads %d: want 0 (all cores) or more", c.Int("threads"))
+	return nil
+}
+
+// loadEmbedder builds an Embedder for model from the option flags.
+func loadEmbedder(c *cli.Context, model string, extra ...embed.Option) (*embed.Embedder, error) {
+	if err := checkLengthFlags(c); err != nil {
+		return nil, err
 	}
 	opts := []embed.Option{embed.WithHubClient(hubClient(c)), embed.WithRevision(c.String("revision"))}
 	if c.IsSet("dimensions") {
@@ -101,7 +108,12 @@ func loadEmbedder(c *cli.Context, extra ...embed.Option) (*embed.Embedder, error
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return embed.NewContext(ctx, c.String("model"), opts...)
+	e, err := embed.NewContext(ctx, model, opts...)
+	var oe *embed.OptionError
+	if errors.As(err, &oe) {
+		return nil, fmt.Errorf("--%s %d: want %s", oe.Option, oe.Value, oe.Want)
+	}
+	return e, err
 }
 
 // isTerminal reports whether w is a terminal (for progress bars).

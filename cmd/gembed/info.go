@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/layers"
 	"github.com/urfave/cli/v2"
 )
 
@@ -52,17 +52,14 @@ type modelInfo struct {
 	Prompts           map[string]string `json:"prompts"`
 	DefaultPromptName string            `json:"default_prompt_name,omitempty"`
 	SizeBytes         int64             `json:"size_bytes"`
+	Build             string            `json:"build"`   // "pure Go", or the portable-kernels build
+	Kernels           string            `json:"kernels"` // the kernels this binary runs on this CPU
 }
 
 func runInfo(c *cli.Context) error {
-	id := c.String("model")
-	if c.NArg() > 1 {
-		return errors.New("give one model, as the argument or --model")
-	}
-	if c.NArg() == 1 {
-		// The argument wins over --model, which may come from GEMBED_MODEL
-		// exported for the other commands.
-		id = c.Args().First()
+	id, err := modelArg(c)
+	if err != nil {
+		return err
 	}
 	if id == "" {
 		id = embed.DefaultModel
@@ -81,6 +78,7 @@ func runInfo(c *cli.Context) error {
 		Vocab: d.Vocab, MaxPositions: d.MaxPositions, MaxLength: d.MaxLength,
 		Pooling: string(d.Pooling), Normalize: d.Normalize, Prompts: d.Prompts,
 		DefaultPromptName: d.DefaultPromptName, DTypes: d.DTypes, Parameters: d.Parameters, Tensors: d.Tensors,
+		Build: buildName(), Kernels: layers.Kernels(),
 	}
 	if info.SizeBytes, err = diskSize(dir); err != nil {
 		return err
@@ -141,7 +139,8 @@ func writeInfo(w io.Writer, i modelInfo) error {
 			fmt.Fprintf(w, "  %s%s: %q\n", n, mark, i.Prompts[n])
 		}
 	}
-	_, err := fmt.Fprintf(w, "size on disk:   %s\n", humanBytes(i.SizeBytes))
+	fmt.Fprintf(w, "size on disk:   %s\n", humanBytes(i.SizeBytes))
+	_, err := fmt.Fprintf(w, "runs on:        %s build; kernels: %s\n", i.Build, i.Kernels)
 	return err
 }
 

@@ -38,64 +38,80 @@ func (l *lineReader) next() ([]byte, error) {
 	return b, nil
 }
 
-// textLine is one JSONL input line; other fields are ignored.
+// textLine is one JSONL input line; fields other than text and id are
+// ignored.
 type textLine struct {
-	Text *string `json:"text"`
+	Text *string         `json:"text"`
+	ID   json.RawMessage `json:"id"`
 }
 
-// parseTextLine reads {"text": "..."} from one line. Blank lines give
-// ok == false and no error. Invalid UTF-8 inside the JSON string becomes
-// U+FFFD, as encoding/json decodes it.
-func parseTextLine(b []byte) (text string, ok bool, err error) {
+// jsonlInput is one input read from JSON lines.
+type jsonlInput struct {
+	text string
+	id   json.RawMessage // the line's "id", passed through to its output line; nil if absent
+	line int             // line number, from 1
+}
+
+// The one rule of JSONL input, for every command: each line is one input
+// and gives one output line, in order, carrying the input's "id" if it has
+// one. A blank line is an error (skipping it would shift every later
+// output line against its input).
+const jsonlRule = `every line must be one {"text": "..."} object`
+
+// parseTextLine reads {"text": "...", "id"?: any} from one line. Invalid
+// UTF-8 inside the JSON string becomes U+FFFD, as encoding/json decodes it.
+func parseTextLine(b []byte) (text string, id json.RawMessage, err error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return "", false, nil
+		return "", nil, errors.New("blank line: " + jsonlRule)
 	}
 	if !json.Valid(b) {
 		var v any
 		err := json.Unmarshal(b, &v)
-		return "", false, fmt.Errorf("not valid JSON: %v", err)
+		return "", nil, fmt.Errorf("not valid JSON: %v (%s; for plain text lines use --format text)", err, jsonlRule)
 	}
 	if b[0] != '{' {
-		return "", false, errors.New(`want a JSON object like {"text": "..."}`)
+		return "", nil, errors.New(`want a JSON object like {"text": "..."}`)
 	}
 	var tl textLine
 	if err := json.Unmarshal(b, &tl); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return "", false, fmt.Errorf(`field "text" must be a string, not a JSON %s`, te.Value)
+			return "", nil, fmt.Errorf(`field "text" must be a string, not a JSON %s`, te.Value)
 		}
-		return "", false, fmt.Errorf(`field "text": %v`, err)
+		return "", nil, fmt.Errorf(`field "text": %v`, err)
 	}
 	if tl.Text == nil {
-		return "", false, errors.New(`no "text" string field`)
+		return "", nil, errors.New(`no "text" string field`)
 	}
-	return *tl.Text, true, nil
+	if len(tl.ID) == 0 || string(tl.ID) == "null" {
+		tl.ID = nil
+	}
+	return *tl.Text, tl.ID, nil
 }
 
-// readTexts reads all JSONL inputs; lines[i] is the line number of texts[i].
-func readTexts(r io.Reader) (texts []string, lines []int, err error) {
+// readTexts reads all JSONL inputs.
+func readTexts(r io.Reader) ([]jsonlInput, error) {
 	lr := newLineReader(r)
+	var ins []jsonlInput
 	for {
 		b, err := lr.next()
 		if errors.Is(err, io.EOF) {
-			return texts, lines, nil
+			return ins, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("reading stdin after line %d: %w", lr.line, err)
+			return nil, fmt.Errorf("reading stdin after line %d: %w", lr.line, err)
 		}
-		text, ok, err := parseTextLine(b)
+		text, id, err := parseTextLine(b)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stdin line %d: %w", lr.line, err)
+			return nil, fmt.Errorf("stdin line %d: %w", lr.line, err)
 		}
-		if ok {
-			texts = append(texts, text)
-			lines = append(lines, lr.line)
-		}
+		ins = append(ins, jsonlInput{text: text, id: id, line: lr.line})
 	}
 }
 
-// readPlainLines reads one text per line (for stdin without --format jsonl).
+// readPlainLines reads one text per line (for stdin without --format jsonl);
+// a blank line is the empty text, so output still maps line to line.
 func readPlainLines(r io.Reader) ([]string, error) {
 	lr := newLineReader(r)
 	var texts []string

@@ -12,34 +12,37 @@ func TestParseTextLine(t *testing.T) {
 	tests := []struct {
 		line    string
 		text    string
-		ok      bool
+		id      string
 		wantErr string
 	}{
-		{`{"text":"hi"}`, "hi", true, ""},
-		{`  {"text":"", "id": 3}  `, "", true, ""},
-		{``, "", false, ""},
-		{"   \t", "", false, ""},
-		{`{"text":"a\nb"}`, "a\nb", true, ""},
-		{"{\"text\":\"\xff\"}", "\uFFFD", true, ""},
-		{`{"text":null}`, "", false, `no "text" string field`},
-		{`{"text":5}`, "", false, `field "text" must be a string, not a JSON number`},
-		{`{"text":["a"]}`, "", false, `field "text" must be a string, not a JSON array`},
-		{`{}`, "", false, `no "text" string field`},
-		{`"hi"`, "", false, "want a JSON object"},
-		{`{"text":"a"`, "", false, "not valid JSON"},
-		{`{"text":"a"} {}`, "", false, "not valid JSON"},
+		{`{"text":"hi"}`, "hi", "", ""},
+		{`  {"text":"", "id": 3}  `, "", "3", ""},
+		{`{"id": {"doc": "a-1"}, "text":"x"}`, "x", `{"doc": "a-1"}`, ""},
+		{`{"text":"x", "id": null}`, "x", "", ""},
+		{``, "", "", "blank line"},
+		{"   \t", "", "", "blank line"},
+		{`{"text":"a\nb"}`, "a\nb", "", ""},
+		{"{\"text\":\"\xff\"}", "\uFFFD", "", ""},
+		{`{"text":null}`, "", "", `no "text" string field`},
+		{`{"text":5}`, "", "", `field "text" must be a string, not a JSON number`},
+		{`{"text":["a"]}`, "", "", `field "text" must be a string, not a JSON array`},
+		{`{}`, "", "", `no "text" string field`},
+		{`"hi"`, "", "", "want a JSON object"},
+		{`{"text":"a"`, "", "", "not valid JSON"},
+		{`{"text":"a"} {}`, "", "", "not valid JSON"},
+		{`hello world`, "", "", "--format text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			text, ok, err := parseTextLine([]byte(tt.line))
+			text, id, err := parseTextLine([]byte(tt.line))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
 				return
 			}
-			if err != nil || ok != tt.ok || text != tt.text {
-				t.Fatalf("got %q %v %v", text, ok, err)
+			if err != nil || string(id) != tt.id || text != tt.text {
+				t.Fatalf("got %q id %s, %v", text, id, err)
 			}
 		})
 	}
@@ -48,11 +51,11 @@ func TestParseTextLine(t *testing.T) {
 // A UTF-8 byte order mark starts the first line only; JSONL from Windows
 // tools then parses.
 func TestLineReaderBOM(t *testing.T) {
-	texts, lines, err := readTexts(strings.NewReader("\uFEFF{\"text\":\"a\"}\r\n{\"text\":\"\uFEFFb\"}\n"))
-	if err != nil || len(texts) != 2 || texts[0] != "a" || texts[1] != "\uFEFFb" || lines[1] != 2 {
-		t.Fatalf("texts %q lines %v err %v", texts, lines, err)
+	ins, err := readTexts(strings.NewReader("\uFEFF{\"text\":\"a\"}\r\n{\"text\":\"\uFEFFb\"}\n"))
+	if err != nil || len(ins) != 2 || ins[0].text != "a" || ins[1].text != "\uFEFFb" || ins[1].line != 2 {
+		t.Fatalf("inputs %+v err %v", ins, err)
 	}
-	if _, _, err := readTexts(strings.NewReader("{\"text\":\"a\"}\n\uFEFF{\"text\":\"b\"}\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := readTexts(strings.NewReader("{\"text\":\"a\"}\n\uFEFF{\"text\":\"b\"}\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("BOM on line 2: err = %v", err)
 	}
 }
@@ -76,13 +79,19 @@ func TestLineReaderLongLinesAndCRLF(t *testing.T) {
 	}
 }
 
+// A blank line is an error naming it: skipped, it would shift every later
+// output line against its input.
 func TestReadTextsLineNumbers(t *testing.T) {
-	texts, lines, err := readTexts(strings.NewReader("{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n"))
-	if err != nil || len(texts) != 2 || lines[0] != 1 || lines[1] != 3 {
-		t.Fatalf("%v %v %v", texts, lines, err)
+	ins, err := readTexts(strings.NewReader("{\"text\":\"a\"}\n{\"text\":\"b\",\"id\":7}\n"))
+	if err != nil || len(ins) != 2 || ins[0].line != 1 || ins[1].line != 2 || string(ins[1].id) != "7" {
+		t.Fatalf("%+v %v", ins, err)
 	}
-	_, _, err = readTexts(strings.NewReader("{\"text\":\"a\"}\n\nbad\n"))
-	if err == nil || !strings.Contains(err.Error(), "stdin line 3") {
+	_, err = readTexts(strings.NewReader("{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), "stdin line 2: blank line") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = readTexts(strings.NewReader("{\"text\":\"a\"}\nbad\n"))
+	if err == nil || !strings.Contains(err.Error(), "stdin line 2") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -92,11 +101,11 @@ func FuzzParseTextLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		text, ok, err := parseTextLine([]byte(line))
-		if err != nil && ok {
-			t.Fatal("ok with an error")
+		text, id, err := parseTextLine([]byte(line))
+		if err != nil && (text != "" || id != nil) {
+			t.Fatal("a result with an error")
 		}
-		if ok && !utf8.ValidString(text) {
+		if err == nil && !utf8.ValidString(text) {
 			t.Fatalf("invalid UTF-8 text %q from %q", text, line)
 		}
 	})
@@ -104,15 +113,13 @@ func FuzzParseTextLine(f *testing.F) {
 
 func FuzzReadTexts(f *testing.F) {
 	f.Add("{\"text\":\"a\"}\n\n{\"text\":\"b\"}\r\n")
+	f.Add("{\"text\":\"a\",\"id\":[1]}\n")
 	f.Add("x\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		texts, lines, err := readTexts(strings.NewReader(in))
-		if err == nil && len(texts) != len(lines) {
-			t.Fatal("texts and line numbers differ in length")
-		}
-		for i := 1; i < len(lines); i++ {
-			if lines[i] <= lines[i-1] {
-				t.Fatal("line numbers not increasing")
+		ins, err := readTexts(strings.NewReader(in))
+		for i := range ins {
+			if err == nil && ins[i].line != i+1 {
+				t.Fatalf("input %d has line %d: inputs and lines do not map one to one", i, ins[i].line)
 			}
 		}
 	})

@@ -1,8 +1,10 @@
-// Command gembed embeds text with Hugging Face embedding models (Qwen3 and
-// Qwen2 decoders) on the CPU: embed, similarity, tokenize, download, info
-// and serve.
+// Command gembed embeds text with Hugging Face embedding models on the
+// CPU: embed, similarity, tokenize, download, list, rm, info, serve, bench
+// and version. It is pure Go (no cgo, no system library): Go-assembly
+// kernels on amd64, portable Go kernels elsewhere and with -tags purego.
 //
-// Flags come before positional arguments, and every flag can also be set
+// Flags may come before or after positional arguments ("--" ends the flags,
+// for texts starting with "-"), and every flag can also be set
 // through the environment as GEMBED_<FLAG> (upper case, dashes as
 // underscores): GEMBED_MODEL, GEMBED_MAX_LENGTH, ...
 //
@@ -30,6 +32,12 @@ func main() {
 // run is main without os.Exit, for tests.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	args, seen, err := permuteArgs(app, args)
+	if err != nil {
+		fmt.Fprintln(stderr, shortError(err))
+		return 1
+	}
+	app.Metadata = map[string]any{cmdlineKey: seen}
 	if err := app.Run(args); err != nil {
 		fmt.Fprintln(stderr, shortError(err))
 		return 1
@@ -66,7 +74,7 @@ func usageError(c *cli.Context, err error, _ bool) error {
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "gembed",
-		Usage:   "text embeddings with Hugging Face Qwen3/Qwen2 embedding models, on the CPU in pure Go",
+		Usage:   "text embeddings with Hugging Face embedding models on the CPU (" + buildName() + " build)",
 		Version: version,
 		Reader:  stdin, Writer: stdout, ErrWriter: stderr,
 		HideHelpCommand: true,
@@ -76,7 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			embedCommand(), similarityCommand(), tokenizeCommand(), downloadCommand(),
-			infoCommand(), serveCommand(), benchCommand(),
+			listCommand(), rmCommand(), infoCommand(), serveCommand(), benchCommand(), versionCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 && c.Args().First() == "help" { // the help command is hidden, not gone

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,12 +23,18 @@ func serveCommand() *cli.Command {
 	flags := []cli.Flag{
 		modelFlag(),
 		&cli.StringFlag{Name: "addr", Aliases: []string{"a"}, Value: "127.0.0.1:8080", EnvVars: env("addr"), Usage: "HOST:PORT to listen on"},
-		&cli.StringFlag{Name: "served-model-name", EnvVars: env("served-model-name"), Usage: `"model" in responses (default: --model)`},
-		&cli.Int64Flag{Name: "max-body-bytes", Value: 2 << 20, EnvVars: env("max-body-bytes"), Usage: "request body limit (413 beyond)"},
-		&cli.IntFlag{Name: "max-inputs", Value: 2048, EnvVars: env("max-inputs"), Usage: "inputs per request"},
-		&cli.IntFlag{Name: "max-batch-tokens", Value: 16384, EnvVars: env("max-batch-tokens"), Usage: "tokens per model call, across requests"},
-		&cli.IntFlag{Name: "max-queue-tokens", Value: 131072, EnvVars: env("max-queue-tokens"), Usage: "queued tokens before answering 429"},
-		&cli.DurationFlag{Name: "request-timeout", Value: 2 * time.Minute, EnvVars: env("request-timeout"), Usage: "time limit of one request, queueing included"},
+		&cli.StringFlag{Name: "served-model-name", EnvVars: env("served-model-name"), Usage: `the model's name in answers, and the one "model" requests may ask for (default: the repo id)`},
+		&cli.StringFlag{Name: "api-key", EnvVars: env("api-key"), Usage: "require Authorization: Bearer KEY (401 otherwise; /health, /ready, /metrics stay open)"},
+		&cli.StringSliceFlag{Name: "cors-allow-origin", EnvVars: env("cors-allow-origin"), Usage: `origin browsers may call from ("*" for any; repeat for more); default: no CORS`},
+		&cli.StringFlag{Name: "default-prompt-name", EnvVars: env("default-prompt-name"), Usage: "prompt name for requests that choose none"},
+		&cli.StringFlag{Name: "default-prompt", EnvVars: env("default-prompt"), Usage: "prompt text for requests that choose none"},
+		&cli.StringFlag{Name: "pooling", EnvVars: env("pooling"), Usage: "override the model's pooling: cls, mean or lasttoken"},
+		&cli.BoolFlag{Name: "auto-truncate", Value: true, EnvVars: env("auto-truncate"), Usage: "truncate inputs longer than the maximum length (--auto-truncate=false: answer 413, as --no-truncate)"},
+		&cli.Int64Flag{Name: "max-body-bytes", Value: server.DefaultMaxBodyBytes, EnvVars: env("max-body-bytes"), Usage: "request body limit (413 beyond)"},
+		&cli.IntFlag{Name: "max-inputs", Value: server.DefaultMaxInputs, EnvVars: env("max-inputs"), Usage: "inputs per request"},
+		&cli.IntFlag{Name: "max-batch-tokens", Value: server.DefaultMaxBatchTokens, EnvVars: env("max-batch-tokens"), Usage: "tokens per model call, across requests"},
+		&cli.IntFlag{Name: "max-queue-tokens", Value: server.DefaultMaxQueueTokens, EnvVars: env("max-queue-tokens"), Usage: "queued tokens before answering 429"},
+		&cli.DurationFlag{Name: "request-timeout", Value: server.DefaultRequestTimeout, EnvVars: env("request-timeout"), Usage: "time limit of one request, queueing included"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, EnvVars: env("shutdown-timeout"), Usage: "time to drain in-flight requests on SIGTERM"},
 		&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: env("log-format"), Usage: `"text" or "json" (logs go to stderr)`},
 		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("log-level"), Usage: "debug, info, warn or error"},
@@ -33,10 +42,11 @@ func serveCommand() *cli.Command {
 	flags = append(flags, modelOptionFlags()...)
 	flags = append(flags, hubFlags()...)
 	return &cli.Command{
-		Name:  "serve",
-		Usage: "HTTP server: OpenAI POST /v1/embeddings, TEI POST /embed, GET /health, GET /metrics",
-		Description: "Listens at once; /health answers 503 until the model is loaded, then 200.\n" +
-			"SIGTERM or SIGINT stops accepting, drains in-flight requests and exits.",
+		Name:      "serve",
+		Usage:     "HTTP server: OpenAI /v1/embeddings, TEI /embed and /similarity, Ollama /api/embed, /health, /ready, /metrics",
+		ArgsUsage: "[ID|DIR]",
+		Description: "Listens at once; /health answers 200 while the process lives, /ready 503 until the model\n" +
+			"is loaded, then 200. SIGTERM or SIGINT stops accepting, drains in-flight requests and exits.",
 		Flags:  flags,
 		Action: runServe,
 	}
@@ -74,17 +84,40 @@ func runServe(c *cli.Context) error {
 		}
 	}
 
+	model, err := modelArg(c)
+	if err != nil {
+		return err
+	}
+	if c.String("default-prompt-name") != "" && c.String("default-prompt") != "" {
+		return errors.New("give one of --default-prompt-name, --default-prompt, not both")
+	}
+	var extra []embed.Option
+	if p := c.String("pooling"); p != "" {
+		pooling, err := embed.ParsePooling(p)
+		if err != nil {
+			return fmt.Errorf("--%w", err)
+		}
+		extra = append(extra, embed.WithPooling(pooling))
+	}
+	if err := checkLengthFlags(c); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
 	name := c.String("served-model-name")
 	if name == "" {
-		name = c.String("model")
+		name = servedName(model)
 	}
+	server.Version = version
 	srv := server.New(nil, server.Options{
 		ModelName: name, MaxBodyBytes: c.Int64("max-body-bytes"), MaxInputs: c.Int("max-inputs"),
 		MaxBatchTokens: c.Int("max-batch-tokens"), MaxQueueTokens: c.Int("max-queue-tokens"),
-		RequestTimeout: c.Duration("request-timeout"), NoTruncate: c.Bool("no-truncate"), NoNormalize: c.Bool("no-normalize"), Logger: log,
+		RequestTimeout: c.Duration("request-timeout"), NoTruncate: c.Bool("no-truncate") || !c.Bool("auto-truncate"),
+		NoNormalize: c.Bool("no-normalize"), Logger: log,
+		APIKey: c.String("api-key"), CORSAllowOrigins: c.StringSlice("cors-allow-origin"),
+		DefaultPromptName: c.String("default-prompt-name"), DefaultPrompt: c.String("default-prompt"),
+		Build: buildSummary(),
 	})
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
@@ -100,7 +133,7 @@ func runServe(c *cli.Context) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "model", c.String("model"))
+	log.Info("listening", "addr", ln.Addr().String(), "model", model, "served_model_name", name)
 
 	// The server truncates (or not) per request, so the embedder itself
 	// always truncates; --no-truncate is the server's policy.
@@ -111,14 +144,21 @@ func runServe(c *cli.Context) error {
 	loaded := make(chan loadResult, 1)
 	go func() {
 		start := time.Now()
-		e, err := loadEmbedder(c, embed.WithNoTruncate(false), embed.WithNormalize(true))
+		e, err := loadEmbedder(c, model, append(extra, embed.WithNoTruncate(false), embed.WithNormalize(true))...)
+		if err == nil && c.String("default-prompt-name") != "" {
+			_, err = e.Prompt(embed.EmbedOptions{PromptName: c.String("default-prompt-name")})
+			if err != nil {
+				e.Close()
+				err = fmt.Errorf("--default-prompt-name: %w", err)
+			}
+		}
 		if err != nil {
 			loaded <- loadResult{err: err}
 			return
 		}
 		srv.SetEmbedder(e)
 		i := e.Info()
-		log.Info("model loaded", "model", c.String("model"), "dir", i.Dir, "architecture", i.ModelType,
+		log.Info("model loaded", "model", model, "dir", i.Dir, "architecture", i.ModelType,
 			"dimensions", i.Dimensions, "max_length", i.MaxLength, "seconds", time.Since(start).Seconds())
 		loaded <- loadResult{e: e}
 	}()
@@ -156,4 +196,29 @@ func runServe(c *cli.Context) error {
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// servedName is the name a server reports for model: the repo id, also for
+// a snapshot folder of the Hugging Face cache (models--ORG--NAME/snapshots/
+// COMMIT), else the folder's base name. A filesystem path tells clients
+// nothing and leaks the server's layout.
+func servedName(model string) string {
+	fi, err := os.Stat(model)
+	if err != nil || !fi.IsDir() {
+		return model // a repo id
+	}
+	abs, err := filepath.Abs(model)
+	if err != nil {
+		abs = model
+	}
+	parts := strings.Split(filepath.ToSlash(abs), "/")
+	for i := len(parts) - 3; i >= 0; i-- {
+		if parts[i+1] == "snapshots" && strings.HasPrefix(parts[i], "models--") {
+			if org, name, ok := strings.Cut(strings.TrimPrefix(parts[i], "models--"), "--"); ok {
+				return org + "/" + name
+			}
+			return strings.TrimPrefix(parts[i], "models--")
+		}
+	}
+	return filepath.Base(abs)
 }

@@ -27,6 +27,7 @@ func similarityCommand() *cli.Command {
 		&cli.StringSliceFlag{Name: "document", Aliases: []string{"d"}, EnvVars: env("document"), Usage: "a document (repeat the flag for more)"},
 		&cli.StringFlag{Name: "instruction", EnvVars: env("instruction"), Usage: `query task instead of the model's "query" prompt`},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", EnvVars: env("format"), Usage: `"text" (the model card's layout), "table" or "json"`},
+		&cli.StringFlag{Name: "similarity-fn", Value: "cosine", EnvVars: env("similarity-fn"), Usage: `"cosine" or "dot" (sentence-transformers' similarity_fn_name)`},
 	}
 	flags = append(flags, modelOptionFlags()...)
 	flags = append(flags, hubFlags()...)
@@ -41,6 +42,17 @@ func similarityCommand() *cli.Command {
 }
 
 func runSimilarity(c *cli.Context) error {
+	if err := noArgs(c, "give texts with --query and --document"); err != nil {
+		return err
+	}
+	score := embed.Cosine
+	switch fn := c.String("similarity-fn"); fn {
+	case "cosine":
+	case "dot":
+		score = embed.Dot
+	default:
+		return fmt.Errorf("--similarity-fn %q: want cosine or dot", fn)
+	}
 	queries, docs := c.StringSlice("query"), c.StringSlice("document")
 	if len(queries) == 0 && len(docs) == 0 {
 		queries, docs = cardQueries, cardDocuments
@@ -55,7 +67,7 @@ func runSimilarity(c *cli.Context) error {
 	if format != "text" && format != "table" && format != "json" {
 		return fmt.Errorf("--format %q: want text, table or json", format)
 	}
-	e, err := loadEmbedder(c)
+	e, err := loadEmbedder(c, c.String("model"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +92,7 @@ func runSimilarity(c *cli.Context) error {
 		}
 	}
 	warnTruncated(c.App.ErrWriter, truncated, e.Info().MaxLength)
-	m := embed.Similarity(qr.Embeddings, dr.Embeddings)
+	m := embed.SimilarityFunc(qr.Embeddings, dr.Embeddings, score)
 	return writeMatrix(c.App.Writer, format, m, queries, docs)
 }
 

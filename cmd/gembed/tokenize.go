@@ -18,7 +18,7 @@ func tokenizeCommand() *cli.Command {
 		&cli.StringFlag{Name: "tokenizer", Aliases: []string{"t"}, EnvVars: env("tokenizer"), Usage: "path of a tokenizer.json (instead of --model)"},
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: env("model"), Usage: "model id or folder whose tokenizer.json to use (default " + defaultModelName + ")"},
 		&cli.BoolFlag{Name: "no-special", EnvVars: env("no-special"), Usage: "do not add special tokens (the final <|endoftext|>)"},
-		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens, special tokens included"},
+		&cli.IntFlag{Name: "max-length", EnvVars: env("max-length"), DefaultText: "no truncation", Usage: "truncate to N tokens (N ≥ 1), special tokens included"},
 		&cli.BoolFlag{Name: "pair", EnvVars: env("pair"), Usage: `encode pairs: {"text", "pair"} lines, or arguments two by two (type ids tell them apart)`},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, EnvVars: env("format"),
 			Usage: `"jsonl" ({"text"} lines on stdin → {"ids"} lines; the default without arguments) or "text"`},
@@ -28,8 +28,9 @@ func tokenizeCommand() *cli.Command {
 		Name:      "tokenize",
 		Usage:     "turn texts into token ids",
 		ArgsUsage: "[TEXT...]",
-		Description: `Reads JSON lines {"text": "..."} on stdin and writes one line {"ids": [...], "tokens": [...]} per input,` +
-			"\nin order; texts given as arguments are shown human-readably.",
+		Description: `Reads JSON lines {"text": "...", "id"?: ...} on stdin and writes one line {"id"?, "ids": [...], "type_ids": [...], "tokens": [...]}` +
+			"\nper input, in order (a blank line is an error); --format text reads plain lines instead, as embed does." +
+			"\nTexts given as arguments are shown human-readably. --pair encodes {\"text\", \"pair\"} lines (or arguments two by two) as pairs.",
 		Flags:  flags,
 		Action: runTokenize,
 	}
@@ -57,9 +58,10 @@ func loadTokenizerFlag(c *cli.Context) (*tokenizer.Tokenizer, error) {
 }
 
 type tokenizeLine struct {
-	IDs     []int    `json:"ids"`
-	TypeIDs []int    `json:"type_ids"`
-	Tokens  []string `json:"tokens"`
+	ID      json.RawMessage `json:"id,omitempty"` // the input line's "id", passed through
+	IDs     []int           `json:"ids"`
+	TypeIDs []int           `json:"type_ids"`
+	Tokens  []string        `json:"tokens"`
 }
 
 func runTokenize(c *cli.Context) error {
@@ -76,6 +78,9 @@ func runTokenize(c *cli.Context) error {
 	if format != "jsonl" && format != "text" {
 		return fmt.Errorf("--format %q: want jsonl or text", format)
 	}
+	if err := checkLengthFlags(c); err != nil {
+		return err
+	}
 	tok, err := loadTokenizerFlag(c)
 	if err != nil {
 		return err
@@ -87,7 +92,7 @@ func runTokenize(c *cli.Context) error {
 	jsonOut.SetEscapeHTML(false)
 
 	pairs := c.Bool("pair")
-	emit := func(text string, pair *string, where string) error {
+	emit := func(text string, pair *string, id json.RawMessage, where string) error {
 		var enc tokenizer.Encoding
 		var err error
 		if pair != nil {
@@ -100,9 +105,6 @@ func runTokenize(c *cli.Context) error {
 		}
 		if format == "text" {
 			fmt.Fprintf(out, "%d tokens: %v\n", len(enc.IDs), enc.IDs)
-			if pair != nil {
-				fmt.Fprintf(out, "  type ids: %v\n", enc.TypeIDs)
-			}
 			q := make([]string, len(enc.Tokens))
 			for i, t := range enc.Tokens {
 				q[i] = fmt.Sprintf("%q", t)
@@ -110,7 +112,7 @@ func runTokenize(c *cli.Context) error {
 			fmt.Fprintf(out, "  %s\n", strings.Join(q, " "))
 			return nil
 		}
-		return jsonOut.Encode(tokenizeLine{IDs: orEmpty(enc.IDs), TypeIDs: orEmpty(enc.TypeIDs), Tokens: enc.Tokens})
+		return jsonOut.Encode(tokenizeLine{ID: id, IDs: orEmpty(enc.IDs), TypeIDs: orEmpty(enc.TypeIDs), Tokens: enc.Tokens})
 	}
 
 	if c.NArg() > 0 {
@@ -125,7 +127,7 @@ func runTokenize(c *cli.Context) error {
 				pair = &args[i+1]
 				where = fmt.Sprintf("arguments %d and %d", i+1, i+2)
 			}
-			if err := emit(args[i], pair, where); err != nil {
+			if err := emit(args[i], pair, nil, where); err != nil {
 				return err
 			}
 			if pairs {
@@ -146,19 +148,16 @@ func runTokenize(c *cli.Context) error {
 		}
 		var text string
 		var pair *string
+		var id json.RawMessage
 		if format == "jsonl" {
-			t, ok, err := parseTextLine(b)
-			if err == nil && ok && pairs {
+			text, id, err = parseTextLine(b)
+			if err == nil && pairs {
 				pair, err = parsePairField(b)
 			}
 			if err != nil {
 				out.Flush()
 				return fmt.Errorf("stdin line %d: %w", lr.line, err)
 			}
-			if !ok {
-				continue
-			}
-			text = t
 		} else {
 			if pairs {
 				out.Flush()
@@ -166,13 +165,12 @@ func runTokenize(c *cli.Context) error {
 			}
 			text = string(b)
 		}
-		if err := emit(text, pair, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
+		if err := emit(text, pair, id, fmt.Sprintf("stdin line %d", lr.line)); err != nil {
 			return err
 		}
 	}
 }
 
-// parsePairField reads the "pair" string of a {"text", "pair"} line (already valid JSON).
 func parsePairField(b []byte) (*string, error) {
 	var pl struct {
 		Pair *string `json:"pair"`

@@ -163,6 +163,8 @@ def worker_ort(args, batch, short):
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if args.no_spin:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     t0 = time.perf_counter()
     sess = ort.InferenceSession(args.onnx, opts, providers=["CPUExecutionProvider"])
     tok = Tokenizer.from_file(os.path.join(args.model_dir, "tokenizer.json"))
@@ -198,6 +200,9 @@ def parse_args(argv):
     p.add_argument("--batch-texts", type=int, default=64)
     p.add_argument("--batch-tokens", type=int, default=64)
     p.add_argument("--short-tokens", type=int, default=16)
+    p.add_argument("--no-spin", action="store_true",
+                   help="threads sleep instead of spinning while idle (OMP_WAIT_POLICY=PASSIVE, ORT "
+                        "allow_spinning=0): fairer on a shared, busy machine; not the engines' defaults")
     p.add_argument("--onnx-cache", default=os.path.join(os.path.expanduser("~"), ".cache", "gembed-bench-onnx"))
     p.add_argument("--out", help="write the JSON here (default: stdout)")
     p.add_argument("--worker", choices=["st", "ort", "export"], help=argparse.SUPPRESS)
@@ -210,8 +215,11 @@ def child(args, mode, extra):
     env = dict(os.environ)
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[k] = str(args.threads)
+    if args.no_spin:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     cmd = [sys.executable, os.path.abspath(__file__), args.model_dir, "--worker", mode,
-           "--threads", str(args.threads), "--reps", str(args.reps), "--short-reps", str(args.short_reps)] + extra
+           "--threads", str(args.threads), "--reps", str(args.reps), "--short-reps", str(args.short_reps)] + \
+        (["--no-spin"] if args.no_spin else []) + extra
     res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True)
     if res.returncode != 0:
         sys.exit(f"bench_peers: the {mode} worker failed (exit {res.returncode})")
@@ -249,6 +257,7 @@ def main(argv):
         texts_file = f.name
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     report = {"model_dir": os.path.basename(os.path.normpath(args.model_dir)), "threads": args.threads,
+              "no_spin": args.no_spin, "load_average": os.getloadavg()[0],
               "workload": {"batch": f"{args.batch_texts} texts x {args.batch_tokens} tokens, one batch",
                            "short": f"1 text x {args.short_tokens} tokens"},
               "cpu": platform_cpu(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}

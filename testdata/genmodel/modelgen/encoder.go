@@ -31,7 +31,7 @@ type Dense struct {
 }
 
 func (s Spec) isEncoder() bool {
-	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet" || s.Arch == "distilbert"
+	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet" || s.Arch == "distilbert" || s.isRotary()
 }
 
 // TinyBERT returns a small random BERT with the real all-MiniLM-L6-v2
@@ -48,6 +48,9 @@ func TinyBERT() Spec {
 // encoderTensors lists a BERT-family model's tensors as BertModel /
 // RobertaModel save them (no prefix, pooler included).
 func (s Spec) encoderTensors() []tensorDesc {
+	if s.isRotary() {
+		return s.rotaryTensors()
+	}
 	switch s.Arch {
 	case "mpnet":
 		return s.mpnetTensors()
@@ -182,6 +185,9 @@ func writeEncoderFiles(dir string, s Spec) error {
 // encoderConfigJSON mirrors all-MiniLM-L6-v2's config.json (BertModel) or a
 // RobertaModel's.
 func encoderConfigJSON(s Spec) []byte {
+	if s.isRotary() {
+		return rotaryConfigJSON(s)
+	}
 	switch s.Arch {
 	case "mpnet":
 		return mpnetConfigJSON(s)

@@ -51,6 +51,8 @@ type Spec struct {
 	// Encoder, for Arch "bert" and "roberta", is the sentence-transformers
 	// pipeline; nil for the decoders.
 	Encoder *Encoder
+	// Rotary, for the rotary encoder families, holds their own fields.
+	Rotary *Rotary
 	// Decoder families of decoders.go (gemma3_text, mistral, llama).
 	Family *FamilySpec
 }
@@ -92,6 +94,7 @@ func Full06B() Spec {
 // Variants lists the names TestModel and Variant accept.
 func Variants() []string {
 	v := append([]string{"qwen3-f32", "qwen3-bf16", "qwen3-sharded", "qwen2-f32"}, encoderVariants()...)
+	v = append(v, rotaryVariants()...)
 	return append(v, decoderVariants()...)
 }
 
@@ -116,6 +119,9 @@ func Variant(name string) (Spec, error) {
 	if s, ok := encoderVariant(name); ok {
 		return s, nil
 	}
+	if s, ok := rotaryVariant(name); ok {
+		return s, nil
+	}
 	if s, ok := decoderVariant(name); ok {
 		return s, nil
 	}
@@ -134,7 +140,8 @@ func (s Spec) headDim() int {
 
 func (s Spec) validate() error {
 	switch {
-	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil) && (s.Family == nil || s.Family.Arch != s.Arch):
+	case s.Arch != "qwen3" && s.Arch != "qwen2" && !(s.isEncoder() && s.Encoder != nil) && (s.Family == nil || s.Family.Arch != s.Arch),
+		s.isRotary() && s.Rotary == nil:
 		return fmt.Errorf("modelgen: unknown arch %q", s.Arch)
 	case s.DType != "F32" && s.DType != "BF16" && s.DType != "F16":
 		return fmt.Errorf("modelgen: unknown dtype %q", s.DType)

@@ -1,0 +1,6 @@
+//go:build !purego
+
+package main
+
+// purego is set by the purego build tag (no assembly kernels).
+const purego = false

@@ -1,0 +1,39 @@
+package layers
+
+import "github.com/gembed-dev/gembed/layers/internal/kernels"
+
+// Kernels names the kernels this process runs (for logs, `gembed version`
+// and the server's /info): Go assembly for the instruction set picked from
+// the CPU's features, or the portable Go kernels.
+func Kernels() string {
+	if isa := kernels.Best.ISA(); isa != kernels.Generic {
+		return "Go assembly (" + isa.String() + ")"
+	}
+	return "portable Go"
+}
+
+// kern is the kernel implementation every op uses: the fastest this CPU
+// runs. Tests swap in the others (kernels.For) to check each one.
+var kern = kernels.Best
+
+// sgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
+// (row stride k) and y [m,n] with row stride ldy.
+func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	kern.SgemmNT(m, n, k, x, w, beta, y, ldy)
+}
+
+// sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] and C [m,n];
+// op(B) is Bᵀ when transB (B stored [n,k], the Hugging Face [out,in] layout)
+// and B otherwise (B stored [k,n]).
+func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	kern.Sgemm(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// swiglu sets g[i] = SiLU(g[i])·u[i].
+func swiglu(g, u []float32) { kern.SwiGLU(g, u) }
+
+// causalSoftmax applies the causal mask and a softmax to each of m rows of
+// nk scores: row r sees keys j ≤ first+r.
+func causalSoftmax(s []float32, m, nk, first int) {
+	kern.CausalSoftmax(s, m, nk, first, MaskValue)
+}

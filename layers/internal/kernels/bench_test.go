@@ -1,0 +1,140 @@
+package kernels
+
+import (
+	"fmt"
+	"testing"
+)
+
+func fill(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(i%7)*0.1 - 0.3
+	}
+	return s
+}
+
+// gflops runs fn in a b.Loop and reports GFLOP/s by the wall clock and,
+// where the OS tells, per second of the thread's CPU time (steadier when
+// other processes share the cores).
+func gflops(b *testing.B, flops float64, fn func()) {
+	c0, ok := threadCPU()
+	for b.Loop() {
+		fn()
+	}
+	c1, _ := threadCPU()
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if ok && c1 > c0 {
+		b.ReportMetric(flops*float64(b.N)/(c1-c0).Seconds()/1e9, "GFLOP/cpu-s")
+	}
+}
+
+// BenchmarkMicroL1 runs each GEMM microkernel on data that stays in L1: the
+// arithmetic ceiling of one core for that kernel, the "peak" the other
+// figures are compared with.
+func BenchmarkMicroL1(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		b.Run(isa.String(), func(b *testing.B) {
+			const kc = 256
+			a, p, c := fill(kr.mr*kc), fill(kc*kr.nr), fill(kr.mr*kr.nr)
+			gflops(b, 2*float64(kr.mr*kr.nr*kc), func() { kr.micro(kc, &a[0], kc, &p[0], &c[0], kr.nr, 1, 1) })
+		})
+	}
+}
+
+// BenchmarkSgemmNT is x·Wᵀ on one thread at the shapes of a Qwen3-0.6B
+// layer: m token rows (4096 = 64 texts × 64 tokens, 32 = one short text)
+// against half of a projection's output columns (what one of two threads
+// gets).
+func BenchmarkSgemmNT(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		for _, s := range [][3]int{{4096, 1536, 1024}, {4096, 512, 3072}, {64, 1536, 1024}, {32, 1536, 1024}, {32, 512, 3072}} {
+			m, n, k := s[0], s[1], s[2]
+			b.Run(fmt.Sprintf("%v/%dx%dx%d", isa, m, n, k), func(b *testing.B) {
+				x, w, y := fill(m*k), fill(n*k), fill(m*n)
+				gflops(b, 2*float64(m*n*k), func() { kr.SgemmNT(m, n, k, x, w, 0, y, n) })
+			})
+		}
+	}
+}
+
+// BenchmarkAttention is one head-block of attention at 64 tokens: S = Q·Kᵀ
+// (transposed B) and O = P·V.
+func BenchmarkAttention(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		b.Run(isa.String(), func(b *testing.B) {
+			const t, d, ld = 64, 128, 2048
+			q, k, v, s, o := fill(t*ld), fill(t*ld), fill(t*ld), fill(t*t), fill(t*ld)
+			gflops(b, 4*float64(t*t*d), func() {
+				kr.Sgemm(true, t, t, d, 0.088, q, ld, k, ld, 0, s, t)
+				kr.Sgemm(false, t, d, t, 1, s, t, v, ld, 0, o, ld)
+			})
+		})
+	}
+}
+
+func BenchmarkSwiGLU(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		b.Run(isa.String(), func(b *testing.B) {
+			g, u := fill(1<<16), fill(1<<16)
+			for b.Loop() {
+				kr.SwiGLU(g, u)
+			}
+			b.ReportMetric(float64(len(g))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
+
+func BenchmarkCausalSoftmax(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		b.Run(isa.String(), func(b *testing.B) {
+			s := fill(64 * 64)
+			for b.Loop() {
+				kr.CausalSoftmax(s, 64, 64, 0, -1e30)
+			}
+			b.ReportMetric(float64(len(s))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
+
+// BenchmarkSmallRows compares, for growing row counts, the dot-product tiles
+// with the packed GEMM on one thread: where SgemmNT's threshold belongs.
+func BenchmarkSmallRows(b *testing.B) {
+	kr, _ := For(Supported()[len(Supported())-1])
+	if kr.dot == nil {
+		b.Skip("no dot-product tiles on this CPU")
+	}
+	const n, k = 1536, 1024
+	for _, m := range []int{32, 64, 128, 256, 512, 4096} {
+		for _, dot := range []bool{true, false} {
+			b.Run(fmt.Sprintf("m=%d/dot=%v", m, dot), func(b *testing.B) {
+				limit := 0
+				if dot {
+					limit = 1 << 30
+				}
+				defer kr.SetSmallRows(kr.SetSmallRows(limit))
+				x, w, y := fill(m*k), fill(n*k), fill(m*n)
+				gflops(b, 2*float64(m*n*k), func() { kr.SgemmNT(m, n, k, x, w, 0, y, n) })
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmNTBF16 is SgemmNT with bfloat16 weights (VDPBF16PS tiles
+// where the CPU has AVX512_BF16), rounding of x included.
+func BenchmarkSgemmNTBF16(b *testing.B) {
+	kr := Best
+	for _, s := range [][3]int{{32, 1536, 1024}, {256, 1536, 1024}} {
+		m, n, k := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%v/bf16=%v/%dx%dx%d", kr.ISA(), kr.dotBF16 != nil, m, n, k), func(b *testing.B) {
+			x, y := fill(m*k), fill(m*n)
+			w := make([]uint16, n*k)
+			ToBF16(w, fill(n*k))
+			gflops(b, 2*float64(m*n*k), func() { kr.SgemmNTBF16(m, n, k, x, w, 0, y, n) })
+		})
+	}
+}

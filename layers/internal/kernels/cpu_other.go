@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func supported() []ISA { return []ISA{Generic} }
+
+func newKernels(ISA) *Kernels { return genericKernels() }

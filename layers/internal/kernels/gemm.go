@@ -1,0 +1,286 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// microKernel computes the mr×nr tile C = alpha·A·B + beta·C over kc steps:
+// A is read in place (mr rows of stride lda), B packed (kc groups of nr
+// floats), C has row stride ldc. beta == 0 writes C without reading it.
+type microKernel func(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+// dotKernel sets y[r·ldy+c] = beta·y + Σ_{l<k} x[r·ldx+l]·w[c·ldw+l] for
+// a rows×4 tile, k a positive multiple of the kernel's dotK; beta == 0 does
+// not read y.
+type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+
+// bf16DotKernel is dotKernel for bfloat16 x and w (k a multiple of 32).
+type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
+
+// Blocking: a kc×nc panel of packed B (1 MiB) stays in L2 while every
+// mr-row strip of A (mr×kc, at most 12 KiB) is multiplied against it from
+// L1.
+const (
+	blockK = 256
+	blockN = 1024
+	// dotBlockBytes of x rows stay in L2 while the 4-row strips of w (in L1)
+	// pass over them.
+	dotBlockBytes = 1 << 20
+)
+
+// scratch is the per-call working memory of gemm, pooled so that a steady
+// stream of calls allocates nothing.
+type scratch struct {
+	panel []float32        // packed B: blockK × (blockN rounded up to nr)
+	strip []float32        // one mr-row strip of A, rows of stride blockK+16
+	tile  [12 * 32]float32 // an edge tile (≥ mr·nr of every kernel)
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{
+		panel: make([]float32, blockK*(blockN+32)),
+		strip: make([]float32, 12*(blockK+16)),
+	}
+}}
+
+// Sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] (row
+// stride lda) and C [m,n] (row stride ldc); op(B) is Bᵀ when transB (B
+// stored [n,k], the Hugging Face [out,in] layout) and B otherwise (B stored
+// [k,n]), row stride ldb. beta == 0 overwrites C (NaNs in it do not
+// propagate).
+func (kr *Kernels) Sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	checkLen("C", c, m, n, ldc)
+	if k <= 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	checkLen("A", a, m, k, lda)
+	if transB {
+		checkLen("B", b, n, k, ldb)
+	} else {
+		checkLen("B", b, k, n, ldb)
+	}
+	kr.gemm(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
+// (row stride k) and y [m,n] (row stride ldy): a linear layer. Few rows go
+// through dot-product tiles that stream w once without packing it.
+func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	if kr.dot == nil || m > kr.smallRows || k <= 0 || k%kr.dotK != 0 || n < 4 {
+		kr.Sgemm(true, m, n, k, 1, x, k, w, k, beta, y, ldy)
+		return
+	}
+	checkLen("x", x, m, k, k)
+	checkLen("w", w, n, k, k)
+	checkLen("y", y, m, n, ldy)
+	n4 := n &^ 3
+	block := max(kr.dotRows, dotBlockBytes/(4*k)/kr.dotRows*kr.dotRows)
+	for i0 := 0; i0 < m; i0 += block {
+		i1 := min(m, i0+block)
+		mt := i0 + (i1-i0)/kr.dotRows*kr.dotRows
+		for j := 0; j < n4; j += 4 {
+			wj := &w[j*k]
+			for i := i0; i < mt; i += kr.dotRows {
+				kr.dot(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
+			}
+			for i := mt; i < i1; i++ {
+				kr.dot1(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
+			}
+		}
+	}
+	if n4 < n {
+		kr.Sgemm(true, m, n-n4, k, 1, x, k, w[n4*k:], k, beta, y[n4:], ldy)
+	}
+}
+
+// addTile stores a rows×4 tile t (row stride 4) into y with beta.
+func addTile(t []float32, rows int, y []float32, ldy int, beta float32) {
+	for r := range rows {
+		yr := y[r*ldy : r*ldy+4]
+		tr := t[r*4 : r*4+4]
+		if beta == 0 {
+			copy(yr, tr)
+			continue
+		}
+		for c := range yr {
+			yr[c] = beta*yr[c] + tr[c]
+		}
+	}
+}
+
+// checkLen panics unless s covers a rows×cols matrix of row stride ld.
+func checkLen(name string, s []float32, rows, cols, ld int) {
+	if ld < cols || len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: %s: %d floats for %d×%d with stride %d", name, len(s), rows, cols, ld))
+	}
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = 0
+			} else {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// gemm is the blocked driver: for each kc×nc panel of B (packed into
+// nr-wide strips, zero-padded), every mr-row strip of A is multiplied
+// against every strip; tiles that stick out of C or A go through a scratch
+// tile. The first k block applies beta, the others accumulate.
+func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kr.mr, kr.nr
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	panel := sc.panel
+	tile := sc.tile[:mr*nr]
+	// Each mr-row strip of A is copied (rows of stride blockK+16) before
+	// use: rows of a wide A lie 4 KiB apart or more, which puts all of them
+	// in the same L1 sets; the copy also zero-pads the last strip.
+	const ldA = blockK + 16
+	aStrip := sc.strip[:mr*ldA]
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += blockK {
+			kc := min(blockK, k-pc)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ir := 0; ir < m; ir += mr {
+				for r := range mr {
+					dst := aStrip[r*ldA : r*ldA+kc]
+					if ir+r < m {
+						copy(dst, a[(ir+r)*lda+pc:])
+					} else {
+						clear(dst)
+					}
+				}
+				rows := min(mr, m-ir)
+				for jr := 0; jr < nc; jr += nr {
+					bp := &panel[jr*kc]
+					cols := min(nr, nc-jr)
+					if rows == mr && cols == nr {
+						kr.micro(kc, &aStrip[0], ldA, bp, &c[ir*ldc+jc+jr], ldc, alpha, bet)
+						continue
+					}
+					kr.micro(kc, &aStrip[0], ldA, bp, &tile[0], nr, alpha, 0)
+					for r := range rows {
+						cr := c[(ir+r)*ldc+jc+jr : (ir+r)*ldc+jc+jr+cols]
+						tr := tile[r*nr : r*nr+cols]
+						if bet == 0 {
+							copy(cr, tr)
+							continue
+						}
+						for j := range cr {
+							cr[j] = bet*cr[j] + tr[j]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into panel as strips of nr
+// columns: strip s holds, for each of the kc steps, nr consecutive floats
+// (zeros past column nc).
+func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32) {
+	for s := 0; s < nc; s += nr {
+		dst := panel[s*kc : (s+nr)*kc]
+		cols := min(nr, nc-s)
+		if cols < nr {
+			clear(dst)
+		}
+		if transB {
+			// B is [n,k]: column j of op(B) is row j of B, contiguous in k.
+			// Stores in order, loads from the nr rows (which stay in L1).
+			var rows [32][]float32
+			for j := range cols {
+				rows[j] = b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
+			}
+			for p := range kc {
+				d := dst[p*nr : p*nr+cols]
+				for j := range d {
+					d[j] = rows[j][p]
+				}
+			}
+			continue
+		}
+		for p := range kc {
+			row := b[(pc+p)*ldb+jc+s : (pc+p)*ldb+jc+s+cols]
+			copy(dst[p*nr:p*nr+cols], row)
+		}
+	}
+}
+
+// gemm4x4Go is the portable microkernel (mr 4, nr 4). The 16 sums are
+// separate variables so the compiler keeps them in registers.
+func gemm4x4Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32) {
+	const nr = 4
+	as := unsafe.Slice(a, 3*lda+kc)
+	bs := unsafe.Slice(b, kc*nr)
+	cs := unsafe.Slice(c, 3*ldc+nr)
+	a0, a1, a2, a3 := as[:kc], as[lda:lda+kc], as[2*lda:2*lda+kc], as[3*lda:3*lda+kc]
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := range kc {
+		bp := bs[p*nr : p*nr+nr : p*nr+nr]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		x := a0[p]
+		c00 += x * b0
+		c01 += x * b1
+		c02 += x * b2
+		c03 += x * b3
+		x = a1[p]
+		c10 += x * b0
+		c11 += x * b1
+		c12 += x * b2
+		c13 += x * b3
+		x = a2[p]
+		c20 += x * b0
+		c21 += x * b1
+		c22 += x * b2
+		c23 += x * b3
+		x = a3[p]
+		c30 += x * b0
+		c31 += x * b1
+		c32 += x * b2
+		c33 += x * b3
+	}
+	acc := [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
+	for r := range 4 {
+		row := cs[r*ldc : r*ldc+nr]
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * acc[r][j]
+			} else {
+				row[j] = alpha*acc[r][j] + beta*row[j]
+			}
+		}
+	}
+}
+
+func genericKernels() *Kernels {
+	return &Kernels{
+		isa:       Generic,
+		micro:     gemm4x4Go,
+		mr:        4,
+		nr:        4,
+		swiglu:    swigluGo,
+		expSubSum: expSubSumGo,
+	}
+}

@@ -1,0 +1,89 @@
+package kernels
+
+import "fmt"
+
+// ISA names an instruction-set level the kernels are written for.
+type ISA uint8
+
+const (
+	// Generic is portable Go, on every architecture.
+	Generic ISA = iota
+	// AVX2 is amd64 with AVX2 and FMA (x86-64-v3).
+	AVX2
+	// AVX512 is amd64 with AVX-512 F (plus AVX2 and FMA).
+	AVX512
+)
+
+func (i ISA) String() string {
+	switch i {
+	case Generic:
+		return "generic"
+	case AVX2:
+		return "avx2"
+	case AVX512:
+		return "avx512"
+	}
+	return fmt.Sprintf("ISA(%d)", uint8(i))
+}
+
+// Supported lists the instruction sets this CPU and build can run, the
+// fastest last. Generic is always there.
+func Supported() []ISA { return supported() }
+
+// Kernels is one implementation of every kernel; the zero value is not
+// usable, get one from For or use Best.
+type Kernels struct {
+	isa ISA
+	// micro computes an mr×nr tile, see gemmDriver.
+	micro  microKernel
+	mr, nr int
+	// dot computes small-row x·Wᵀ tiles of dotRows×4 (nil: none); dotK is
+	// the multiple of k it needs.
+	dot     dotKernel
+	dotRows int
+	dotK    int
+	// dot1 is the 1×4 tile for the rows left over by dot.
+	dot1 dotKernel
+	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
+	// AVX512_BF16.
+	dotBF16 bf16DotKernel
+	// smallRows is the row count up to which SgemmNT uses the dot tiles
+	// instead of packing the weights.
+	smallRows int
+	swiglu    func(g, u []float32)
+	expSubSum func(x []float32, mx float32) float32
+}
+
+// Best is the fastest implementation this CPU supports.
+var Best = mustFor(supported()[len(supported())-1])
+
+// For returns the kernels for isa, or an error if this CPU or build cannot
+// run them.
+func For(isa ISA) (*Kernels, error) {
+	for _, s := range supported() {
+		if s == isa {
+			return newKernels(isa), nil
+		}
+	}
+	return nil, fmt.Errorf("kernels: %v not supported here (supported: %v)", isa, supported())
+}
+
+func mustFor(isa ISA) *Kernels {
+	k, err := For(isa)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// ISA is the instruction set these kernels use.
+func (k *Kernels) ISA() ISA { return k.isa }
+
+// SetSmallRows sets the row count up to which SgemmNT uses the dot-product
+// tiles rather than the packed GEMM (benchmarks) and returns the old value.
+// Not safe while the kernels are in use.
+func (k *Kernels) SetSmallRows(n int) int {
+	old := k.smallRows
+	k.smallRows = n
+	return old
+}

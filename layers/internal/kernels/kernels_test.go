@@ -1,0 +1,276 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// every returns the kernels of every instruction set this machine runs, so
+// each one is checked, not only the one the CPU would pick.
+func every(t *testing.T) []*Kernels {
+	t.Helper()
+	var ks []*Kernels
+	for _, isa := range Supported() {
+		k, err := For(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func randFill(r *rand.Rand, s []float32) {
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+}
+
+// near fails on NaN: the comparison is written so NaN is never "close".
+func near(got float32, want, tol float64) bool {
+	return math.Abs(float64(got)-want) <= tol
+}
+
+type gemmCase struct {
+	transB        bool
+	m, n, k       int
+	lda, ldb, ldc int // 0: tight
+	alpha, beta   float32
+	nanC          bool // C starts as NaN (beta must be 0)
+}
+
+func gemmCases() []gemmCase {
+	var cs []gemmCase
+	for _, tb := range []bool{true, false} {
+		for _, s := range [][3]int{
+			{1, 1, 1}, {1, 5, 3}, {1, 33, 17}, {3, 7, 5}, {5, 16, 16}, {6, 16, 8}, {12, 32, 16},
+			{13, 33, 15}, {25, 65, 257}, {11, 31, 300}, {64, 64, 128}, {64, 128, 64}, {37, 1030, 40},
+			{2, 3, 513}, {49, 17, 31},
+		} {
+			cs = append(cs,
+				gemmCase{transB: tb, m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0},
+				gemmCase{transB: tb, m: s[0], n: s[1], k: s[2], alpha: 0.37, beta: 1},
+				gemmCase{transB: tb, m: s[0], n: s[1], k: s[2], lda: s[2] + 3, ldb: s[1] + s[2] + 1, ldc: s[1] + 5, alpha: -2, beta: 0.5},
+				gemmCase{transB: tb, m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0, nanC: true},
+			)
+		}
+	}
+	return cs
+}
+
+func TestSgemm(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for _, kr := range every(t) {
+		for _, c := range gemmCases() {
+			name := fmt.Sprintf("%v/tb=%v/%dx%dx%d/ld=%d,%d,%d/a=%v/b=%v/nan=%v", kr.ISA(), c.transB, c.m, c.n, c.k, c.lda, c.ldb, c.ldc, c.alpha, c.beta, c.nanC)
+			lda, ldb, ldc := max(c.lda, c.k), c.ldb, max(c.ldc, c.n)
+			brows, bcols := c.k, c.n
+			if c.transB {
+				brows, bcols = c.n, c.k
+			}
+			ldb = max(ldb, bcols)
+			a := guarded(t, (c.m-1)*lda+c.k)
+			b := guarded(t, (brows-1)*ldb+bcols)
+			cm := guarded(t, (c.m-1)*ldc+c.n)
+			randFill(r, a)
+			randFill(r, b)
+			randFill(r, cm)
+			if c.nanC {
+				for i := range cm {
+					cm[i] = float32(math.NaN())
+				}
+			}
+			a0, b0, c0 := slices.Clone(a), slices.Clone(b), slices.Clone(cm)
+			kr.Sgemm(c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+			if !slices.Equal(a, a0) || !slices.Equal(b, b0) {
+				t.Fatalf("%s: inputs modified", name)
+			}
+			for i := range c.m {
+				for j := range ldc {
+					idx := i*ldc + j
+					if idx >= len(cm) {
+						break
+					}
+					if j >= c.n {
+						if math.Float32bits(cm[idx]) != math.Float32bits(c0[idx]) {
+							t.Fatalf("%s: C[%d,%d] outside the product changed", name, i, j)
+						}
+						continue
+					}
+					s, abs := 0.0, 0.0
+					for l := range c.k {
+						var bv float32
+						if c.transB {
+							bv = b[j*ldb+l]
+						} else {
+							bv = b[l*ldb+j]
+						}
+						s += float64(a[i*lda+l]) * float64(bv)
+						abs += math.Abs(float64(a[i*lda+l]) * float64(bv))
+					}
+					want := float64(c.alpha) * s
+					if c.beta != 0 {
+						want += float64(c.beta) * float64(c0[idx])
+					}
+					if !near(cm[idx], want, 1e-6*(1+abs*math.Abs(float64(c.alpha))+math.Abs(want))) {
+						t.Fatalf("%s: C[%d,%d] = %v, want %v", name, i, j, cm[idx], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmNT covers the few-row dot-product tiles and their edges: row
+// counts around the tile and threshold sizes, n not a multiple of 4, k a
+// multiple of 8 but not 16, k not a multiple of 8.
+func TestSgemmNT(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, kr := range every(t) {
+		for _, m := range []int{1, 2, 3, 4, 5, 7, 31, 48, 49, 70} {
+			for _, n := range []int{1, 4, 7, 16, 17} {
+				ks := []int{8, 40, 64, 100}
+				if m == 49 && n == 7 {
+					ks = append(ks, 16384) // rows split into several L2 blocks
+				}
+				for _, k := range ks {
+					for _, beta := range []float32{0, 1} {
+						name := fmt.Sprintf("%v/%dx%dx%d/beta=%v", kr.ISA(), m, n, k, beta)
+						ldy := n + 3
+						x, w := guarded(t, m*k), guarded(t, n*k)
+						y := guarded(t, (m-1)*ldy+n)
+						randFill(r, x)
+						randFill(r, w)
+						randFill(r, y)
+						if beta == 0 {
+							for i := range y {
+								y[i] = float32(math.NaN())
+							}
+						}
+						x0, w0, y0 := slices.Clone(x), slices.Clone(w), slices.Clone(y)
+						kr.SgemmNT(m, n, k, x, w, beta, y, ldy)
+						if !slices.Equal(x, x0) || !slices.Equal(w, w0) {
+							t.Fatalf("%s: inputs modified", name)
+						}
+						for i := range m {
+							for j := range n {
+								s, abs := 0.0, 0.0
+								for l := range k {
+									s += float64(x[i*k+l]) * float64(w[j*k+l])
+									abs += math.Abs(float64(x[i*k+l]) * float64(w[j*k+l]))
+								}
+								if beta != 0 {
+									s += float64(y0[i*ldy+j])
+								}
+								// float32 sums: the error grows with Σ|terms|.
+								if !near(y[i*ldy+j], s, 1e-6*(1+abs+math.Abs(s))) {
+									t.Fatalf("%s: y[%d,%d] = %v, want %v", name, i, j, y[i*ldy+j], s)
+								}
+							}
+							for j := n; j < ldy && i*ldy+j < len(y); j++ {
+								if math.Float32bits(y[i*ldy+j]) != math.Float32bits(y0[i*ldy+j]) {
+									t.Fatalf("%s: y[%d,%d] outside the product changed", name, i, j)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSwiGLU(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for _, kr := range every(t) {
+		for _, n := range []int{0, 1, 7, 8, 9, 1003} {
+			g, u := guarded(t, n), guarded(t, n)
+			want := make([]float64, n)
+			for i := range g {
+				g[i] = float32(r.NormFloat64() * 8)
+				if i < 4 && n > 8 {
+					g[i] = []float32{-200, 200, -88, 0}[i]
+				}
+				u[i] = float32(r.NormFloat64())
+				x := float64(g[i])
+				want[i] = x / (1 + math.Exp(-x)) * float64(u[i])
+			}
+			u0 := slices.Clone(u)
+			kr.SwiGLU(g, u)
+			if !slices.Equal(u, u0) {
+				t.Fatalf("%v n=%d: u modified", kr.ISA(), n)
+			}
+			for i := range g {
+				if !near(g[i], want[i], 1e-6*(1+math.Abs(want[i]))) {
+					t.Fatalf("%v n=%d: swiglu[%d] = %v, want %v", kr.ISA(), n, i, g[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func TestCausalSoftmax(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	const mask = -1e30
+	for _, kr := range every(t) {
+		for _, sh := range [][3]int{{1, 1, 0}, {5, 37, 32}, {3, 8, 0}, {64, 64, 0}, {2, 9, 7}, {4, 70, 2}} {
+			m, nk, first := sh[0], sh[1], sh[2]
+			s := guarded(t, m*nk)
+			for i := range s {
+				s[i] = float32(r.NormFloat64() * 10)
+			}
+			ref := make([]float64, len(s))
+			for row := range m {
+				see := min(first+row+1, nk)
+				mx := math.Inf(-1)
+				for j := range see {
+					mx = math.Max(mx, float64(s[row*nk+j]))
+				}
+				sum := 0.0
+				for j := range see {
+					sum += math.Exp(float64(s[row*nk+j]) - mx)
+				}
+				for j := range see {
+					ref[row*nk+j] = math.Exp(float64(s[row*nk+j])-mx) / sum
+				}
+			}
+			kr.CausalSoftmax(s, m, nk, first, mask)
+			for i := range s {
+				if !near(s[i], ref[i], 1e-6) {
+					t.Fatalf("%v %v: softmax[%d] = %v, want %v", kr.ISA(), sh, i, s[i], ref[i])
+				}
+			}
+		}
+	}
+}
+
+func TestExpf(t *testing.T) {
+	for x := float32(-104); x < 89; x += 0.01237 {
+		got, want := float64(Expf(x)), math.Exp(float64(x))
+		if want < 1e-37 || want > math.MaxFloat32 {
+			continue
+		}
+		if !near(Expf(x), want, 3e-7*want) {
+			t.Fatalf("Expf(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if Expf(-200) != 0 || !math.IsInf(float64(Expf(200)), 1) {
+		t.Fatal("Expf limits")
+	}
+}
+
+// TestNearFailsOnNaN makes sure the comparison every test uses rejects NaN.
+func TestNearFailsOnNaN(t *testing.T) {
+	if near(float32(math.NaN()), 0, 1) || near(0, math.NaN(), 1) {
+		t.Fatal("near accepts NaN")
+	}
+}
+
+func TestForUnsupported(t *testing.T) {
+	if _, err := For(ISA(200)); err == nil {
+		t.Fatal("For(ISA(200)) succeeded")
+	}
+}
