@@ -140,23 +140,38 @@ func (c *Config) field(name string) (*int, bool) {
 	return nil, false
 }
 
+// Config limits, far above the largest published models, checked before a
+// family makes its per-layer tables: a corrupt or hostile config.json must
+// fail by name, not allocate gigabytes (or overflow a product of sizes).
+const (
+	MaxLayers       = 1024    // num_hidden_layers (published models: under 200)
+	MaxHidden       = 1 << 18 // hidden_size
+	MaxIntermediate = 1 << 20 // intermediate_size
+	MaxHeads        = 1 << 12 // num_attention_heads, num_key_value_heads
+	MaxHeadDim      = 1 << 14 // head_dim
+	MaxVocab        = 1 << 24 // vocab_size
+	MaxPositions    = 1 << 24 // max_position_embeddings
+)
+
 // validate checks the common fields after the family filled its defaults.
+// Every family calls it before allocating anything sized by them.
 func (c Config) validate() error {
 	check := []struct {
-		field string
-		v     int
+		field  string
+		v, max int
 	}{
-		{"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
-		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
-		{"vocab_size", c.Vocab}, {"max_position_embeddings", c.MaxPositions},
+		{"hidden_size", c.Hidden, MaxHidden}, {"num_hidden_layers", c.Layers, MaxLayers},
+		{"num_attention_heads", c.Heads, MaxHeads}, {"num_key_value_heads", c.KVHeads, MaxHeads},
+		{"head_dim", c.HeadDim, MaxHeadDim}, {"vocab_size", c.Vocab, MaxVocab},
+		{"max_position_embeddings", c.MaxPositions, MaxPositions},
 	}
 	for _, f := range check {
-		if f.v <= 0 || f.v > 1<<24 {
-			return fmt.Errorf("field %q: value %d out of range", f.field, f.v)
+		if f.v <= 0 || f.v > f.max {
+			return fmt.Errorf("field %q: value %d out of range (1 to %d)", f.field, f.v, f.max)
 		}
 	}
-	if c.Intermediate < 0 || c.Intermediate > 1<<24 {
-		return fmt.Errorf("field \"intermediate_size\": value %d out of range", c.Intermediate)
+	if c.Intermediate < 0 || c.Intermediate > MaxIntermediate {
+		return fmt.Errorf("field \"intermediate_size\": value %d out of range (0 to %d)", c.Intermediate, MaxIntermediate)
 	}
 	if c.Heads%c.KVHeads != 0 {
 		return fmt.Errorf("field \"num_attention_heads\" (%d) is not a multiple of \"num_key_value_heads\" (%d)", c.Heads, c.KVHeads)

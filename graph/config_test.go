@@ -61,3 +61,49 @@ func TestParseConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigLimits: every family refuses sizes beyond the limits by field
+// name, before making per-layer tables (a billion-layer config must fail
+// fast, not allocate).
+func TestConfigLimits(t *testing.T) {
+	base := map[string]string{
+		"qwen3":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"vocab_size":100,"max_position_embeddings":512`,
+		"qwen2":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"bert":        `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"roberta":     `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":514,"pad_token_id":1`,
+		"gemma3_text": `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":16,"vocab_size":100,"max_position_embeddings":512`,
+		"mistral":     `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"max_position_embeddings":512`,
+		"llama":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+	}
+	over := []struct{ field, value string }{
+		{"num_hidden_layers", "1000000000"},
+		{"num_hidden_layers", "1025"},
+		{"hidden_size", "1073741824"},
+		{"intermediate_size", "1073741824"},
+		{"num_attention_heads", "1048576"},
+		{"vocab_size", "1073741824"},
+		{"max_position_embeddings", "1073741824"},
+	}
+	for _, mt := range SupportedModelTypes() {
+		fields, ok := base[mt]
+		if !ok {
+			if strings.Contains(mt, "roberta") || mt == "camembert" {
+				fields = base["roberta"]
+			} else {
+				t.Errorf("model_type %s has no case here", mt)
+				continue
+			}
+		}
+		cfg := `{"model_type":"` + mt + `",` + fields + `}`
+		if _, err := ParseConfig([]byte(cfg)); err != nil {
+			t.Fatalf("%s: the base config fails: %v", mt, err)
+		}
+		for _, o := range over {
+			bad := strings.Replace(cfg, `"`+o.field+`":`, `"`+o.field+`":`+o.value+`,"x":`, 1)
+			_, err := ParseConfig([]byte(bad))
+			if err == nil || !strings.Contains(err.Error(), `"`+o.field+`"`) {
+				t.Errorf("%s with %s %s: error %v, want one naming the field", mt, o.field, o.value, err)
+			}
+		}
+	}
+}

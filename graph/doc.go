@@ -13,9 +13,12 @@
 //	}
 //
 // New reads the family's own config fields (c.Decode into a struct), fills
-// the common Config fields it names differently or defaults, validates, and
-// returns a pointer to a struct whose *Param (converted to float32 once) and
-// *Table (an embedding table left memory-mapped) fields carry tags:
+// the common Config fields it names differently or defaults, and calls
+// c.validate — which bounds every common size (MaxLayers, MaxHidden,
+// MaxHeads, … ; a fuzzed config.json must fail by name, not allocate) —
+// before making anything sized by them. It returns a pointer to a struct
+// whose *Param (converted to float32 once) and *Table (an embedding table
+// left memory-mapped) fields carry tags:
 //
 //	type bertLayer struct {
 //		Q  *Param `hf:"attention.self.query.weight" shape:"hidden,hidden"`

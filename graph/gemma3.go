@@ -136,9 +136,6 @@ func newGemma3(c *Config) (Architecture, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	if c.Layers > maxDecoderLayers {
-		return nil, fmt.Errorf("field \"num_hidden_layers\": value %d out of range (at most %d)", c.Layers, maxDecoderLayers)
-	}
 	if c.HeadDim%2 != 0 {
 		return nil, fmt.Errorf("field \"head_dim\" (%d) must be even for rotary embeddings", c.HeadDim)
 	}

@@ -433,6 +433,10 @@ func FuzzParseConfig(f *testing.F) {
 		if err == nil && (c.Hidden <= 0 || c.Heads%c.KVHeads != 0 || (rotary && c.HeadDim%2 != 0) || c.MaxPositions <= 0) {
 			t.Fatalf("accepted invalid config %+v", c)
 		}
+		if err == nil && (c.Layers > MaxLayers || c.Hidden > MaxHidden || c.Intermediate > MaxIntermediate ||
+			c.Heads > MaxHeads || c.HeadDim > MaxHeadDim || c.Vocab > MaxVocab || c.MaxPositions > MaxPositions) {
+			t.Fatalf("accepted a config beyond the limits %+v", c)
+		}
 	})
 }
 

@@ -115,9 +115,6 @@ func newLlama(c *Config, mistral bool) (Architecture, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	if c.Layers > maxDecoderLayers {
-		return nil, fmt.Errorf("field \"num_hidden_layers\": value %d out of range (at most %d)", c.Layers, maxDecoderLayers)
-	}
 	if c.HeadDim%2 != 0 {
 		return nil, fmt.Errorf("field \"head_dim\" (%d) must be even for rotary embeddings", c.HeadDim)
 	}
@@ -222,7 +219,3 @@ func (m *llama) layer(b *Builder, h *G.Node, w llamaLayer) (*G.Node, error) {
 	}
 	return layers.GatedMLP(rt, x, b.Node(w.Gate), b.Node(w.Up), b.Node(w.Down), layers.ActSiLU, h, layers.InPlace)
 }
-
-// maxDecoderLayers bounds num_hidden_layers before per-layer tables are made
-// (the largest published decoders have under 200 layers).
-const maxDecoderLayers = 1024

@@ -5,13 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gembed-dev/gembed/modelfolder"
 )
 
 // DefaultRevision is the branch used when none is given.
 const DefaultRevision = "main"
+
+// modulesFile is sentence-transformers' list of modules.
+const modulesFile = modelfolder.ModulesFile
 
 // requiredFiles must be in the repo; optionalFiles are fetched when they are.
 var (
@@ -31,19 +38,20 @@ const (
 
 // SelectFiles picks from a repo listing the files an embedding model needs:
 // config.json and tokenizer.json (required), the other tokenizer and
-// sentence-transformers files that exist, and the weights: model.safetensors,
-// or else model.safetensors.index.json, or else (no safetensors at all)
-// pytorch_model.bin, or else pytorch_model.bin.index.json. An index's shards
-// are only known once it is read; sharded reports that case, and the index
-// is then the last file selected.
-func SelectFiles(repoID string, files []string) (selected []string, sharded bool, err error) {
+// sentence-transformers files that exist, the weights (SelectWeights), and —
+// given the repo's modules.json (nil when it has none) — what its modules
+// need (modelfolder.ModuleFiles: each Pooling and Dense config.json, each
+// Dense module's weights). An index's shards are only known once it is read:
+// indexes lists the selected index files (the model's, a module's), whose
+// shards the caller adds.
+func SelectFiles(repoID string, files []string, modulesJSON []byte) (selected, indexes []string, err error) {
 	have := make(map[string]bool, len(files))
 	for _, f := range files {
 		have[f] = true
 	}
 	for _, f := range requiredFiles {
 		if !have[f] {
-			return nil, false, fmt.Errorf("hub: %q has no %s, so it is not a model gembed can load: %w", repoID, f, ErrEntryNotFound)
+			return nil, nil, fmt.Errorf("hub: %q has no %s, so it is not a model gembed can load: %w", repoID, f, ErrEntryNotFound)
 		}
 		selected = append(selected, f)
 	}
@@ -52,13 +60,38 @@ func SelectFiles(repoID string, files []string) (selected []string, sharded bool
 			selected = append(selected, f)
 		}
 	}
-	weights, sharded, ok := SelectWeights(files, "")
-	if !ok {
-		return nil, false, fmt.Errorf("hub: %q has no model.safetensors, %s, %s or %s: %w",
-			repoID, indexFile, torchFile, torchIndexFile, ErrEntryNotFound)
+	weightFolders := []string{""}
+	if modulesJSON != nil {
+		configs, folders, err := modelfolder.ModuleFiles(modulesJSON)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hub: %q: %w", repoID, err)
+		}
+		for _, f := range configs {
+			if !have[f] {
+				return nil, nil, fmt.Errorf("hub: %q: modules.json names a module whose %s the repo does not have: %w", repoID, f, ErrEntryNotFound)
+			}
+			if !slices.Contains(selected, f) {
+				selected = append(selected, f)
+			}
+		}
+		weightFolders = append(weightFolders, folders...)
 	}
-	selected = append(selected, weights)
-	return selected, sharded, nil
+	for _, folder := range weightFolders {
+		weights, sharded, ok := SelectWeights(files, folder)
+		if !ok {
+			at := "the repo"
+			if folder != "" {
+				at = "module folder " + folder
+			}
+			return nil, nil, fmt.Errorf("hub: %q: %s has no model.safetensors, %s, %s or %s: %w",
+				repoID, at, indexFile, torchFile, torchIndexFile, ErrEntryNotFound)
+		}
+		selected = append(selected, weights)
+		if sharded {
+			indexes = append(indexes, weights)
+		}
+	}
+	return selected, indexes, nil
 }
 
 // SelectWeights picks the weights file of folder ("" for the repo's root,
@@ -119,37 +152,51 @@ func (c *Client) Download(ctx context.Context, repoID, revision string) (string,
 		}
 		return "", err
 	}
-	files, sharded, err := SelectFiles(repoID, listing.Files)
+	rc := c.repoCache(repoID)
+	commit := listing.Commit
+	// modules.json says which module folders to fetch; read it first.
+	fetched := map[string]bool{}
+	var modulesJSON []byte
+	if slices.Contains(listing.Files, modulesFile) {
+		if err := c.getFile(ctx, rc, repoID, commit, modulesFile); err != nil {
+			return "", err
+		}
+		fetched[modulesFile] = true
+		if modulesJSON, err = os.ReadFile(rc.snapshotFile(commit, modulesFile)); err != nil {
+			return "", fmt.Errorf("hub: %w", err)
+		}
+	}
+	files, indexes, err := SelectFiles(repoID, listing.Files, modulesJSON)
 	if err != nil {
 		return "", err
 	}
-	rc := c.repoCache(repoID)
-	commit := listing.Commit
-	if sharded {
-		// The index names the shards; fetch it first.
-		index := files[len(files)-1]
+	inRepo := make(map[string]bool, len(listing.Files))
+	for _, f := range listing.Files {
+		inRepo[f] = true
+	}
+	for _, index := range indexes {
+		// The index names the shards, relative to its folder; fetch it first.
 		if err := c.getFile(ctx, rc, repoID, commit, index); err != nil {
 			return "", err
 		}
+		fetched[index] = true
 		data, err := os.ReadFile(rc.snapshotFile(commit, index))
 		if err != nil {
 			return "", fmt.Errorf("hub: %w", err)
 		}
 		shards, err := ParseIndexShards(data)
 		if err != nil {
-			return "", fmt.Errorf("hub: %q: %w", repoID, err)
-		}
-		inRepo := make(map[string]bool, len(listing.Files))
-		for _, f := range listing.Files {
-			inRepo[f] = true
+			return "", fmt.Errorf("hub: %q: %s: %w", repoID, index, err)
 		}
 		for _, s := range shards {
+			s = path.Join(path.Dir(index), s)
 			if !inRepo[s] {
 				return "", fmt.Errorf("hub: %q: %s names shard %s, which the repo does not have: %w", repoID, index, s, ErrEntryNotFound)
 			}
+			files = append(files, s)
 		}
-		files = append(files, shards...)
 	}
+	files = slices.DeleteFunc(files, func(f string) bool { return fetched[f] })
 	if err := c.getFiles(ctx, rc, repoID, commit, files); err != nil {
 		return "", err
 	}
@@ -171,9 +218,6 @@ func (c *Client) getFiles(ctx context.Context, rc repoCache, repoID, commit stri
 		firstErr error
 	)
 	for _, f := range files {
-		if (f == indexFile || f == torchIndexFile) && exists(rc.snapshotFile(commit, f)) {
-			continue // fetched already
-		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

@@ -92,7 +92,7 @@ func FuzzParseListing(f *testing.F) {
 				t.Fatalf("accepted file %q", name)
 			}
 		}
-		SelectFiles("a/b", l.Files) // must not panic
+		SelectFiles("a/b", l.Files, nil) // must not panic
 	})
 }
 

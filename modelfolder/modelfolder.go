@@ -121,6 +121,12 @@ type Tokenizer struct {
 	ModelMaxLength int // 0 when absent or "unbounded"
 	DoLowerCase    bool
 	PaddingSide    string
+	Class          string // tokenizer_class, e.g. "LlamaTokenizerFast"
+	// AddBOSToken and AddEOSToken are add_bos_token and add_eos_token (nil
+	// when absent). For the Llama and Gemma tokenizer classes they rebuild
+	// the post-processor's template, as transformers 4.x does (the
+	// tokenizer package applies them).
+	AddBOSToken, AddEOSToken *bool
 }
 
 // Weights locates the safetensors weights: Single, or Index with the shard
@@ -328,6 +334,9 @@ func (f *Folder) readTokenizerConfig() error {
 		ModelMaxLength json.Number `json:"model_max_length"`
 		DoLowerCase    bool        `json:"do_lower_case"`
 		PaddingSide    string      `json:"padding_side"`
+		Class          string      `json:"tokenizer_class"`
+		AddBOSToken    *bool       `json:"add_bos_token"`
+		AddEOSToken    *bool       `json:"add_eos_token"`
 	}
 	found, err := readJSON(file, &c)
 	if err != nil || !found {
@@ -338,6 +347,7 @@ func (f *Folder) readTokenizerConfig() error {
 		f.Tokenizer.ModelMaxLength = int(n)
 	}
 	f.Tokenizer.DoLowerCase, f.Tokenizer.PaddingSide = c.DoLowerCase, c.PaddingSide
+	f.Tokenizer.Class, f.Tokenizer.AddBOSToken, f.Tokenizer.AddEOSToken = c.Class, c.AddBOSToken, c.AddEOSToken
 	return nil
 }
 
@@ -462,8 +472,9 @@ func CheckRelPath(name string) error {
 }
 
 // Missing lists what loading a model needs that dir lacks: config.json,
-// tokenizer.json and the weights (single file, or the index and every
-// shard it names; an unreadable index is listed as such).
+// tokenizer.json, the weights (single file, or the index and every shard it
+// names; an unreadable index is listed as such), and what modules.json's
+// modules need (ModuleFiles; an unreadable modules.json is listed as such).
 func Missing(dir string) []string {
 	var missing []string
 	for _, f := range []string{ConfigFile, TokenizerFile} {
@@ -471,20 +482,48 @@ func Missing(dir string) []string {
 			missing = append(missing, f)
 		}
 	}
-	w, err := ReadWeights(dir)
+	missing = append(missing, missingWeights(dir, "")...)
+	data, err := os.ReadFile(filepath.Join(dir, ModulesFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return missing
+	}
+	if err != nil {
+		return append(missing, ModulesFile+" (unreadable)")
+	}
+	configs, folders, err := ModuleFiles(data)
+	if err != nil {
+		return append(missing, ModulesFile+" (unreadable)")
+	}
+	for _, c := range configs {
+		if !isFile(filepath.Join(dir, filepath.FromSlash(c))) {
+			missing = append(missing, c)
+		}
+	}
+	for _, f := range folders {
+		missing = append(missing, missingWeights(dir, f)...)
+	}
+	return missing
+}
+
+// missingWeights is what Missing reports for the weights of folder (""
+// for the model's own), as paths relative to dir.
+func missingWeights(dir, folder string) []string {
+	at := filepath.Join(dir, filepath.FromSlash(folder))
+	w, err := ReadWeights(at)
 	switch {
 	case errors.Is(err, ErrNoWeights):
-		return append(missing, WeightsFile)
+		return []string{path.Join(folder, WeightsFile)}
 	case err != nil:
 		index := IndexFile
-		if !isFile(filepath.Join(dir, IndexFile)) {
+		if !isFile(filepath.Join(at, IndexFile)) {
 			index = TorchIndexFile
 		}
-		return append(missing, index+" (unreadable)")
+		return []string{path.Join(folder, index) + " (unreadable)"}
 	}
+	var missing []string
 	for _, s := range w.Shards {
-		if !isFile(filepath.Join(dir, filepath.FromSlash(s))) {
-			missing = append(missing, s)
+		if !isFile(filepath.Join(at, filepath.FromSlash(s))) {
+			missing = append(missing, path.Join(folder, s))
 		}
 	}
 	return missing
@@ -557,31 +596,32 @@ func DuplicateKey(data []byte) (string, error) {
 	return "", nil
 }
 
-// ModuleFiles lists the files, relative to the model folder, that the
-// modules a modules.json names need: each Pooling module's config.json, each
-// Dense module's config.json and model.safetensors. A Hub download fetches
-// them beside the transformer's files.
-func ModuleFiles(modulesJSON []byte) ([]string, error) {
+// ModuleFiles lists what the modules of a modules.json need beside the
+// transformer's files, relative to the model folder: configs are each
+// Pooling and Dense module's config.json; weightFolders are the Dense
+// modules' folders, each needing its weights (in ReadWeights's order). The
+// Hub download fetches them and Missing requires them, so both agree with
+// what loading reads.
+func ModuleFiles(modulesJSON []byte) (configs, weightFolders []string, err error) {
 	var mods []struct {
 		Path string `json:"path"`
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(modulesJSON, &mods); err != nil {
-		return nil, fmt.Errorf("%s: %w", ModulesFile, err)
+		return nil, nil, fmt.Errorf("%s: %w", ModulesFile, err)
 	}
-	var files []string
 	for i, m := range mods {
 		kind := ModuleKind(m.Type[strings.LastIndex(m.Type, ".")+1:])
 		if kind != KindPooling && kind != KindDense {
 			continue
 		}
 		if err := CheckRelPath(m.Path); err != nil {
-			return nil, fmt.Errorf("%s: module %d: %w", ModulesFile, i, err)
+			return nil, nil, fmt.Errorf("%s: module %d: %w", ModulesFile, i, err)
 		}
-		files = append(files, path.Join(m.Path, ConfigFile))
+		configs = append(configs, path.Join(m.Path, ConfigFile))
 		if kind == KindDense {
-			files = append(files, path.Join(m.Path, WeightsFile))
+			weightFolders = append(weightFolders, m.Path)
 		}
 	}
-	return files, nil
+	return configs, weightFolders, nil
 }

@@ -115,6 +115,24 @@ func TestWeightsAndMissing(t *testing.T) {
 	}
 }
 
+// TestMissingModules: the modules' files count as much as the model's own.
+func TestMissingModules(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"config.json": `{}`, "tokenizer.json": `{}`, "model.safetensors": "x",
+		"modules.json": bertModules})
+	if got, want := Missing(dir), []string{"1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("Missing = %v, want %v", got, want)
+	}
+	write(t, dir, map[string]string{"1_Pooling/config.json": `{}`, "2_Dense/config.json": `{}`, "2_Dense/pytorch_model.bin": "x"})
+	if got := Missing(dir); len(got) != 0 {
+		t.Fatalf("Missing = %v, want nothing (a Dense module's pytorch_model.bin is its weights)", got)
+	}
+	write(t, dir, map[string]string{"modules.json": `[{"path":"../x","type":"sentence_transformers.models.Dense"}]`})
+	if got := Missing(dir); !reflect.DeepEqual(got, []string{"modules.json (unreadable)"}) {
+		t.Fatalf("Missing = %v", got)
+	}
+}
+
 func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"weight_map":{"a":"x.safetensors","b":"sub/y.safetensors"}}`))
 	f.Add([]byte(`{"weight_map":{"a":"x.safetensors","a":"y.safetensors"}}`))
@@ -154,14 +172,17 @@ func FuzzRead(f *testing.F) {
 }
 
 func TestModuleFiles(t *testing.T) {
-	got, err := ModuleFiles([]byte(bertModules))
+	configs, folders, err := ModuleFiles([]byte(bertModules))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("ModuleFiles = %v, want %v", got, want)
+	if want := []string{"1_Pooling/config.json", "2_Dense/config.json"}; !reflect.DeepEqual(configs, want) {
+		t.Fatalf("ModuleFiles configs = %v, want %v", configs, want)
 	}
-	if _, err := ModuleFiles([]byte(`[{"path":"../x","type":"sentence_transformers.models.Dense"}]`)); err == nil {
+	if want := []string{"2_Dense"}; !reflect.DeepEqual(folders, want) {
+		t.Fatalf("ModuleFiles weight folders = %v, want %v", folders, want)
+	}
+	if _, _, err := ModuleFiles([]byte(`[{"path":"../x","type":"sentence_transformers.models.Dense"}]`)); err == nil {
 		t.Fatal("a module path escaping the folder was accepted")
 	}
 }

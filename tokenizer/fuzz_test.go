@@ -198,6 +198,7 @@ func FuzzLoadDir(f *testing.F) {
 	f.Add("[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n##s\n", "", "", `{"do_lower_case": false}`)
 	f.Add("", `{"a":0,"b":1,"ab":2}`, "#version: 0.2\na b\n", `{"tokenizer_class": "GPT2Tokenizer"}`)
 	f.Add("x\r\n[CLS]\n[SEP]\n[CLS]\n", "", "", `{"added_tokens_decoder": {"5": {"content": "<x>", "special": true}}, "padding_side": "left"}`)
+	f.Add("[UNK]\n[CLS]\n[SEP]\n<s>\n</s>\nhello\n", "", "", `{"tokenizer_class": "LlamaTokenizerFast", "add_eos_token": true, "bos_token": "<s>", "eos_token": {"content": "</s>"}}`)
 	f.Fuzz(func(t *testing.T, vocabTxt, vocabJSON, merges, config string) {
 		dir := t.TempDir()
 		write := func(name, content string) {

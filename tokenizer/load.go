@@ -505,9 +505,27 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 		DoLowerCase     *bool           `json:"do_lower_case"`
 		StripAccents    *bool           `json:"strip_accents"`
 		TokenizeChinese *bool           `json:"tokenize_chinese_chars"`
+		AddBOSToken     *bool           `json:"add_bos_token"`
+		AddEOSToken     *bool           `json:"add_eos_token"`
+		BOSToken        json.RawMessage `json:"bos_token"`
+		EOSToken        json.RawMessage `json:"eos_token"`
 	}
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return err
+	}
+	if def, ok := bosEOSClasses[strings.TrimSuffix(cfg.TokenizerClass, "Fast")]; ok && (cfg.AddBOSToken != nil || cfg.AddEOSToken != nil) {
+		bos, eos := tokenName(cfg.BOSToken, def[0]), tokenName(cfg.EOSToken, def[1])
+		if isNull(string(cfg.BOSToken)) && cfg.BOSToken != nil {
+			bos = ""
+		}
+		if isNull(string(cfg.EOSToken)) && cfg.EOSToken != nil {
+			eos = ""
+		}
+		post, err := t.bosEOSTemplate(cfg.AddBOSToken == nil || *cfg.AddBOSToken, cfg.AddEOSToken != nil && *cfg.AddEOSToken, bos, eos)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.TokenizerClass, err)
+		}
+		t.post = post
 	}
 	if cfg.ModelMaxLength != nil && *cfg.ModelMaxLength < 1<<31 {
 		t.modelMaxLength = int(*cfg.ModelMaxLength)
@@ -551,6 +569,54 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 		t.padID, t.padToken = id, name
 	}
 	return nil
+}
+
+// bosEOSClasses are the transformers tokenizers whose fast version (before
+// transformers 5) replaces tokenizer.json's post-processor with a template
+// built from add_bos_token (default true) and add_eos_token (default false),
+// with their default bos and eos tokens.
+var bosEOSClasses = map[string][2]string{"LlamaTokenizer": {"<s>", "</s>"}, "GemmaTokenizer": {"<bos>", "<eos>"}}
+
+// bosEOSTemplate is that template: [bos] $A [eos] for one text and
+// [bos] $A [eos] [bos] $B [eos] for a pair, the second text's tokens with type
+// id 1. transformers 4.x rebuilds it whenever the tokenizer loads; here only
+// a config that sets either flag rebuilds it, so that a tokenizer.json
+// without the flags is read as transformers 5 reads it.
+func (t *Tokenizer) bosEOSTemplate(addBOS, addEOS bool, bos, eos string) (postTemplate, error) {
+	special := func(name, flag string, typeID int) (templateItem, error) {
+		if name == "" {
+			return templateItem{}, fmt.Errorf("%s is true but the %s token is null", flag, strings.TrimPrefix(strings.TrimSuffix(flag, "_token"), "add_"))
+		}
+		id, ok := t.TokenToID(name)
+		if !ok {
+			return templateItem{}, fmt.Errorf("%s: the token %q is not in the vocabulary", flag, name)
+		}
+		return templateItem{sequence: -1, typeID: typeID, ids: []int{id}, tokens: []string{name}}, nil
+	}
+	var single, pair []templateItem
+	for seq := range 2 {
+		var items []templateItem
+		if addBOS {
+			it, err := special(bos, "add_bos_token", seq)
+			if err != nil {
+				return postTemplate{}, err
+			}
+			items = append(items, it)
+		}
+		items = append(items, templateItem{sequence: seq, typeID: seq})
+		if addEOS {
+			it, err := special(eos, "add_eos_token", seq)
+			if err != nil {
+				return postTemplate{}, err
+			}
+			items = append(items, it)
+		}
+		if seq == 0 {
+			single = items
+		}
+		pair = append(pair, items...)
+	}
+	return postTemplate{single: single, pair: pair, hasPair: true}, nil
 }
 
 // bertLikeClasses are the transformers tokenizers whose fast version rebuilds a

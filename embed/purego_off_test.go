@@ -1,0 +1,5 @@
+//go:build !purego && cgo
+
+package embed_test
+
+const pureGo = false
