@@ -66,6 +66,8 @@ func TestParseConfig(t *testing.T) {
 // name, before making per-layer tables (a billion-layer config must fail
 // fast, not allocate).
 func TestConfigLimits(t *testing.T) {
+	distilbertNames := map[string]string{"hidden_size": "dim", "intermediate_size": "hidden_dim",
+		"num_hidden_layers": "n_layers", "num_attention_heads": "n_heads"}
 	base := map[string]string{
 		"qwen3":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"vocab_size":100,"max_position_embeddings":512`,
 		"qwen2":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
@@ -74,6 +76,9 @@ func TestConfigLimits(t *testing.T) {
 		"gemma3_text": `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":16,"vocab_size":100,"max_position_embeddings":512`,
 		"mistral":     `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"max_position_embeddings":512`,
 		"llama":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"mpnet":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":514,"pad_token_id":1`,
+		// DistilBERT's own names, with what the limits call them.
+		"distilbert": `"dim":64,"hidden_dim":96,"n_layers":2,"n_heads":4,"vocab_size":100,"max_position_embeddings":512`,
 	}
 	over := []struct{ field, value string }{
 		{"num_hidden_layers", "1000000000"},
@@ -99,6 +104,9 @@ func TestConfigLimits(t *testing.T) {
 			t.Fatalf("%s: the base config fails: %v", mt, err)
 		}
 		for _, o := range over {
+			if name, ok := distilbertNames[o.field]; ok && mt == "distilbert" {
+				o.field = name
+			}
 			bad := strings.Replace(cfg, `"`+o.field+`":`, `"`+o.field+`":`+o.value+`,"x":`, 1)
 			_, err := ParseConfig([]byte(bad))
 			if err == nil || !strings.Contains(err.Error(), `"`+o.field+`"`) {

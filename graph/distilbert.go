@@ -64,19 +64,31 @@ func newDistilBERT(c *Config) (Architecture, error) {
 	if err := c.Decode(&r); err != nil {
 		return nil, err
 	}
-	// transformers' DistilBertConfig defaults; it maps hidden_size,
-	// num_attention_heads and num_hidden_layers onto dim, n_heads and
-	// n_layers, so its own names win.
+	// transformers' DistilBertConfig defaults. Its attribute_map reads
+	// hidden_size, num_hidden_layers and num_attention_heads as dim, n_layers
+	// and n_heads (its own names win); intermediate_size means nothing to it.
 	for _, f := range []struct {
-		dst *int
-		v   *int
-		def int
-	}{{&c.Hidden, r.Dim, 768}, {&c.Intermediate, r.HiddenDim, 3072}, {&c.Layers, r.NLayers, 6}, {&c.Heads, r.NHeads, 12}} {
+		name string
+		dst  *int
+		v    *int
+		def  int
+		max  int
+	}{
+		{"dim", &c.Hidden, r.Dim, 768, MaxHidden},
+		{"hidden_dim", &c.Intermediate, r.HiddenDim, 3072, MaxIntermediate},
+		{"n_layers", &c.Layers, r.NLayers, 6, MaxLayers},
+		{"n_heads", &c.Heads, r.NHeads, 12, MaxHeads},
+	} {
 		switch {
 		case f.v != nil:
 			*f.dst = *f.v
-		case *f.dst == 0:
+		case f.name == "hidden_dim" || *f.dst == 0:
 			*f.dst = f.def
+		}
+		// Checked under DistilBERT's own names before the common checks,
+		// which would name hidden_size and friends.
+		if *f.dst <= 0 || *f.dst > f.max {
+			return nil, fmt.Errorf("field %q: value %d out of range (1…%d)", f.name, *f.dst, f.max)
 		}
 	}
 	if c.Vocab == 0 {
@@ -86,9 +98,6 @@ func newDistilBERT(c *Config) (Architecture, error) {
 		c.MaxPositions = 512
 	}
 	c.KVHeads, c.HeadDim = 0, 0 // not config fields of this family
-	if c.Heads <= 0 {
-		return nil, fmt.Errorf("field \"n_heads\": value %d out of range", c.Heads)
-	}
 	c.defaultHeads()
 	act := "gelu"
 	if r.Activation != nil {
@@ -101,9 +110,6 @@ func newDistilBERT(c *Config) (Architecture, error) {
 	}
 	if c.Hidden%c.Heads != 0 {
 		return nil, fmt.Errorf("field \"dim\" (%d) is not a multiple of \"n_heads\" (%d)", c.Hidden, c.Heads)
-	}
-	if c.Intermediate <= 0 {
-		return nil, fmt.Errorf("field \"hidden_dim\": value %d out of range", c.Intermediate)
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
