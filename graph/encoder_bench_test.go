@@ -49,7 +49,9 @@ func loadEncoderBench(b *testing.B, name string) *Model {
 		}
 	case "bge-base-random":
 		dir = filepath.Join(modelgen.CacheDir(), "bench-bge-base")
-		if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		// Write puts the weights last, each file by an atomic rename: an
+		// interrupted run leaves no model.safetensors and is redone.
+		if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
 			if err := modelgen.Write(dir, modelgen.BaseBERT()); err != nil {
 				b.Fatal(err)
 			}
