@@ -266,3 +266,15 @@ func encoderVariant(name string) (Spec, bool) {
 func encoderVariants() []string {
 	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean", "mpnet-mean", "distilbert-mean"}
 }
+
+// BaseBERT returns a random BERT of bge-base-en-v1.5's shape (12 layers, 768
+// wide, 3072 intermediate, 12 heads, F32, ~110M parameters) for speed
+// benchmarks: CLS pooling and Normalize, as bge-base uses.
+func BaseBERT() Spec {
+	return Spec{
+		Arch: "bert", DType: "F32", Shards: 1,
+		Hidden: 768, Intermediate: 3072, Layers: 12, Heads: 12, KVHeads: 12,
+		Vocab: 30522, Seed: 20251127, MaxPositions: 512, RMSEps: 1e-12,
+		Encoder: &Encoder{TypeVocab: 2, Pooling: []string{"cls"}, Normalize: true, MaxSeqLength: 512},
+	}
+}
