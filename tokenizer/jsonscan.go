@@ -20,14 +20,23 @@ type jsonScanner struct {
 var errJSONEnd = errors.New("unexpected end of JSON")
 
 func (j *jsonScanner) ws() {
-	for j.pos < len(j.s) {
-		switch j.s[j.pos] {
-		case ' ', '\t', '\n', '\r':
-			j.pos++
-		default:
-			return
+	s, i := j.s, j.pos
+	for i < len(s) {
+		c := s[i]
+		if c > ' ' { // every byte that can follow whitespace in JSON
+			break
+		}
+		if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+			break
+		}
+		i++
+		// Pretty-printed files (Gemma 3's is 57% indentation) have long runs of spaces: skip
+		// them eight at a time (one 64-bit compare).
+		for i+8 <= len(s) && s[i:i+8] == "        " {
+			i += 8
 		}
 	}
+	j.pos = i
 }
 
 func (j *jsonScanner) errorf(format string, a ...any) error {

@@ -120,9 +120,18 @@ func parseBPE(j *jsonScanner) (model, error) {
 	var entries []vocabEntry
 	pool := &strPool{base: j.s}
 	rest := map[string]rawJSON{}
+	var resolver *mergeResolver // resolves merges while the rest of the array is read
+	defer func() {
+		if resolver != nil {
+			resolver.stop()
+		}
+	}()
 	err := j.object(func(key string) error {
 		switch key {
 		case "vocab":
+			if entries != nil {
+				return fmt.Errorf("duplicate field \"vocab\"")
+			}
 			entries = make([]vocabEntry, 0, max(len(j.s)/40, 1024)) // ~38 bytes per entry in real files
 			err := j.objectAt(func(tok string, at int) error {
 				id, err := j.integer()
@@ -137,8 +146,21 @@ func parseBPE(j *jsonScanner) (model, error) {
 			}
 			return nil
 		case "merges":
+			if merges != nil {
+				return fmt.Errorf("duplicate field \"merges\"")
+			}
 			merges = make([]mergeRef, 0, max(len(j.s)/40, 1024))
-			return j.array(func() error {
+			// The library writes the vocab and continuing_subword_prefix before the merges:
+			// then the merges can be resolved to ids on the other cores as they are read.
+			if prefix, known := knownPrefix(rest); known && entries != nil {
+				if err := m.setVocab(entries, pool); err != nil {
+					return err
+				}
+				m.prefix = prefix
+				resolver = newMergeResolver(m)
+			}
+			sent := 0
+			err := j.array(func() error {
 				b, err := j.peek()
 				if err != nil {
 					return err
@@ -157,27 +179,35 @@ func parseBPE(j *jsonScanner) (model, error) {
 						cAt = at + len(a) + 1
 					}
 					merges = append(merges, mergeRef{pool.ref(a, at), pool.ref(c, cAt)})
-					return nil
-				}
-				var pair [2]strRef // no allocation per merge (Gemma 3 has 515k)
-				n := 0
-				err = j.array(func() error {
-					s, at, err := j.strAt()
-					if n < 2 {
-						pair[n] = pool.ref(s, at)
+				} else {
+					var pair [2]strRef // no allocation per merge (Gemma 3 has 515k)
+					n := 0
+					err = j.array(func() error {
+						s, at, err := j.strAt()
+						if n < 2 {
+							pair[n] = pool.ref(s, at)
+						}
+						n++
+						return err
+					})
+					if err != nil {
+						return err
 					}
-					n++
-					return err
-				})
-				if err != nil {
-					return err
+					if n != 2 {
+						return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), n)
+					}
+					merges = append(merges, mergeRef{pair[0], pair[1]})
 				}
-				if n != 2 {
-					return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), n)
+				if resolver != nil && len(merges)-sent == mergeChunk {
+					resolver.add(pool, merges[sent:], sent)
+					sent = len(merges)
 				}
-				merges = append(merges, mergeRef{pair[0], pair[1]})
 				return nil
 			})
+			if err == nil && resolver != nil && sent < len(merges) {
+				resolver.add(pool, merges[sent:], sent)
+			}
+			return err
 		}
 		v, err := j.raw()
 		rest[key] = rawJSON(v)
@@ -200,18 +230,12 @@ func parseBPE(j *jsonScanner) (model, error) {
 	if entries == nil {
 		return nil, fmt.Errorf("BPE model without \"vocab\"")
 	}
-	maxID := int32(-1)
-	for _, e := range entries {
-		if e.id < 0 {
-			return nil, fmt.Errorf("vocab[%q]: negative id %d", pool.get(e.tok), e.id)
+	if m.vocab == nil {
+		if err := m.setVocab(entries, pool); err != nil {
+			return nil, err
 		}
-		maxID = max(maxID, e.id)
 	}
-	if int(maxID) >= 4*len(entries)+1024 {
-		return nil, fmt.Errorf("vocab: id %d is far beyond the %d entries (ids must be dense)", maxID, len(entries))
-	}
-	m.vocab = buildVocab(entries, pool, int(maxID))
-	if cfg.Prefix != nil {
+	if cfg.Prefix != nil && resolver == nil { // else set already, and read by the resolver
 		m.prefix = *cfg.Prefix
 	}
 	if cfg.Suffix != nil {
@@ -225,32 +249,23 @@ func parseBPE(j *jsonScanner) (model, error) {
 		}
 		m.unkID, m.unkToken = id, *cfg.UnkToken
 	}
-	// Resolve the merges to ids on every core (map reads are safe concurrently), then fill
-	// the table in order so a duplicate pair keeps its last rank.
-	resolved := make([][3]int32, len(merges))
-	errs := make([]error, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	chunk := (len(merges) + len(errs) - 1) / len(errs)
-	for w := range errs {
-		lo, hi := w*chunk, min((w+1)*chunk, len(merges))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[w] = m.resolveMerges(pool, merges[lo:hi], resolved[lo:hi], lo)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	if resolver == nil { // the merges came before what they need: resolve them now
+		resolver = newMergeResolver(m)
+		for lo := 0; lo < len(merges); lo += mergeChunk {
+			resolver.add(pool, merges[lo:min(lo+mergeChunk, len(merges))], lo)
 		}
 	}
+	// Fill the table in order so a duplicate pair keeps its last rank.
 	m.merges = newMergeTable(len(merges))
-	for rank, r := range resolved {
-		m.merges.put(r[0], r[1], rank, r[2])
+	rank := 0
+	for c := range resolver.results() {
+		if c.err != nil {
+			return nil, c.err
+		}
+		for _, r := range c.out {
+			m.merges.put(r[0], r[1], rank, r[2])
+			rank++
+		}
 	}
 	m.fastBytes = m.prefix == "" && m.suffix == ""
 	for b := range 256 {
@@ -262,6 +277,105 @@ func parseBPE(j *jsonScanner) (model, error) {
 	}
 	m.cache = newWordCache(1 << 15)
 	return m, nil
+}
+
+// knownPrefix returns the continuing_subword_prefix among the fields read so far, and
+// whether it is known (listed, as null or a string).
+func knownPrefix(rest map[string]rawJSON) (string, bool) {
+	raw, ok := rest["continuing_subword_prefix"]
+	if !ok {
+		return "", false
+	}
+	var p *string
+	if json.Unmarshal(raw, &p) != nil {
+		return "", false // reported with the other fields
+	}
+	if p == nil {
+		return "", true
+	}
+	return *p, true
+}
+
+// setVocab checks the vocabulary's ids and indexes it.
+func (m *bpeModel) setVocab(entries []vocabEntry, pool *strPool) error {
+	maxID := int32(-1)
+	for _, e := range entries {
+		if e.id < 0 {
+			return fmt.Errorf("vocab[%q]: negative id %d", pool.get(e.tok), e.id)
+		}
+		maxID = max(maxID, e.id)
+	}
+	if int(maxID) >= 4*len(entries)+1024 {
+		return fmt.Errorf("vocab: id %d is far beyond the %d entries (ids must be dense)", maxID, len(entries))
+	}
+	m.vocab = buildVocab(entries, pool, int(maxID))
+	return nil
+}
+
+// mergeChunk is how many merges a worker of mergeResolver resolves at once.
+const mergeChunk = 16 << 10
+
+// mergeResolver resolves merges (token pairs) to ids, chunk by chunk, on one goroutine per
+// core (vocabulary reads are safe concurrently). Chunks are handed over while the parser
+// is still reading the merges array, so the lookups overlap the reading.
+type mergeResolver struct {
+	m       *bpeModel
+	work    chan *resolvedChunk
+	chunks  []*resolvedChunk
+	wg      sync.WaitGroup
+	stopped bool
+}
+
+type resolvedChunk struct {
+	pool strPool // a snapshot: the parser appends to its own pool's extra strings meanwhile
+	refs []mergeRef
+	base int // index of refs[0] in the merges array
+	out  [][3]int32
+	err  error
+}
+
+func newMergeResolver(m *bpeModel) *mergeResolver {
+	r := &mergeResolver{m: m, work: make(chan *resolvedChunk, 64)}
+	for range runtime.GOMAXPROCS(0) {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for c := range r.work {
+				c.out = make([][3]int32, len(c.refs))
+				c.err = m.resolveMerges(&c.pool, c.refs, c.out, c.base)
+			}
+		}()
+	}
+	return r
+}
+
+// add queues merges refs (starting at index base); the caller must not change them later
+// (appending to the slice they came from is fine).
+func (r *mergeResolver) add(pool *strPool, refs []mergeRef, base int) {
+	c := &resolvedChunk{pool: strPool{base: pool.base, extra: pool.extra[:len(pool.extra):len(pool.extra)]}, refs: refs[:len(refs):len(refs)], base: base}
+	r.chunks = append(r.chunks, c)
+	r.work <- c
+}
+
+// stop waits for the workers to finish what was queued.
+func (r *mergeResolver) stop() {
+	if !r.stopped {
+		r.stopped = true
+		close(r.work)
+		r.wg.Wait()
+	}
+}
+
+// results waits for every chunk and yields them in merge order.
+func (r *mergeResolver) results() func(yield func(*resolvedChunk) bool) {
+	r.stop()
+	return func(yield func(*resolvedChunk) bool) {
+		for _, c := range r.chunks {
+			if !yield(c) {
+				return
+			}
+		}
+	}
 }
 
 // strRef locates a string of tokenizer.json without holding a pointer (so the big
@@ -312,11 +426,16 @@ func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32,
 		}
 		buf = append(append(buf[:0], p[0]...), second...)
 		// Vocabularies usually list merged tokens in merge order (Qwen's: id = 256 + rank),
-		// so the id after the previous merge's is tried first, by a sequential compare.
+		// and SentencePiece-converted files list every way to make a token together (of
+		// Gemma 3's 515k merges, 236k make the id after the previous merge's, 277k the same
+		// id), so those two ids are tried first, by a compare with text just read.
 		id, ok := int32(-1), false
 		if prev >= 0 {
-			if tok, has := m.vocab.token(prev + 1); has && tok == string(buf) {
-				id, ok = prev+1, true
+			for _, c := range [2]int32{prev + 1, prev} {
+				if tok, has := m.vocab.token(c); has && tok == string(buf) {
+					id, ok = c, true
+					break
+				}
 			}
 		}
 		if !ok {

@@ -191,6 +191,12 @@ func TestLoadErrors(t *testing.T) {
 		{`{"model":{"type":"BPE","vocab":{"a":0},"merges":[]}, "pre_tokenizer":{"type":"Split","pattern":{"Regex":"(("},"behavior":"Isolated"}}`, `split regex`},
 		{`{"model":{"type":"BPE","vocab":{"a":0},"merges":[]}, "pre_tokenizer":{"type":"Split","pattern":{"String":"x"},"behavior":"Nope"}}`, `behavior "Nope"`},
 		{`{}`, `no "model"`},
+		// With continuing_subword_prefix before the merges, they are resolved while read.
+		{`{"model":{"type":"BPE","continuing_subword_prefix":null,"vocab":{"a":0},"merges":["a c"]}}`, `merges[0] "a c": token not in the vocabulary`},
+		{`{"model":{"type":"BPE","continuing_subword_prefix":null,"vocab":{"a":0,"b":1},"merges":["a b"]}}`, `merged token "ab" not in the vocabulary`},
+		{`{"model":{"type":"BPE","continuing_subword_prefix":null,"vocab":{"a":99999999},"merges":[]}}`, `ids must be dense`},
+		{`{"model":{"type":"BPE","vocab":{"a":0},"vocab":{"a":0},"merges":[]}}`, `duplicate field "vocab"`},
+		{`{"model":{"type":"BPE","continuing_subword_prefix":null,"vocab":{"a":0},"merges":[],"merges":[]}}`, `duplicate field "merges"`},
 	} {
 		_, err := Load(strings.NewReader(c.json))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

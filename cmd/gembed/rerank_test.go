@@ -134,7 +134,7 @@ func TestServeReranker(t *testing.T) {
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/health")
+		resp, err := http.Get("http://" + addr + "/ready") // /health is liveness only
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -142,7 +142,7 @@ func TestServeReranker(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %s", errb.String())
+			t.Fatalf("never ready: %s", errb.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -63,16 +63,25 @@ def exact_texts(tokenize, n_texts, n_tokens):
 
 # ---------------------------------------------------------------- workers
 
+def cpu_s():
+    """This process's user+system CPU time, all threads (getrusage)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed(fn, reps, warmup=2):
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpus = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        cpus.append(cpu_s() - c0)
+    # CPU time per run survives a loaded machine better than wall time (spinning idle threads count
+    # too: use --no-spin when comparing it).
     return {"median_ms": statistics.median(times) * 1e3, "min_ms": min(times) * 1e3,
-            "max_ms": max(times) * 1e3, "reps": reps}
+            "max_ms": max(times) * 1e3, "cpu_median_ms": statistics.median(cpus) * 1e3, "reps": reps}
 
 
 def rss_now_kb():

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates testdata/golden/st/tiny/: sentence-transformers vectors of the tiny random test models
-# (go run ./testdata/genmodel) on the real-models corpus — the BERT family, ModernBERT, and GTE v1.5 and
+# (go run ./testdata/genmodel) on the real-models corpus — the BERT family, MPNet, DistilBERT, ModernBERT, and GTE v1.5 and
 # NomicBERT (through native_golden.py, which hands the published config to transformers' own models).
 #   PYTHON=/path/to/venv/bin/python scripts/reference/make_tiny_goldens.sh [VARIANT ...]
 # Needs a venv with torch, transformers and sentence-transformers (float32, CPU). Default: every variant.
@@ -13,7 +13,7 @@ corpus=testdata/corpus/real-models.json
 out=testdata/golden/st/tiny
 mkdir -p "$out"
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(bert-mean bert-cls-dense bert-modes roberta-mean modernbert-mean modernbert-bias-cls gte-cls gte-types-mean nomic-mean)
+[ ${#variants[@]} -gt 0 ] || variants=(bert-mean bert-cls-dense bert-modes roberta-mean modernbert-mean modernbert-bias-cls gte-cls gte-types-mean nomic-mean mpnet-mean distilbert-mean)
 for v in "${variants[@]}"; do
 	go run ./testdata/genmodel -out "$tmp" -variant "$v" >/dev/null
 	case "$v" in

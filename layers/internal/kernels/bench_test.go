@@ -145,3 +145,22 @@ func benchBF16(b *testing.B, kr *Kernels, m, n, k int) {
 		})
 	}
 }
+
+// BenchmarkGELU: one 64×64-token all-MiniLM-L6-v2 intermediate activation.
+func BenchmarkGELU(b *testing.B) {
+	x := make([]float32, 64*64*1536)
+	for _, isa := range Supported() {
+		kr := mustFor(isa)
+		b.Run(isa.String(), func(b *testing.B) {
+			b.SetBytes(int64(4 * len(x)))
+			for b.Loop() {
+				b.StopTimer()
+				for i := range x {
+					x[i] = float32(i%2000-1000) / 250
+				}
+				b.StartTimer()
+				kr.GELU(x)
+			}
+		})
+	}
+}

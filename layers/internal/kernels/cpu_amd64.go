@@ -23,14 +23,14 @@ func newKernels(isa ISA) *Kernels {
 		k.micro, k.mr, k.nr = gemm6x16AVX2, 6, 16
 		k.dot, k.dotRows, k.dotK, k.dot1 = dot2x4AVX2, 2, 8, dot1x4AVX2
 		k.smallRows = 48
-		k.swiglu, k.expSubSum = swigluVec, expSubSumVec
+		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 	case AVX512:
 		k.isa = AVX512
 		k.micro, k.mr, k.nr = gemm12x32AVX512, 12, 32
 		k.dot, k.dotRows, k.dotK, k.dot1 = dot4x4AVX512, 4, 16, dot1x4AVX2
 		// Measured on one core: the dot tiles beat packing up to ~256 rows.
 		k.smallRows = 256
-		k.swiglu, k.expSubSum = swigluVec, expSubSumVec
+		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		if cpu.X86.HasAVX512BF16 {
 			k.dotBF16 = dotBF16x4x4AVX512
 		}
@@ -60,6 +60,9 @@ func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)
+
+//go:noescape
+func geluAVX2(x *float32, n int)
 
 //go:noescape
 func expSubSumAVX2(x *float32, n int, mx float32) float32
@@ -96,6 +99,21 @@ func expSubSumVec(x []float32, mx float32) float32 {
 		copy(x[n8:], t[:])
 	}
 	return sum
+}
+
+// geluVec runs the 8-lane GELU over x, the last partial group through a
+// padded copy.
+func geluVec(x []float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		geluAVX2(&x[0], n8)
+	}
+	if n8 < len(x) {
+		var t [8]float32
+		copy(t[:], x[n8:])
+		geluAVX2(&t[0], 8)
+		copy(x[n8:], t[:])
+	}
 }
 
 func hasAVX512BF16() bool {

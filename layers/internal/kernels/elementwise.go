@@ -10,6 +10,10 @@ func (kr *Kernels) SwiGLU(g, u []float32) {
 	kr.swiglu(g, u)
 }
 
+// GELU sets x[i] = x[i]·Φ(x[i]), the exact (erf) GELU, to within ~5e-7·|x|
+// absolute: see geluGo.
+func (kr *Kernels) GELU(x []float32) { kr.gelu(x) }
+
 // CausalSoftmax applies the causal mask and a softmax to each of m rows of
 // nk scores in s: row r sees keys j ≤ first+r, the later ones get mask
 // added (a large finite negative, so a fully masked row stays finite).
@@ -80,4 +84,34 @@ func expSubSumGo(x []float32, mx float32) float32 {
 		sum += e
 	}
 	return sum
+}
+
+// geluGo computes GELU as ½x·erfc(−x/√2) in float32. math.Erf in float64 was
+// about three quarters of a small BERT's CPU time. erfc(z), z ≥ 0, comes from
+// Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7; PyTorch's vectorized
+// CPU erf uses the same formula): a degree-5 polynomial in t = 1/(1+p·z)
+// times e^(−z²). For x < 0 the result is ½x·erfc(|x|/√2) directly, so the
+// negative tail keeps its relative accuracy instead of cancelling in 1+erf.
+func geluGo(x []float32) {
+	const (
+		invSqrt2 = 0.70710678118654752
+		p        = 0.3275911
+		a1       = 0.254829592
+		a2       = -0.284496736
+		a3       = 1.421413741
+		a4       = -1.453152027
+		a5       = 1.061405429
+	)
+	for i, v := range x {
+		z := v * invSqrt2
+		if z < 0 {
+			z = -z
+		}
+		t := 1 / (1 + p*z)
+		erfc := t * (a1 + t*(a2+t*(a3+t*(a4+t*a5)))) * Expf(-z*z)
+		if v >= 0 {
+			erfc = 2 - erfc
+		}
+		x[i] = 0.5 * v * erfc
+	}
 }

@@ -282,5 +282,6 @@ func genericKernels() *Kernels {
 		nr:        4,
 		swiglu:    swigluGo,
 		expSubSum: expSubSumGo,
+		gelu:      geluGo,
 	}
 }

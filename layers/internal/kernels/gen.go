@@ -34,6 +34,7 @@ func main() {
 	expConstants()
 	swiglu()
 	expSubSum()
+	gelu()
 	if err := os.WriteFile("kernels_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -315,6 +316,17 @@ var expConsts = []struct {
 	{"one", math.Float32bits(1)},
 	{"bias", 127},
 	{"sign", 0x80000000},
+	// GELU's erfc, Abramowitz & Stegun 7.1.26 (see geluGo).
+	{"abs", 0x7fffffff},
+	{"invsqrt2", math.Float32bits(0.70710678118654752)},
+	{"erfp", math.Float32bits(0.3275911)},
+	{"erfa1", math.Float32bits(0.254829592)},
+	{"erfa2", math.Float32bits(-0.284496736)},
+	{"erfa3", math.Float32bits(1.421413741)},
+	{"erfa4", math.Float32bits(-1.453152027)},
+	{"erfa5", math.Float32bits(1.061405429)},
+	{"two", math.Float32bits(2)},
+	{"half", math.Float32bits(0.5)},
 }
 
 func expConst(name string) string {
@@ -417,6 +429,49 @@ func expSubSum() {
 	p("\tVHADDPS X4, X4, X4")
 	p("\tVHADDPS X4, X4, X4")
 	p("\tMOVSS X4, ret+24(FP)")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// gelu: x[i] = ½x·erfc(−x/√2) for n a multiple of 8, the arithmetic of
+// geluGo: z = |x|/√2, t = 1/(1+p·z), erfc(z) = t·poly(t)·e^(−z²), and 2−erfc(z)
+// for x ≥ 0 (chosen by x's sign bit).
+func gelu() {
+	name := "geluAVX2"
+	p("// func %s(x *float32, n int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-16", name)
+	p("\tMOVQ x+0(FP), DI")
+	p("\tMOVQ n+8(FP), CX")
+	p("\tSHRQ $3, CX")
+	p("\tJZ %s_done", name)
+	p("%s_loop:", name)
+	p("\tVMOVUPS (DI), Y0")
+	p("\tVANDPS %s, Y0, Y3", expConst("abs"))
+	p("\tVMULPS %s, Y3, Y3", expConst("invsqrt2"))
+	p("\tVMULPS Y3, Y3, Y1")
+	p("\tVXORPS %s, Y1, Y1", expConst("sign"))
+	exp8(1, 2)
+	p("\tVMOVUPS %s, Y4", expConst("erfp"))
+	p("\tVFMADD213PS %s, Y3, Y4", expConst("one"))
+	p("\tVMOVUPS %s, Y5", expConst("one"))
+	p("\tVDIVPS Y4, Y5, Y5")
+	p("\tVMOVUPS %s, Y6", expConst("erfa5"))
+	for _, c := range []string{"erfa4", "erfa3", "erfa2", "erfa1"} {
+		p("\tVFMADD213PS %s, Y5, Y6", expConst(c))
+	}
+	p("\tVMULPS Y5, Y6, Y6")
+	p("\tVMULPS Y2, Y6, Y6")
+	p("\tVMOVUPS %s, Y7", expConst("two"))
+	p("\tVSUBPS Y6, Y7, Y7")
+	p("\tVBLENDVPS Y0, Y6, Y7, Y7")
+	p("\tVMULPS %s, Y0, Y0", expConst("half"))
+	p("\tVMULPS Y7, Y0, Y0")
+	p("\tVMOVUPS Y0, (DI)")
+	p("\tADDQ $32, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")

@@ -52,6 +52,7 @@ type Kernels struct {
 	smallRows int
 	swiglu    func(g, u []float32)
 	expSubSum func(x []float32, mx float32) float32
+	gelu      func(x []float32)
 }
 
 // Best is the fastest implementation this CPU supports.

@@ -912,7 +912,87 @@ DATA expc<>+432(SB)/4, $0x80000000
 DATA expc<>+436(SB)/4, $0x80000000
 DATA expc<>+440(SB)/4, $0x80000000
 DATA expc<>+444(SB)/4, $0x80000000
-GLOBL expc<>(SB), RODATA|NOPTR, $448
+DATA expc<>+448(SB)/4, $0x7fffffff
+DATA expc<>+452(SB)/4, $0x7fffffff
+DATA expc<>+456(SB)/4, $0x7fffffff
+DATA expc<>+460(SB)/4, $0x7fffffff
+DATA expc<>+464(SB)/4, $0x7fffffff
+DATA expc<>+468(SB)/4, $0x7fffffff
+DATA expc<>+472(SB)/4, $0x7fffffff
+DATA expc<>+476(SB)/4, $0x7fffffff
+DATA expc<>+480(SB)/4, $0x3f3504f3
+DATA expc<>+484(SB)/4, $0x3f3504f3
+DATA expc<>+488(SB)/4, $0x3f3504f3
+DATA expc<>+492(SB)/4, $0x3f3504f3
+DATA expc<>+496(SB)/4, $0x3f3504f3
+DATA expc<>+500(SB)/4, $0x3f3504f3
+DATA expc<>+504(SB)/4, $0x3f3504f3
+DATA expc<>+508(SB)/4, $0x3f3504f3
+DATA expc<>+512(SB)/4, $0x3ea7ba05
+DATA expc<>+516(SB)/4, $0x3ea7ba05
+DATA expc<>+520(SB)/4, $0x3ea7ba05
+DATA expc<>+524(SB)/4, $0x3ea7ba05
+DATA expc<>+528(SB)/4, $0x3ea7ba05
+DATA expc<>+532(SB)/4, $0x3ea7ba05
+DATA expc<>+536(SB)/4, $0x3ea7ba05
+DATA expc<>+540(SB)/4, $0x3ea7ba05
+DATA expc<>+544(SB)/4, $0x3e827906
+DATA expc<>+548(SB)/4, $0x3e827906
+DATA expc<>+552(SB)/4, $0x3e827906
+DATA expc<>+556(SB)/4, $0x3e827906
+DATA expc<>+560(SB)/4, $0x3e827906
+DATA expc<>+564(SB)/4, $0x3e827906
+DATA expc<>+568(SB)/4, $0x3e827906
+DATA expc<>+572(SB)/4, $0x3e827906
+DATA expc<>+576(SB)/4, $0xbe91a98e
+DATA expc<>+580(SB)/4, $0xbe91a98e
+DATA expc<>+584(SB)/4, $0xbe91a98e
+DATA expc<>+588(SB)/4, $0xbe91a98e
+DATA expc<>+592(SB)/4, $0xbe91a98e
+DATA expc<>+596(SB)/4, $0xbe91a98e
+DATA expc<>+600(SB)/4, $0xbe91a98e
+DATA expc<>+604(SB)/4, $0xbe91a98e
+DATA expc<>+608(SB)/4, $0x3fb5f0e3
+DATA expc<>+612(SB)/4, $0x3fb5f0e3
+DATA expc<>+616(SB)/4, $0x3fb5f0e3
+DATA expc<>+620(SB)/4, $0x3fb5f0e3
+DATA expc<>+624(SB)/4, $0x3fb5f0e3
+DATA expc<>+628(SB)/4, $0x3fb5f0e3
+DATA expc<>+632(SB)/4, $0x3fb5f0e3
+DATA expc<>+636(SB)/4, $0x3fb5f0e3
+DATA expc<>+640(SB)/4, $0xbfba00e3
+DATA expc<>+644(SB)/4, $0xbfba00e3
+DATA expc<>+648(SB)/4, $0xbfba00e3
+DATA expc<>+652(SB)/4, $0xbfba00e3
+DATA expc<>+656(SB)/4, $0xbfba00e3
+DATA expc<>+660(SB)/4, $0xbfba00e3
+DATA expc<>+664(SB)/4, $0xbfba00e3
+DATA expc<>+668(SB)/4, $0xbfba00e3
+DATA expc<>+672(SB)/4, $0x3f87dc22
+DATA expc<>+676(SB)/4, $0x3f87dc22
+DATA expc<>+680(SB)/4, $0x3f87dc22
+DATA expc<>+684(SB)/4, $0x3f87dc22
+DATA expc<>+688(SB)/4, $0x3f87dc22
+DATA expc<>+692(SB)/4, $0x3f87dc22
+DATA expc<>+696(SB)/4, $0x3f87dc22
+DATA expc<>+700(SB)/4, $0x3f87dc22
+DATA expc<>+704(SB)/4, $0x40000000
+DATA expc<>+708(SB)/4, $0x40000000
+DATA expc<>+712(SB)/4, $0x40000000
+DATA expc<>+716(SB)/4, $0x40000000
+DATA expc<>+720(SB)/4, $0x40000000
+DATA expc<>+724(SB)/4, $0x40000000
+DATA expc<>+728(SB)/4, $0x40000000
+DATA expc<>+732(SB)/4, $0x40000000
+DATA expc<>+736(SB)/4, $0x3f000000
+DATA expc<>+740(SB)/4, $0x3f000000
+DATA expc<>+744(SB)/4, $0x3f000000
+DATA expc<>+748(SB)/4, $0x3f000000
+DATA expc<>+752(SB)/4, $0x3f000000
+DATA expc<>+756(SB)/4, $0x3f000000
+DATA expc<>+760(SB)/4, $0x3f000000
+DATA expc<>+764(SB)/4, $0x3f000000
+GLOBL expc<>(SB), RODATA|NOPTR, $768
 
 // func swigluAVX2(gate, up *float32, n int)
 TEXT ·swigluAVX2(SB), NOSPLIT, $0-24
@@ -1000,6 +1080,63 @@ expSubSumAVX2_done:
 	VHADDPS X4, X4, X4
 	VHADDPS X4, X4, X4
 	MOVSS X4, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func geluAVX2(x *float32, n int)
+TEXT ·geluAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	JZ geluAVX2_done
+geluAVX2_loop:
+	VMOVUPS (DI), Y0
+	VANDPS expc<>+448(SB), Y0, Y3
+	VMULPS expc<>+480(SB), Y3, Y3
+	VMULPS Y3, Y3, Y1
+	VXORPS expc<>+416(SB), Y1, Y1
+	VMAXPS expc<>+0(SB), Y1, Y10
+	VMINPS expc<>+32(SB), Y10, Y10
+	VMULPS expc<>+64(SB), Y10, Y11
+	VROUNDPS $0, Y11, Y11
+	VFNMADD231PS expc<>+96(SB), Y11, Y10
+	VFNMADD231PS expc<>+128(SB), Y11, Y10
+	VMULPS Y10, Y10, Y12
+	VMOVUPS expc<>+160(SB), Y2
+	VFMADD213PS expc<>+192(SB), Y10, Y2
+	VFMADD213PS expc<>+224(SB), Y10, Y2
+	VFMADD213PS expc<>+256(SB), Y10, Y2
+	VFMADD213PS expc<>+288(SB), Y10, Y2
+	VFMADD213PS expc<>+320(SB), Y10, Y2
+	VFMADD213PS Y10, Y12, Y2
+	VADDPS expc<>+352(SB), Y2, Y2
+	VCVTPS2DQ Y11, Y11
+	VPADDD expc<>+384(SB), Y11, Y11
+	VPSLLD $23, Y11, Y11
+	VMULPS Y11, Y2, Y2
+	VCMPPS $1, expc<>+0(SB), Y1, Y13
+	VANDNPS Y2, Y13, Y2
+	VMOVUPS expc<>+512(SB), Y4
+	VFMADD213PS expc<>+352(SB), Y3, Y4
+	VMOVUPS expc<>+352(SB), Y5
+	VDIVPS Y4, Y5, Y5
+	VMOVUPS expc<>+672(SB), Y6
+	VFMADD213PS expc<>+640(SB), Y5, Y6
+	VFMADD213PS expc<>+608(SB), Y5, Y6
+	VFMADD213PS expc<>+576(SB), Y5, Y6
+	VFMADD213PS expc<>+544(SB), Y5, Y6
+	VMULPS Y5, Y6, Y6
+	VMULPS Y2, Y6, Y6
+	VMOVUPS expc<>+704(SB), Y7
+	VSUBPS Y6, Y7, Y7
+	VBLENDVPS Y0, Y6, Y7, Y7
+	VMULPS expc<>+736(SB), Y0, Y0
+	VMULPS Y7, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNZ geluAVX2_loop
+geluAVX2_done:
 	VZEROUPPER
 	RET
 

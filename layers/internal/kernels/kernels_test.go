@@ -274,3 +274,44 @@ func TestForUnsupported(t *testing.T) {
 		t.Fatal("For(ISA(200)) succeeded")
 	}
 }
+
+// TestGELU checks every implementation against float64 math.Erf: the
+// absolute error must stay within ½|x| times the 1.5e-7 bound of the erfc
+// approximation plus a few float32 roundings of erfc (≤ 2), so ~6e-7·½|x|,
+// plus rounding of the result. Dense grids over the core, the tails and tiny
+// values, odd lengths for the padded tail; NaN must stay NaN.
+func TestGELU(t *testing.T) {
+	grids := []struct {
+		name         string
+		lo, hi, step float64
+	}{
+		{"core", -6, 6, 1.0 / 4096},
+		{"tails", -40, 40, 1.0 / 64},
+		{"tiny", -1e-3, 1e-3, 1e-7},
+	}
+	for _, kr := range every(t) {
+		for _, g := range grids {
+			var xs []float32
+			for v := g.lo; v <= g.hi; v += g.step {
+				xs = append(xs, float32(v))
+			}
+			xs = append(xs, float32(math.NaN()), 200, -200, 0)
+			got := guarded(t, len(xs))
+			copy(got, xs)
+			kr.GELU(got)
+			for i, x := range xs {
+				f := float64(x)
+				if math.IsNaN(f) {
+					if !math.IsNaN(float64(got[i])) {
+						t.Fatalf("%v: gelu(NaN) = %v", kr.ISA(), got[i])
+					}
+					continue
+				}
+				want := 0.5 * f * (1 + math.Erf(f/math.Sqrt2))
+				if !near(got[i], want, 0.5*math.Abs(f)*6e-7+1.2e-7*math.Abs(want)+1e-30) {
+					t.Fatalf("%v %s: gelu(%v) = %v, want %v", kr.ISA(), g.name, x, got[i], want)
+				}
+			}
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // Encoder describes the sentence-transformers pipeline of a BERT-family
-// test model (Arch "bert" or "roberta").
+// test model (Arch "bert", "roberta", "mpnet" or "distilbert").
 type Encoder struct {
 	TypeVocab int
 	// Pooling are the enabled 1_Pooling modes ("cls", "mean", "max",
@@ -30,7 +30,9 @@ type Dense struct {
 	Activation string // torch class: "Tanh", "Identity"
 }
 
-func (s Spec) isEncoder() bool { return s.Arch == "bert" || s.Arch == "roberta" || s.isRotary() }
+func (s Spec) isEncoder() bool {
+	return s.Arch == "bert" || s.Arch == "roberta" || s.Arch == "mpnet" || s.Arch == "distilbert" || s.isRotary()
+}
 
 // TinyBERT returns a small random BERT with the real all-MiniLM-L6-v2
 // tokenizer (vocabulary 30522): 2 layers, 32 wide, mean pooling, Normalize.
@@ -48,6 +50,12 @@ func TinyBERT() Spec {
 func (s Spec) encoderTensors() []tensorDesc {
 	if s.isRotary() {
 		return s.rotaryTensors()
+	}
+	switch s.Arch {
+	case "mpnet":
+		return s.mpnetTensors()
+	case "distilbert":
+		return s.distilbertTensors()
 	}
 	var out []tensorDesc
 	add := func(name string, kind tensorKind, shape ...int) {
@@ -180,6 +188,12 @@ func encoderConfigJSON(s Spec) []byte {
 	if s.isRotary() {
 		return rotaryConfigJSON(s)
 	}
+	switch s.Arch {
+	case "mpnet":
+		return mpnetConfigJSON(s)
+	case "distilbert":
+		return distilbertConfigJSON(s)
+	}
 	c := map[string]any{
 		"attention_probs_dropout_prob": 0.1,
 		"hidden_act":                   "gelu",
@@ -232,6 +246,17 @@ func encoderVariant(name string) (Spec, bool) {
 		s.MaxPositions = 130 // usable 128 (positions start at pad_token_id + 1 = 2)
 		e.TypeVocab = 1
 		e.MaxSeqLength = 128
+	case "mpnet-mean":
+		s.Seed += 4
+		s.Arch = "mpnet"
+		s.RMSEps = 1e-5
+		s.MaxPositions = 130 // usable 128, as RoBERTa's
+		e.TypeVocab = 0
+	case "distilbert-mean":
+		s.Seed += 5
+		s.Arch = "distilbert"
+		s.MaxPositions = 128
+		e.TypeVocab = 0
 	default:
 		return Spec{}, false
 	}
@@ -239,5 +264,17 @@ func encoderVariant(name string) (Spec, bool) {
 }
 
 func encoderVariants() []string {
-	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean"}
+	return []string{"bert-mean", "bert-cls-dense", "bert-modes", "roberta-mean", "mpnet-mean", "distilbert-mean"}
+}
+
+// BaseBERT returns a random BERT of bge-base-en-v1.5's shape (12 layers, 768
+// wide, 3072 intermediate, 12 heads, F32, ~110M parameters) for speed
+// benchmarks: CLS pooling and Normalize, as bge-base uses.
+func BaseBERT() Spec {
+	return Spec{
+		Arch: "bert", DType: "F32", Shards: 1,
+		Hidden: 768, Intermediate: 3072, Layers: 12, Heads: 12, KVHeads: 12,
+		Vocab: 30522, Seed: 20251127, MaxPositions: 512, RMSEps: 1e-12,
+		Encoder: &Encoder{TypeVocab: 2, Pooling: []string{"cls"}, Normalize: true, MaxSeqLength: 512},
+	}
 }

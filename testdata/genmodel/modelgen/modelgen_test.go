@@ -148,6 +148,26 @@ var goldenSHA256 = map[string]map[string]string{
 		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
 		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
 	},
+	"mpnet-mean": {
+		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
+		"config.json":                       "d55fb3f12e0f287c4804747049bd0db242a230f7ac3268f6f5bbede9b1dce2b3",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "00bf37c1fdd57b297ae1b733f08c0db3a341cbf104c39217aa0dfdbf55657545",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
+	"distilbert-mean": {
+		"1_Pooling/config.json":             "ad49a76069f005201f18a81d3db35b404bd6c4553be7fb0b0422a56f809a58f6",
+		"config.json":                       "966cdb8e32aeb96bfa41c1694f030d5ef4bf261020fc3fbc75945fa7a2779395",
+		"config_sentence_transformers.json": "96a2935607d7fe0503ccdddffd67e516ee572d4da58125734279a2cc9f57c400",
+		"model.safetensors":                 "69660d0fdf88db0cb98123c68ad09f110344c24f04401429a46cbd11ac087a39",
+		"modules.json":                      "21ddb3037a55ebf4549eb5c1dc44c3f28f10b56ec7f1335c92fd90e5b30d88ac",
+		"sentence_bert_config.json":         "3798a84315d48f42417bad2c7c4ad11e3ce24526bb4e9b69046df78b2960e6ed",
+		"special_tokens_map.json":           "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+		"tokenizer_config.json":             "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+	},
 }
 
 func fileSHA256(t *testing.T, path string) string {

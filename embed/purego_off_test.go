@@ -1,5 +1,0 @@
-//go:build !purego && cgo
-
-package embed_test
-
-const pureGo = false

@@ -1,0 +1,5 @@
+//go:build !race && !purego
+
+package embed_test
+
+const slowBuild = false
