@@ -58,11 +58,11 @@ func (k *Kernels) HasBF16Dot() bool { return k.dotBF16 != nil }
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
 // products and sums are float32. With AVX512_BF16, k a multiple of 32 and
-// at most bf16TileRows rows the 4×4 tiles use VDPBF16PS; elsewhere blocks of weight rows are widened
-// to float32 and multiplied by the float32 kernels: the weights' memory is
-// still halved, the speed is float32's. Both give the same products (a
-// product of two bf16 is exact in float32); only the summation order
-// differs.
+// at most bf16TileRows rows the 4×4 tiles use VDPBF16PS; elsewhere blocks
+// of weight rows are widened to float32 and multiplied by the float32
+// kernels: the weights' memory is still halved, the speed at best
+// float32's. Both give the same products (a product of two bf16 is exact
+// in float32); only the summation order differs.
 func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return
