@@ -193,3 +193,54 @@ func TestParseDType(t *testing.T) {
 		t.Error("Load accepted DType(7)")
 	}
 }
+
+// TestBFloat16EveryVariant loads every generated tiny model in both modes
+// and checks the bfloat16 vectors against the float32 ones (which the
+// goldens check against outside references) at cos ≥ 0.999: every family's
+// non-Linear matrices must stay float32 for this to run at all.
+func TestBFloat16EveryVariant(t *testing.T) {
+	ran := 0
+	for _, variant := range modelgen.Variants() {
+		dir := modelgen.TestModel(t, variant)
+		f32, err := Load(dir, Options{Threads: 1})
+		if err != nil {
+			t.Logf("%s: not an embedding model on its own (%v)", variant, err)
+			continue
+		}
+		defer f32.Close()
+		bf, err := Load(dir, Options{Threads: 1, DType: BFloat16})
+		if err != nil {
+			t.Errorf("%s: bfloat16 load: %v", variant, err)
+			continue
+		}
+		defer bf.Close()
+		r := rand.New(rand.NewSource(3))
+		var seqs [][]int
+		for _, n := range []int{3, 17, 40} {
+			s := make([]int, n)
+			for j := range s {
+				s[j] = 5 + r.Intn(min(f32.Config().Vocab-5, 250))
+			}
+			seqs = append(seqs, s)
+		}
+		want, err := f32.Forward(context.Background(), seqs)
+		if err != nil {
+			t.Errorf("%s: float32: %v", variant, err)
+			continue
+		}
+		got, err := bf.Forward(context.Background(), seqs)
+		if err != nil {
+			t.Errorf("%s: bfloat16: %v", variant, err)
+			continue
+		}
+		for i := range seqs {
+			if err := numtest.Check(got[i], want[i], bf16Tol); err != nil {
+				t.Errorf("%s: sequence %d: %v", variant, i, err)
+			}
+		}
+		ran++
+	}
+	if ran < 10 {
+		t.Fatalf("only %d variants ran", ran)
+	}
+}
