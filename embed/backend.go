@@ -66,6 +66,9 @@ func NewContext(ctx context.Context, modelID string, opts ...Option) (*Embedder,
 	if modelID == "" {
 		modelID = DefaultModel
 	}
+	if err := checkDType(s.dtype); err != nil {
+		return nil, err
+	}
 	dir, err := resolveModel(ctx, modelID, s)
 	if err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func (h hfTokenizer) encodeBatch(ctx context.Context, texts []string, maxLen int
 }
 
 func loadModel(f *modelfolder.Folder, s settings) (forwarder, error) {
-	m, err := graph.LoadFolder(f, graph.Options{Threads: s.threads, MaxBatchTokens: s.batchTokens})
+	m, err := graph.LoadFolder(f, graph.Options{Threads: s.threads, MaxBatchTokens: s.batchTokens, DType: s.dtype})
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ type settings struct {
 	batchTokens int
 	threads     int
 	pooling     Pooling
+	dtype       DType
 	progress    func(Progress)
 }
 

@@ -21,6 +21,8 @@ import (
 //	B *Param `hf:"self_attn.q_proj.bias" shape:"q" optional:"attention_bias"`
 //	Layers []layer `hf:"layers.%d"`
 //
+// A matrix that is not the weight of a Linear layer carries dtype:"float32"
+// so the BFloat16 mode leaves it float32.
 // hf names the tensor (alternates separated by "|"); a struct or slice field's
 // hf is a prefix for its fields ("%d" = element index; a slice must be made
 // with its length by the family's New). shape gives the expected shape from
@@ -57,12 +59,58 @@ func Register(modelType string, f Family) {
 	families[modelType] = f
 }
 
-// Param is a weight tensor converted to float32 once at load.
+// Param is a weight tensor converted to float32 once at load, or, for a
+// matrix in the BFloat16 mode, held as bfloat16 bits.
 type Param struct {
 	Name  string // as stored in the checkpoint
 	File  string
 	Shape []int
 	value *tensor.Dense
+	bf16  []uint16 // non-nil in the BFloat16 mode: a view of the file or a rounded copy
+	// mapped: bf16 is a view of the checkpoint's mapping, not heap memory.
+	mapped bool
+}
+
+// DType is the precision the projection matrices are kept and multiplied in.
+type DType int
+
+const (
+	// Float32 (the default) converts every weight to float32: exact.
+	Float32 DType = iota
+	// BFloat16 keeps the [out,in] matrices of the Linear layers as bfloat16
+	// (a view of the file where it stores BF16, rounded to nearest even
+	// once otherwise) and rounds their inputs to bfloat16; sums, norms,
+	// softmax, RoPE, embeddings and pooling stay float32. It halves the
+	// weights' memory and doubles the GEMM speed on CPUs with AVX512_BF16.
+	BFloat16
+)
+
+// DTypeNames are the names ParseDType accepts, in DType order.
+var DTypeNames = []string{"float32", "bfloat16"}
+
+func (d DType) String() string {
+	if d >= 0 && int(d) < len(DTypeNames) {
+		return DTypeNames[d]
+	}
+	return fmt.Sprintf("DType(%d)", int(d))
+}
+
+// ParseDType reads a dtype name (DTypeNames).
+func ParseDType(s string) (DType, error) {
+	for i, n := range DTypeNames {
+		if s == n {
+			return DType(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown dtype %q (choices: %s)", s, strings.Join(DTypeNames, ", "))
+}
+
+// Bytes is the memory the parameter's values take (bfloat16 or float32).
+func (p *Param) Bytes() int {
+	if p.bf16 != nil {
+		return 2 * len(p.bf16)
+	}
+	return 4 * p.value.Shape().TotalSize()
 }
 
 // Table is an embedding table left in the checkpoint (memory-mapped, any
@@ -97,6 +145,10 @@ func (b *Builder) Node(p *Param) *G.Node {
 	if p == nil {
 		return nil
 	}
+	if p.bf16 != nil {
+		own := tensor.New(tensor.WithShape(p.Shape...), tensor.WithBacking(p.bf16))
+		return G.NewTensor(b.g, tensor.Uint16, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithValue(own))
+	}
 	v := p.value
 	own := tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(v.Float32s()))
 	return G.NewTensor(b.g, G.Float32, v.Dims(), G.WithShape(v.Shape()...), G.WithName(p.Name), G.WithValue(own))
@@ -110,6 +162,9 @@ type binder struct {
 	store     *weights.Store
 	files     string // the checkpoint's files, for errors
 	load      func(name string, shape []int) (*tensor.Dense, error)
+	// bf16, when set, loads the matrices (2-D params without a
+	// dtype:"float32" tag) as bfloat16 instead.
+	bf16 func(name string) (data []uint16, mapped bool, err error)
 }
 
 var (
@@ -176,6 +231,14 @@ func (bd *binder) bindTensor(fv reflect.Value, f reflect.StructField, prefix, ta
 				fv.Set(reflect.ValueOf(&Table{Name: name, File: info.File, Shape: shape, store: bd.store}))
 				return nil
 			}
+			if bd.bf16 != nil && len(shape) == 2 && f.Tag.Get("dtype") != "float32" {
+				data, mapped, err := bd.bf16(name)
+				if err != nil {
+					return fmt.Errorf("graph: %s model: loading tensor %q from %s as bfloat16: %w", bd.modelType, name, info.File, err)
+				}
+				fv.Set(reflect.ValueOf(&Param{Name: name, File: info.File, Shape: shape, bf16: data, mapped: mapped}))
+				return nil
+			}
 			val, err := bd.load(name, shape)
 			if err != nil {
 				return fmt.Errorf("graph: %s model: loading tensor %q from %s: %w", bd.modelType, name, info.File, err)
@@ -208,4 +271,43 @@ func (bd *binder) shape(f reflect.StructField) ([]int, error) {
 		shape = append(shape, n)
 	}
 	return shape, nil
+}
+
+// WeightMemory counts the bytes the bound parameters hold, by kind.
+type WeightMemory struct {
+	Float32        int // float32 parameters (converted copies)
+	BFloat16       int // bfloat16 matrices rounded into heap memory
+	BFloat16Mapped int // bfloat16 matrices read in place from the file's mapping
+}
+
+// addParams adds the parameters of the struct v points to (and of its
+// nested structs and slices) to wm. Tables are not counted: they stay in
+// the mapping in both modes.
+func (wm *WeightMemory) addParams(v reflect.Value) {
+	v = v.Elem()
+	for i := range v.NumField() {
+		if !v.Type().Field(i).IsExported() {
+			continue // bind sets exported fields only
+		}
+		fv := v.Field(i)
+		switch {
+		case fv.Type() == paramType:
+			p := fv.Interface().(*Param)
+			switch {
+			case p == nil:
+			case p.bf16 == nil:
+				wm.Float32 += p.Bytes()
+			case p.mapped:
+				wm.BFloat16Mapped += p.Bytes()
+			default:
+				wm.BFloat16 += p.Bytes()
+			}
+		case fv.Kind() == reflect.Struct && fv.CanAddr():
+			wm.addParams(fv.Addr())
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Struct:
+			for j := range fv.Len() {
+				wm.addParams(fv.Index(j).Addr())
+			}
+		}
+	}
 }

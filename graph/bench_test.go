@@ -16,7 +16,8 @@ import (
 
 // Benchmarks run on the full-size random Qwen3-Embedding-0.6B-shaped model
 // (go run ./testdata/genmodel -full /work/models/qwen3-0.6b), or the folder
-// in GEMBED_BENCH_MODEL; they skip when it is absent.
+// in GEMBED_BENCH_MODEL; they skip when it is absent. GEMBED_BENCH_DTYPE
+// (float32 or bfloat16) selects the precision.
 
 func benchModelDir() string {
 	if d := os.Getenv("GEMBED_BENCH_MODEL"); d != "" {
@@ -42,12 +43,23 @@ func loadBenchModel(b *testing.B) *Model {
 		if s := os.Getenv("GEMBED_BENCH_THREADS"); s != "" {
 			threads, _ = strconv.Atoi(s)
 		}
-		benchModel, benchErr = Load(dir, Options{Threads: threads})
+		var dt DType
+		if dt, benchErr = benchDType(); benchErr == nil {
+			benchModel, benchErr = Load(dir, Options{Threads: threads, DType: dt})
+		}
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchModel
+}
+
+// benchDType is GEMBED_BENCH_DTYPE (default float32).
+func benchDType() (DType, error) {
+	if s := os.Getenv("GEMBED_BENCH_DTYPE"); s != "" {
+		return ParseDType(s)
+	}
+	return Float32, nil
 }
 
 // benchSeqs makes n sequences of about length tokens (length-4 … length+4),
@@ -195,7 +207,11 @@ func TestRSSChild(t *testing.T) {
 	if os.Getenv("GEMBED_RSS_CHILD") == "" {
 		t.Skip("only run by BenchmarkPeakRSS64x64")
 	}
-	m, err := Load(benchModelDir(), Options{})
+	dt, err := benchDType()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(benchModelDir(), Options{DType: dt})
 	if err != nil {
 		t.Fatal(err)
 	}

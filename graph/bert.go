@@ -31,8 +31,8 @@ type bert struct {
 	types     int
 
 	Words     *Table      `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
-	Positions *Param      `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden"`
-	Types     *Param      `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden"`
+	Positions *Param      `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden" dtype:"float32"`
+	Types     *Param      `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden" dtype:"float32"`
 	EmbNorm   *Param      `hf:"embeddings.LayerNorm.weight|embeddings.LayerNorm.gamma" shape:"hidden"`
 	EmbBias   *Param      `hf:"embeddings.LayerNorm.bias|embeddings.LayerNorm.beta" shape:"hidden"`
 	Layers    []bertLayer `hf:"encoder.layer.%d"`

@@ -25,7 +25,7 @@ type distilbert struct {
 	act layers.Activation
 
 	Words     *Table            `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
-	Positions *Param            `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden"`
+	Positions *Param            `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden" dtype:"float32"`
 	EmbNorm   *Param            `hf:"embeddings.LayerNorm.weight" shape:"hidden"`
 	EmbBias   *Param            `hf:"embeddings.LayerNorm.bias" shape:"hidden"`
 	Layers    []distilbertLayer `hf:"transformer.layer.%d"`

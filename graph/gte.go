@@ -36,7 +36,7 @@ type gte struct {
 	types     int
 
 	Words   *Table     `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
-	Types   *Param     `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden" optional:"types"`
+	Types   *Param     `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden" optional:"types" dtype:"float32"`
 	EmbNorm *Param     `hf:"embeddings.LayerNorm.weight" shape:"hidden"`
 	EmbBias *Param     `hf:"embeddings.LayerNorm.bias" shape:"hidden"`
 	Layers  []gteLayer `hf:"encoder.layer.%d"`

@@ -55,6 +55,9 @@ type Options struct {
 	Head HeadKind
 	// HeadTokens are the vocabulary ids whose logits TokenLogitsHead returns.
 	HeadTokens []int
+	// DType is the precision of the projection matrices (default Float32,
+	// exact); see BFloat16. Heads stay float32.
+	DType DType
 }
 
 // maxCachedGraphs bounds the compiled graphs each worker keeps.
@@ -73,6 +76,7 @@ type Model struct {
 	nworkers  int
 
 	store *weights.Store
+	dtype DType
 
 	workers chan *worker  // one per core
 	cores   chan struct{} // one token per core, taken by running sub-batches
@@ -168,9 +172,19 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
 		},
 	}
+	switch opt.DType {
+	case Float32:
+	case BFloat16:
+		bd.bf16 = store.BF16
+	default:
+		return nil, fmt.Errorf("graph: %v (choices: %s)", opt.DType, strings.Join(DTypeNames, ", "))
+	}
+	m.dtype = opt.DType
 	if err := bd.bind(reflect.ValueOf(arch), ""); err != nil {
 		return nil, err
 	}
+	// Heads compute in float32/float64 on their Params' float32 values.
+	bd.bf16 = nil
 	h, err := loadHead(cfg, arch, bd, opt)
 	if err != nil {
 		return nil, fmt.Errorf("graph: %s: %w", filepath.Join(dir, modelfolder.ConfigFile), err)
@@ -242,6 +256,17 @@ func (m *Model) HeadClass() string {
 	return m.head.class
 }
 
+// DType returns the precision of the projection matrices.
+func (m *Model) DType() DType { return m.dtype }
+
+// WeightMemory counts the bytes the model's parameters hold (embedding
+// tables excluded: they stay in the file's mapping).
+func (m *Model) WeightMemory() WeightMemory {
+	var wm WeightMemory
+	wm.addParams(reflect.ValueOf(m.arch))
+	return wm
+}
+
 // Threads returns the number of threads Forward uses.
 func (m *Model) Threads() int { return m.threads }
 
@@ -307,7 +332,7 @@ func (m *Model) build(rt *layers.Runtime, key bucket) (*compiled, error) {
 // String describes the model briefly.
 func (m *Model) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s",
-		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.Kernels())
+	fmt.Fprintf(&b, "%s: %d layers, hidden %d, %d heads (%d kv) × %d, pooling %v, %d threads, BLAS %s, dtype %v",
+		m.cfg.ModelType, m.cfg.Layers, m.cfg.Hidden, m.cfg.Heads, m.cfg.KVHeads, m.cfg.HeadDim, m.poolings, m.threads, layers.Kernels(), m.dtype)
 	return b.String()
 }

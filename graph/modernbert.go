@@ -216,11 +216,15 @@ func rowBlock(p *Param, i, n int) *Param {
 	if len(p.Shape) == 2 {
 		width = p.Shape[1]
 	}
-	data := p.value.Float32s()[i*n*width : (i+1)*n*width]
 	shape := []int{n, width}
 	if len(p.Shape) == 1 {
 		shape = []int{n}
 	}
+	if p.bf16 != nil { // the BFloat16 mode
+		return &Param{Name: fmt.Sprintf("%s[%d]", p.Name, i), File: p.File, Shape: shape,
+			bf16: p.bf16[i*n*width : (i+1)*n*width], mapped: p.mapped}
+	}
+	data := p.value.Float32s()[i*n*width : (i+1)*n*width]
 	return &Param{Name: fmt.Sprintf("%s[%d]", p.Name, i), File: p.File, Shape: shape,
 		value: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))}
 }

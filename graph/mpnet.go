@@ -36,10 +36,10 @@ type mpnet struct {
 	bucketOf  []int32 // bucket of each relative position in ±mpnetMaxDistance
 
 	Words     *Table       `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
-	Positions *Param       `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden"`
+	Positions *Param       `hf:"embeddings.position_embeddings.weight" shape:"positions,hidden" dtype:"float32"`
 	EmbNorm   *Param       `hf:"embeddings.LayerNorm.weight" shape:"hidden"`
 	EmbBias   *Param       `hf:"embeddings.LayerNorm.bias" shape:"hidden"`
-	RelBias   *Param       `hf:"encoder.relative_attention_bias.weight" shape:"buckets,heads"`
+	RelBias   *Param       `hf:"encoder.relative_attention_bias.weight" shape:"buckets,heads" dtype:"float32"`
 	Layers    []mpnetLayer `hf:"encoder.layer.%d"`
 }
 

@@ -31,7 +31,7 @@ type nomicBERT struct {
 	flags     map[string]int
 
 	Words   *Table           `hf:"embeddings.word_embeddings.weight" shape:"vocab,hidden"`
-	Types   *Param           `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden" optional:"types"`
+	Types   *Param           `hf:"embeddings.token_type_embeddings.weight" shape:"types,hidden" optional:"types" dtype:"float32"`
 	EmbNorm *Param           `hf:"emb_ln.weight" shape:"hidden"`
 	EmbBias *Param           `hf:"emb_ln.bias" shape:"hidden"`
 	Layers  []nomicBERTLayer `hf:"encoder.layers.%d"`

@@ -22,6 +22,11 @@ func sgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 	kern.SgemmNT(m, n, k, x, w, beta, y, ldy)
 }
 
+// sgemmNTBF16 is sgemmNT with w in bfloat16 bits and x rounded to bfloat16.
+func sgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
+	kern.SgemmNTBF16(m, n, k, x, w, beta, y, ldy)
+}
+
 // sgemm computes C = alpha·A·op(B) + beta·C for row-major A [m,k] and C [m,n];
 // op(B) is Bᵀ when transB (B stored [n,k], the Hugging Face [out,in] layout)
 // and B otherwise (B stored [k,n]).

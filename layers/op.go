@@ -88,6 +88,25 @@ func (o *opBase) floats(inputs []G.Value, i, want int) ([]float32, error) {
 	return d, nil
 }
 
+// uint16s returns the bfloat16 bits of input i, checking its length.
+func (o *opBase) uint16s(inputs []G.Value, i, want int) ([]uint16, error) {
+	if i >= len(inputs) {
+		return nil, fmt.Errorf("%s: missing input %d", o.name, i)
+	}
+	t, ok := inputs[i].(tensor.Tensor)
+	if !ok {
+		return nil, fmt.Errorf("%s: input %d is a %T, not a tensor", o.name, i, inputs[i])
+	}
+	d, ok := t.Data().([]uint16)
+	if !ok {
+		return nil, fmt.Errorf("%s: input %d holds %T, not bfloat16 bits ([]uint16)", o.name, i, t.Data())
+	}
+	if want >= 0 && len(d) != want {
+		return nil, fmt.Errorf("%s: input %d has %d values, want %d", o.name, i, len(d), want)
+	}
+	return d, nil
+}
+
 func apply(op G.Op, name string, inputs ...*G.Node) (*G.Node, error) {
 	n, err := G.ApplyOp(op, inputs...)
 	if err != nil {

@@ -125,11 +125,18 @@ func BenchmarkSmallRows(b *testing.B) {
 }
 
 // BenchmarkSgemmNTBF16 is SgemmNT with bfloat16 weights (VDPBF16PS tiles
-// where the CPU has AVX512_BF16), rounding of x included.
+// where the CPU has AVX512_BF16, and the widening path), rounding of x
+// included.
 func BenchmarkSgemmNTBF16(b *testing.B) {
-	kr := Best
-	for _, s := range [][3]int{{32, 1536, 1024}, {256, 1536, 1024}} {
-		m, n, k := s[0], s[1], s[2]
+	for _, kr := range []*Kernels{Best, Best.WidenBF16()} {
+		for _, s := range [][3]int{{32, 1536, 1024}, {256, 1536, 1024}, {2048, 1536, 1024}} {
+			benchBF16(b, kr, s[0], s[1], s[2])
+		}
+	}
+}
+
+func benchBF16(b *testing.B, kr *Kernels, m, n, k int) {
+	{
 		b.Run(fmt.Sprintf("%v/bf16=%v/%dx%dx%d", kr.ISA(), kr.dotBF16 != nil, m, n, k), func(b *testing.B) {
 			x, y := fill(m*k), fill(m*n)
 			w := make([]uint16, n*k)

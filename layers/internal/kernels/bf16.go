@@ -26,12 +26,43 @@ func bf16(f float32) uint16 {
 // FromBF16 widens bfloat16 bits to float32 (exact).
 func FromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 
-var bf16Pool = sync.Pool{New: func() any { return new([]uint16) }}
+var (
+	bf16Pool = sync.Pool{New: func() any { return new([]uint16) }}
+	f32Pool  = sync.Pool{New: func() any { return new([]float32) }}
+)
+
+// widenBlockBytes bounds the float32 copy of the weight rows the widening
+// path multiplies at a time: every block repacks x in the float32 GEMM, so
+// blocks are large (a whole 0.6B-model projection), pooled and reused.
+const widenBlockBytes = 16 << 20
+
+// bf16TileRows is the row count up to which the VDPBF16PS 4×4 tiles beat
+// widening into the packed float32 GEMM: the tiles do no cache blocking, so
+// for many rows they re-stream x for every 4 weight rows (measured on one
+// Zen 4 core, 1536×1024 weights: tiles 55 vs 24 GFLOP per CPU-second at 32
+// rows, 74 vs 85 at 256, 40 vs 64 at 2048).
+const bf16TileRows = 128
+
+// WidenBF16 returns a copy of k whose SgemmNTBF16 always widens the bf16
+// weights to float32 and uses the float32 kernels, as on CPUs without
+// AVX512_BF16 (tests force that path with it).
+func (k *Kernels) WidenBF16() *Kernels {
+	c := *k
+	c.dotBF16 = nil
+	return &c
+}
+
+// HasBF16Dot reports whether SgemmNTBF16 uses the VDPBF16PS tile.
+func (k *Kernels) HasBF16Dot() bool { return k.dotBF16 != nil }
 
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
-// products and sums are float32. With AVX512_BF16 the 4×4 tiles use
-// VDPBF16PS; elsewhere the bf16 values are widened and multiplied in Go.
+// products and sums are float32. With AVX512_BF16, k a multiple of 32 and
+// at most bf16TileRows rows the 4×4 tiles use VDPBF16PS; elsewhere blocks
+// of weight rows are widened to float32 and multiplied by the float32
+// kernels: the weights' memory is still halved, the speed at best
+// float32's. Both give the same products (a product of two bf16 is exact
+// in float32); only the summation order differs.
 func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return
@@ -41,6 +72,10 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 		panic(fmt.Sprintf("kernels: w: %d bfloat16 for %d×%d", len(w), n, k))
 	}
 	checkLen("y", y, m, n, ldy)
+	if kr.dotBF16 == nil || k%32 != 0 || m > bf16TileRows {
+		kr.sgemmNTWiden(m, n, k, x, w, beta, y, ldy)
+		return
+	}
 	pb := bf16Pool.Get().(*[]uint16)
 	defer bf16Pool.Put(pb)
 	if cap(*pb) < m*k {
@@ -50,7 +85,7 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 	ToBF16(xb, x[:m*k])
 	var tile [4]float32
 	j := 0
-	if kr.dotBF16 != nil && k > 0 && k%32 == 0 {
+	if k > 0 {
 		m4 := m &^ 3
 		for ; j+4 <= n; j += 4 {
 			for i := 0; i < m4; i += 4 {
@@ -92,4 +127,31 @@ func dotBF16Go(a, b []uint16) float32 {
 		s0 += FromBF16(a[i]) * FromBF16(b[i])
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// sgemmNTWiden is SgemmNTBF16 through the float32 kernels: x rounded to
+// bf16 and back (so both paths multiply the same values), w widened a block
+// of rows at a time.
+func (kr *Kernels) sgemmNTWiden(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
+	if k <= 0 {
+		kr.SgemmNT(m, n, k, nil, nil, beta, y, ldy)
+		return
+	}
+	px := f32Pool.Get().(*[]float32)
+	defer f32Pool.Put(px)
+	rows := max(16, widenBlockBytes/(4*k)/16*16)
+	if need := m*k + min(rows, n)*k; cap(*px) < need {
+		*px = make([]float32, need)
+	}
+	xr, wf := (*px)[:m*k], (*px)[m*k:m*k+min(rows, n)*k]
+	for i, v := range x[:m*k] {
+		xr[i] = FromBF16(bf16(v))
+	}
+	for j := 0; j < n; j += rows {
+		nb := min(rows, n-j)
+		for i, h := range w[j*k : (j+nb)*k] {
+			wf[i] = FromBF16(h)
+		}
+		kr.SgemmNT(m, nb, k, xr, wf[:nb*k], beta, y[j:], ldy)
+	}
 }

@@ -32,13 +32,19 @@ func TestToBF16Rounding(t *testing.T) {
 	}
 }
 
-// TestSgemmNTBF16 checks the bf16 product (the VDPBF16PS tile where the CPU
-// has it, forced by For, and the portable path) against a float64
-// reference on the bf16-rounded inputs.
+// TestSgemmNTBF16 checks the bf16 product against a float64 reference on
+// the bf16-rounded inputs, for every ISA both ways: the VDPBF16PS tile
+// (hand-encoded instruction bytes, on CPUs with AVX512_BF16) and the
+// widening path forced by WidenBF16.
 func TestSgemmNTBF16(t *testing.T) {
 	r := rand.New(rand.NewSource(9))
+	var krs []*Kernels
 	for _, kr := range every(t) {
-		for _, sh := range [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}} {
+		krs = append(krs, kr, kr.WidenBF16())
+	}
+	for _, kr := range krs {
+		// 7×150×65536 spans several widened blocks (64 rows of w each).
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}, {7, 150, 65536}, {300, 20, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, beta := range []float32{0, 1} {
 				name := fmt.Sprintf("%v/dotBF16=%v/%dx%dx%d/beta=%v", kr.ISA(), kr.dotBF16 != nil, m, n, k, beta)
@@ -78,5 +84,24 @@ func TestSgemmNTBF16(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBF16DotUsedWhereSupported makes sure the encoding test above really
+// runs the VDPBF16PS bytes on a CPU that has the instruction.
+func TestBF16DotUsedWhereSupported(t *testing.T) {
+	if !hasAVX512BF16() {
+		t.Logf("this CPU has no AVX512_BF16: only the widening path is tested")
+		return
+	}
+	kr, err := For(AVX512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kr.HasBF16Dot() {
+		t.Fatal("CPU has AVX512_BF16 but the AVX512 kernels do not use VDPBF16PS")
+	}
+	if kr.WidenBF16().HasBF16Dot() {
+		t.Fatal("WidenBF16 kept the VDPBF16PS tile")
 	}
 }

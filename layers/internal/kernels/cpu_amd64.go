@@ -115,3 +115,7 @@ func geluVec(x []float32) {
 		copy(x[n8:], t[:])
 	}
 }
+
+func hasAVX512BF16() bool {
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16 && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+}

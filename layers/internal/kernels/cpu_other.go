@@ -5,3 +5,5 @@ package kernels
 func supported() []ISA { return []ISA{Generic} }
 
 func newKernels(ISA) *Kernels { return genericKernels() }
+
+func hasAVX512BF16() bool { return false }
