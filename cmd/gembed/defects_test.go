@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gembed-dev/gembed/embed"
+	"github.com/gembed-dev/gembed/internal/numtest"
 	"github.com/gembed-dev/gembed/server"
 	"github.com/gembed-dev/gembed/testdata/genmodel/modelgen"
 	"github.com/gembed-dev/gembed/tokenizer"
@@ -332,4 +333,31 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// --dtype: bfloat16 gives the float32 vector within cos 0.999 (the weights
+// rounded to bf16); an unknown dtype is an error listing the choices.
+func TestDType(t *testing.T) {
+	model := modelgen.TestModel(t, "qwen3-f32")
+	vector := func(env []string, args ...string) []float32 {
+		t.Helper()
+		r := gembed(t, `{"text":"The capital of China is Beijing."}`+"\n", env, append([]string{"embed", "-m", model, "-f", "jsonl"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		var line struct {
+			Embedding []float32 `json:"embedding"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &line); err != nil {
+			t.Fatalf("%v: %v: %q", args, err, r.stdout)
+		}
+		return line.Embedding
+	}
+	f32 := vector(nil)
+	for _, bf16 := range [][]float32{vector(nil, "--dtype", "bfloat16"), vector([]string{"GEMBED_DTYPE=bfloat16"})} {
+		if err := numtest.Check(bf16, f32, numtest.Tol{Abs: 1, MinCos: 0.999}); err != nil {
+			t.Errorf("bfloat16 against float32: %v", err)
+		}
+	}
+	wantError(t, gembed(t, "", nil, "embed", "-m", model, "--dtype", "fp8", "x"), "--dtype", "fp8", "float32", "bfloat16")
 }

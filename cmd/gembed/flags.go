@@ -64,6 +64,8 @@ func modelOptionFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-normalize", EnvVars: env("no-normalize"), Usage: "do not L2-normalize the vectors"},
 		&cli.IntFlag{Name: "batch-tokens", EnvVars: env("batch-tokens"), DefaultText: strconv.Itoa(embed.DefaultBatchTokens), Usage: "padded tokens per forward sub-batch (bounds memory)"},
 		&cli.IntFlag{Name: "threads", EnvVars: env("threads"), DefaultText: "all", Usage: "cores to use"},
+		&cli.StringFlag{Name: "dtype", Value: "float32", EnvVars: env("dtype"),
+			Usage: "float32 (exact) or bfloat16 (projection weights kept in bf16: half their memory, ~1e-5 of cosine)"},
 	}
 }
 
@@ -103,6 +105,11 @@ func loadEmbedder(c *cli.Context, model string, extra ...embed.Option) (*embed.E
 	if c.IsSet("threads") {
 		opts = append(opts, embed.WithThreads(c.Int("threads")))
 	}
+	dt, err := embed.ParseDType(c.String("dtype"))
+	if err != nil {
+		return nil, fmt.Errorf("--dtype: %w", err)
+	}
+	opts = append(opts, embed.WithDType(dt))
 	opts = append(opts, extra...)
 	ctx := c.Context
 	if ctx == nil {
