@@ -6,6 +6,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gembed-dev/gembed/layers/internal/kernels"
 )
 
 // Activation is an elementwise non-linearity.
@@ -63,7 +65,7 @@ func activateRow(a Activation, x []float32) {
 	switch a {
 	case ActSiLU:
 		for i, v := range x {
-			x[i] = v / (1 + expf(-v))
+			x[i] = v / (1 + kernels.Expf(-v))
 		}
 	case ActGELU:
 		gelu(x)

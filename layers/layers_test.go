@@ -574,21 +574,6 @@ func TestPool(t *testing.T) {
 	}
 }
 
-func TestExpf(t *testing.T) {
-	for x := float32(-104); x < 89; x += 0.01237 {
-		got, want := float64(expf(x)), math.Exp(float64(x))
-		if want < 1e-37 || want > math.MaxFloat32 {
-			continue
-		}
-		if !(math.Abs(got-want) <= 3e-7*want) {
-			t.Fatalf("expf(%v) = %v, want %v", x, got, want)
-		}
-	}
-	if expf(-200) != 0 || !math.IsInf(float64(expf(200)), 1) {
-		t.Fatal("expf limits")
-	}
-}
-
 func TestSlotNames(t *testing.T) {
 	seen := map[string]bool{}
 	for s := Slot(1); s < numSlots; s++ {
