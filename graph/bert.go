@@ -147,16 +147,26 @@ func (m *bert) Forward(b *Builder) (*G.Node, error) {
 	}
 	attn := layers.AttentionSpec{Heads: c.Heads, KVHeads: c.Heads, Dim: c.HeadDim}
 	for l, w := range m.Layers {
-		if h, err = m.layer(b, h, w, attn); err != nil {
+		if h, err = postLNEncoderLayer(b, h, postLNLayer(w), m.eps, m.act, attn); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 	}
 	return h, nil
 }
 
-// layer adds one post-LN encoder layer; the residual stream h is updated in
-// place: h = LN(h + attn(h)·Woᵀ + bo), h = LN(h + W2·act(W1·h + b1) + b2).
-func (m *bert) layer(b *Builder, h *G.Node, w bertLayer, attn layers.AttentionSpec) (*G.Node, error) {
+// postLNLayer is the weights of one post-LN encoder layer under the names
+// this code uses; bertLayer, mpnetLayer and distilbertLayer convert to it
+// (the same fields, each with its family's tensor names).
+type postLNLayer struct {
+	Q, QB, K, KB, V, VB, O, OB               *Param
+	AttnNorm, AttnBias, Up, UpB, Down, DownB *Param
+	OutNorm, OutBias                         *Param
+}
+
+// postLNEncoderLayer adds one post-LN encoder layer (BERT, MPNet,
+// DistilBERT); the residual stream h is updated in place:
+// h = LN(h + attn(h)·Woᵀ + bo), h = LN(h + W2·act(W1·h + b1) + b2).
+func postLNEncoderLayer(b *Builder, h *G.Node, w postLNLayer, eps float64, act layers.Activation, attn layers.AttentionSpec) (*G.Node, error) {
 	rt := b.RT
 	q, err := layers.Linear(rt, h, b.Node(w.Q), b.Node(w.QB), nil, layers.SlotQ)
 	if err != nil {
@@ -177,11 +187,11 @@ func (m *bert) layer(b *Builder, h *G.Node, w bertLayer, attn layers.AttentionSp
 	if h, err = layers.Linear(rt, a, b.Node(w.O), b.Node(w.OB), h, layers.InPlace); err != nil {
 		return nil, err
 	}
-	if h, err = layers.LayerNorm(rt, h, b.Node(w.AttnNorm), b.Node(w.AttnBias), m.eps, layers.InPlace); err != nil {
+	if h, err = layers.LayerNorm(rt, h, b.Node(w.AttnNorm), b.Node(w.AttnBias), eps, layers.InPlace); err != nil {
 		return nil, err
 	}
-	if h, err = layers.DenseMLP(rt, h, b.Node(w.Up), b.Node(w.UpB), b.Node(w.Down), b.Node(w.DownB), m.act, h, layers.InPlace); err != nil {
+	if h, err = layers.DenseMLP(rt, h, b.Node(w.Up), b.Node(w.UpB), b.Node(w.Down), b.Node(w.DownB), act, h, layers.InPlace); err != nil {
 		return nil, err
 	}
-	return layers.LayerNorm(rt, h, b.Node(w.OutNorm), b.Node(w.OutBias), m.eps, layers.InPlace)
+	return layers.LayerNorm(rt, h, b.Node(w.OutNorm), b.Node(w.OutBias), eps, layers.InPlace)
 }

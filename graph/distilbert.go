@@ -135,41 +135,9 @@ func (m *distilbert) Forward(b *Builder) (*G.Node, error) {
 	}
 	attn := layers.AttentionSpec{Heads: c.Heads, KVHeads: c.Heads, Dim: c.HeadDim}
 	for l, w := range m.Layers {
-		if h, err = m.layer(b, h, w, attn); err != nil {
+		if h, err = postLNEncoderLayer(b, h, postLNLayer(w), distilbertEps, m.act, attn); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 	}
 	return h, nil
-}
-
-// layer adds one post-LN transformer block: h = LN(h + attn(h)),
-// h = LN(h + lin2(act(lin1(h)))), updating h in place.
-func (m *distilbert) layer(b *Builder, h *G.Node, w distilbertLayer, attn layers.AttentionSpec) (*G.Node, error) {
-	rt := b.RT
-	q, err := layers.Linear(rt, h, b.Node(w.Q), b.Node(w.QB), nil, layers.SlotQ)
-	if err != nil {
-		return nil, err
-	}
-	k, err := layers.Linear(rt, h, b.Node(w.K), b.Node(w.KB), nil, layers.SlotK)
-	if err != nil {
-		return nil, err
-	}
-	v, err := layers.Linear(rt, h, b.Node(w.V), b.Node(w.VB), nil, layers.SlotV)
-	if err != nil {
-		return nil, err
-	}
-	a, err := layers.Attention(rt, q, k, v, attn, layers.SlotAttn)
-	if err != nil {
-		return nil, err
-	}
-	if h, err = layers.Linear(rt, a, b.Node(w.O), b.Node(w.OB), h, layers.InPlace); err != nil {
-		return nil, err
-	}
-	if h, err = layers.LayerNorm(rt, h, b.Node(w.AttnNorm), b.Node(w.AttnBias), distilbertEps, layers.InPlace); err != nil {
-		return nil, err
-	}
-	if h, err = layers.DenseMLP(rt, h, b.Node(w.Up), b.Node(w.UpB), b.Node(w.Down), b.Node(w.DownB), m.act, h, layers.InPlace); err != nil {
-		return nil, err
-	}
-	return layers.LayerNorm(rt, h, b.Node(w.OutNorm), b.Node(w.OutBias), distilbertEps, layers.InPlace)
 }
