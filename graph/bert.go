@@ -83,19 +83,9 @@ func newBERT(c *Config, roberta bool) (Architecture, error) {
 	}
 	c.KVHeads, c.HeadDim = 0, 0 // not config fields of these families
 	c.defaultHeads()
-	act := "gelu"
-	if r.HiddenAct != nil {
-		act = *r.HiddenAct
-	}
 	var err error
-	if m.act, err = layers.ParseActivation(act); err != nil {
-		return nil, fmt.Errorf("field \"hidden_act\": %w", err)
-	}
-	if r.LayerNormEps != nil {
-		m.eps = *r.LayerNormEps
-	}
-	if !(m.eps > 0 && m.eps < 1) {
-		return nil, fmt.Errorf("field \"layer_norm_eps\": value %v out of range", m.eps)
+	if m.act, m.eps, err = encoderActEps(r.HiddenAct, r.LayerNormEps, m.eps); err != nil {
+		return nil, err
 	}
 	if r.TypeVocab != nil {
 		m.types = *r.TypeVocab
@@ -152,6 +142,27 @@ func (m *bert) Forward(b *Builder) (*G.Node, error) {
 		}
 	}
 	return h, nil
+}
+
+// encoderActEps reads hidden_act (default exact GELU) and layer_norm_eps
+// (default def) as the BERT-style configs spell them.
+func encoderActEps(hiddenAct *string, layerNormEps *float64, def float64) (layers.Activation, float64, error) {
+	name := "gelu"
+	if hiddenAct != nil {
+		name = *hiddenAct
+	}
+	act, err := layers.ParseActivation(name)
+	if err != nil {
+		return act, 0, fmt.Errorf("field \"hidden_act\": %w", err)
+	}
+	eps := def
+	if layerNormEps != nil {
+		eps = *layerNormEps
+	}
+	if !(eps > 0 && eps < 1) {
+		return act, 0, fmt.Errorf("field \"layer_norm_eps\": value %v out of range", eps)
+	}
+	return act, eps, nil
 }
 
 // postLNLayer is the weights of one post-LN encoder layer under the names

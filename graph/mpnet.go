@@ -84,19 +84,9 @@ func newMPNet(c *Config) (Architecture, error) {
 	}
 	c.KVHeads, c.HeadDim = 0, 0 // not config fields of this family
 	c.defaultHeads()
-	act := "gelu"
-	if r.HiddenAct != nil {
-		act = *r.HiddenAct
-	}
 	var err error
-	if m.act, err = layers.ParseActivation(act); err != nil {
-		return nil, fmt.Errorf("field \"hidden_act\": %w", err)
-	}
-	if r.LayerNormEps != nil {
-		m.eps = *r.LayerNormEps
-	}
-	if !(m.eps > 0 && m.eps < 1) {
-		return nil, fmt.Errorf("field \"layer_norm_eps\": value %v out of range", m.eps)
+	if m.act, m.eps, err = encoderActEps(r.HiddenAct, r.LayerNormEps, m.eps); err != nil {
+		return nil, err
 	}
 	if r.Buckets != nil {
 		m.buckets = *r.Buckets
