@@ -213,29 +213,8 @@ func (m *nomicBERT) Forward(b *Builder) (*G.Node, error) {
 // h = LN₁(h + Wo·attention(RoPE(q), RoPE(k), v)), h = LN₂(h + fc2(fc11(h) ⊙ SiLU(fc12(h)))).
 func (m *nomicBERT) layer(b *Builder, h *G.Node, w nomicBERTLayer, attn layers.AttentionSpec, rope layers.RoPESpec) (*G.Node, error) {
 	rt, H := b.RT, m.cfg.Hidden
-	q, err := layers.Linear(rt, h, b.Node(rowBlock(w.QKV, 0, H)), b.Node(rowBlock(w.QKVBias, 0, H)), nil, layers.SlotQ)
+	h, err := fusedRotaryAttention(b, h, w.QKV, w.QKVBias, w.O, w.OBias, H, attn, rope)
 	if err != nil {
-		return nil, err
-	}
-	k, err := layers.Linear(rt, h, b.Node(rowBlock(w.QKV, 1, H)), b.Node(rowBlock(w.QKVBias, 1, H)), nil, layers.SlotK)
-	if err != nil {
-		return nil, err
-	}
-	v, err := layers.Linear(rt, h, b.Node(rowBlock(w.QKV, 2, H)), b.Node(rowBlock(w.QKVBias, 2, H)), nil, layers.SlotV)
-	if err != nil {
-		return nil, err
-	}
-	if q, err = layers.RoPE(rt, q, rope); err != nil {
-		return nil, err
-	}
-	if k, err = layers.RoPE(rt, k, rope); err != nil {
-		return nil, err
-	}
-	a, err := layers.Attention(rt, q, k, v, attn, layers.SlotAttn)
-	if err != nil {
-		return nil, err
-	}
-	if h, err = layers.Linear(rt, a, b.Node(w.O), b.Node(w.OBias), h, layers.InPlace); err != nil {
 		return nil, err
 	}
 	if h, err = layers.LayerNorm(rt, h, b.Node(w.Norm1), b.Node(w.Norm1B), m.eps, layers.InPlace); err != nil {
