@@ -11,6 +11,9 @@ import (
 type kernelVariant struct {
 	name  string
 	force func() (restore func())
+	// production: the configuration a process runs on this CPU (not one
+	// only tests force).
+	production bool
 }
 
 // TestKernelConformance runs the shared conformance suite against every
@@ -20,9 +23,11 @@ func TestKernelConformance(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			defer v.force()()
 			kerneltest.Run(t, kerneltest.Kernels{
-				Sgemm:   sgemm,
-				SgemmNT: sgemmNT,
-				SwiGLU:  swiglu,
+				Sgemm:        sgemm,
+				SgemmNT:      sgemmNT,
+				SgemmNTBF16:  sgemmNTBF16,
+				NoInvariance: !v.production,
+				SwiGLU:       swiglu,
 				CausalSoftmax: func(s []float32, m, nk, first int, mask float32) {
 					if mask != MaskValue {
 						t.Fatalf("mask value %v, the backend uses %v", mask, MaskValue)

@@ -21,7 +21,16 @@ type Kernels struct {
 	// transB (B stored [n,k]) else B (stored [k,n]).
 	Sgemm func(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 	// SgemmNT computes y = beta·y + x·wᵀ, x [m,k], w [n,k], y row stride ldy.
+	// It must also be batch invariant: a row of y has the same bits
+	// whatever the other rows are and however the columns are split (the
+	// layers give each thread a range of columns).
 	SgemmNT func(m, n, k int, x, w []float32, beta float32, y []float32, ldy int)
+	// SgemmNTBF16 is SgemmNT with w in bfloat16 bits and x rounded to
+	// bfloat16 before the products; batch invariant too.
+	SgemmNTBF16 func(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int)
+	// NoInvariance skips the batch-invariance checks: for configurations
+	// forced by tests that production never runs.
+	NoInvariance bool
 	// SwiGLU sets g[i] = SiLU(g[i])·u[i].
 	SwiGLU func(g, u []float32)
 	// CausalSoftmax adds maskValue to the scores of keys j > first+r of each
@@ -48,6 +57,19 @@ func Run(t *testing.T, k Kernels) {
 	}
 	if k.SgemmNT != nil {
 		t.Run("SgemmNT", func(t *testing.T) { testSgemmNT(t, k.SgemmNT) })
+		if !k.NoInvariance {
+			t.Run("SgemmNT/batch-invariance", func(t *testing.T) { testInvariance(t, false, k.SgemmNT) })
+		}
+	}
+	if k.SgemmNTBF16 != nil && !k.NoInvariance {
+		mul := func(m, n, kk int, x, w []float32, beta float32, y []float32, ldy int) {
+			wb := make([]uint16, len(w))
+			for i, v := range w {
+				wb[i] = uint16(math.Float32bits(roundBF16(v)) >> 16)
+			}
+			k.SgemmNTBF16(m, n, kk, x, wb, beta, y, ldy)
+		}
+		t.Run("SgemmNTBF16/batch-invariance", func(t *testing.T) { testInvariance(t, true, mul) })
 	}
 	if k.SwiGLU != nil {
 		t.Run("SwiGLU", func(t *testing.T) { testSwiGLU(t, k.SwiGLU) })
@@ -207,6 +229,91 @@ func testSoftmax(t *testing.T, softmax func(s []float32, m, nk, first int, mask 
 				}
 				if !near(s[row*nk+j], want, 1e-6) {
 					t.Fatalf("m=%d nk=%d first=%d: p[%d,%d] = %v, want %v", m, nk, first, row, j, s[row*nk+j], want)
+				}
+			}
+		}
+	}
+}
+
+// roundBF16 rounds f to the nearest bfloat16 (ties to even), as a float32.
+func roundBF16(f float32) float32 {
+	b := math.Float32bits(f)
+	return math.Float32frombits((b + 0x7fff + (b >> 16 & 1)) &^ 0xffff)
+}
+
+// testInvariance checks that every row of y = beta·y + x·wᵀ has the same
+// bits computed alone, among any number of other rows at any offset, and
+// in any split of the columns into 16-aligned ranges (what each thread of
+// a linear layer gets). The rows computed alone are first checked against
+// float64, so a product that is NaN everywhere fails. With bf16, x and w
+// are rounded to bfloat16 in the reference.
+func testInvariance(t *testing.T, bf16 bool, mul func(m, n, k int, x, w []float32, beta float32, y []float32, ldy int)) {
+	r := rand.New(rand.NewSource(12))
+	const rows = 300
+	// Row counts around every tile width (4, 8, 12, 16, 32), the few-row
+	// threshold (256) and one and several blocks of k (256).
+	counts := []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17, 24, 31, 32, 33, 48, 64, 65, 100, 255, 256, 257, 300}
+	for _, sh := range [][2]int{{70, 64}, {45, 608}, {33, 96}} {
+		n, k := sh[0], sh[1]
+		x, w := make([]float32, rows*k), make([]float32, n*k)
+		fill(r, x, 1)
+		fill(r, w, 1)
+		ldy := n + 5
+		yInit := make([]float32, rows*ldy)
+		fill(r, yInit, 1)
+		for _, beta := range []float32{0, 1} {
+			name := fmt.Sprintf("n=%d k=%d beta=%v", n, k, beta)
+			// Each row alone, checked against float64.
+			alone := make([]float32, rows*n)
+			for i := range rows {
+				y := slices.Clone(yInit[i*ldy : i*ldy+n])
+				mul(1, n, k, x[i*k:(i+1)*k], w, beta, y, n)
+				copy(alone[i*n:], y)
+				for j := range n {
+					s, abs := float64(beta)*float64(yInit[i*ldy+j]), 0.0
+					for l := range k {
+						a, b := x[i*k+l], w[j*k+l]
+						if bf16 {
+							a, b = roundBF16(a), roundBF16(b)
+						}
+						s += float64(a) * float64(b)
+						abs += math.Abs(float64(a) * float64(b))
+					}
+					if !near(y[j], s, 1e-5*(1+abs)) {
+						t.Fatalf("%s: row %d alone: y[%d] = %v, want %v", name, i, j, y[j], s)
+					}
+				}
+			}
+			check := func(what string, off, m int, y []float32) {
+				t.Helper()
+				for i := range m {
+					for j := range n {
+						got, want := y[i*ldy+j], alone[(off+i)*n+j]
+						if math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("%s: %s: row %d of %d (row %d of x), column %d: %v (%#08x), alone %v (%#08x)",
+								name, what, i, m, off+i, j, got, math.Float32bits(got), want, math.Float32bits(want))
+						}
+					}
+				}
+			}
+			for _, m := range counts {
+				for _, off := range slices.Compact([]int{0, (rows - m) / 2, rows - m}) {
+					y := slices.Clone(yInit[off*ldy : (off+m)*ldy])
+					mul(m, n, k, x[off*k:(off+m)*k], w, beta, y, ldy)
+					check(fmt.Sprintf("%d rows at %d", m, off), off, m, y)
+				}
+			}
+			// Columns split as threads get them: 16-aligned ranges.
+			for _, m := range []int{3, 40, 300} {
+				for _, split := range [][]int{{0, 16, n}, {0, 32, n}, {0, 16, 32, 48, 64, n}} {
+					split = slices.DeleteFunc(split[:len(split)-1], func(c int) bool { return c >= n })
+					split = append(split, n)
+					y := slices.Clone(yInit[:m*ldy])
+					for c := 0; c+1 < len(split); c++ {
+						c0, c1 := split[c], split[c+1]
+						mul(m, c1-c0, k, x[:m*k], w[c0*k:c1*k], beta, y[c0:], ldy)
+					}
+					check(fmt.Sprintf("%d rows, columns split at %v", m, split), 0, m, y)
 				}
 			}
 		}

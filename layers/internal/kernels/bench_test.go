@@ -101,19 +101,17 @@ func BenchmarkCausalSoftmax(b *testing.B) {
 	}
 }
 
-// BenchmarkSmallRows compares, for growing row counts, the dot-product tiles
-// with the packed GEMM on one thread: where SgemmNT's threshold belongs.
+// BenchmarkSmallRows compares, for growing row counts, the transposed
+// product w·xᵀ with packing the weights, on one thread: where SgemmNT's
+// threshold belongs.
 func BenchmarkSmallRows(b *testing.B) {
 	kr, _ := For(Supported()[len(Supported())-1])
-	if kr.dot == nil {
-		b.Skip("no dot-product tiles on this CPU")
-	}
 	const n, k = 1536, 1024
-	for _, m := range []int{32, 64, 128, 256, 512, 4096} {
-		for _, dot := range []bool{true, false} {
-			b.Run(fmt.Sprintf("m=%d/dot=%v", m, dot), func(b *testing.B) {
+	for _, m := range []int{1, 8, 16, 32, 64, 128, 256, 512, 4096} {
+		for _, transposed := range []bool{true, false} {
+			b.Run(fmt.Sprintf("m=%d/transposed=%v", m, transposed), func(b *testing.B) {
 				limit := 0
-				if dot {
+				if transposed {
 					limit = 1 << 30
 				}
 				defer kr.SetSmallRows(kr.SetSmallRows(limit))

@@ -36,13 +36,6 @@ var (
 // blocks are large (a whole 0.6B-model projection), pooled and reused.
 const widenBlockBytes = 16 << 20
 
-// bf16TileRows is the row count up to which the VDPBF16PS 4×4 tiles beat
-// widening into the packed float32 GEMM: the tiles do no cache blocking, so
-// for many rows they re-stream x for every 4 weight rows (measured on one
-// Zen 4 core, 1536×1024 weights: tiles 55 vs 24 GFLOP per CPU-second at 32
-// rows, 74 vs 85 at 256, 40 vs 64 at 2048).
-const bf16TileRows = 128
-
 // WidenBF16 returns a copy of k whose SgemmNTBF16 always widens the bf16
 // weights to float32 and uses the float32 kernels, as on CPUs without
 // AVX512_BF16 (tests force that path with it).
@@ -57,12 +50,14 @@ func (k *Kernels) HasBF16Dot() bool { return k.dotBF16 != nil }
 
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
-// products and sums are float32. With AVX512_BF16, k a multiple of 32 and
-// at most bf16TileRows rows the 4×4 tiles use VDPBF16PS; elsewhere blocks
-// of weight rows are widened to float32 and multiplied by the float32
-// kernels: the weights' memory is still halved, the speed at best
-// float32's. Both give the same products (a product of two bf16 is exact
-// in float32); only the summation order differs.
+// products and sums are float32. With AVX512_BF16 and k a multiple of 32
+// the 4×4 VDPBF16PS tiles compute every element, rows and columns left
+// over included (through zero-padded copies), so an element's arithmetic
+// does not depend on m or on where its row falls: batch invariance, as in
+// SgemmNT. Elsewhere blocks of weight rows are widened to float32 and
+// multiplied by SgemmNT: the weights' memory is still halved, the speed at
+// best float32's. Both give the same products (a product of two bf16 is
+// exact in float32); only the summation order differs.
 func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return
@@ -72,61 +67,62 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 		panic(fmt.Sprintf("kernels: w: %d bfloat16 for %d×%d", len(w), n, k))
 	}
 	checkLen("y", y, m, n, ldy)
-	if kr.dotBF16 == nil || k%32 != 0 || m > bf16TileRows {
+	if kr.dotBF16 == nil || k <= 0 || k%32 != 0 {
 		kr.sgemmNTWiden(m, n, k, x, w, beta, y, ldy)
 		return
 	}
+	// x in bf16, its rows rounded up to a multiple of 4 (zeros), and the
+	// weight rows past the last multiple of 4 copied into 4 zero-padded rows.
+	m4 := (m + 3) &^ 3
+	n4 := n &^ 3
 	pb := bf16Pool.Get().(*[]uint16)
 	defer bf16Pool.Put(pb)
-	if cap(*pb) < m*k {
-		*pb = make([]uint16, m*k)
+	if need := (m4 + 4) * k; cap(*pb) < need {
+		*pb = make([]uint16, need)
 	}
-	xb := (*pb)[:m*k]
+	xb, wTail := (*pb)[:m4*k], (*pb)[m4*k:(m4+4)*k]
 	ToBF16(xb, x[:m*k])
-	var tile [4]float32
-	j := 0
-	if k > 0 {
-		m4 := m &^ 3
-		for ; j+4 <= n; j += 4 {
-			for i := 0; i < m4; i += 4 {
-				kr.dotBF16(k, &xb[i*k], k, &w[j*k], k, &y[i*ldy+j], ldy, beta)
-			}
-			for i := m4; i < m; i++ {
-				for c := range 4 {
-					tile[c] = dotBF16Go(xb[i*k:(i+1)*k], w[(j+c)*k:(j+c+1)*k])
-				}
-				addTile(tile[:], 1, y[i*ldy+j:], ldy, beta)
-			}
-		}
+	clear(xb[m*k:])
+	if n4 < n {
+		copy(wTail, w[n4*k:n*k])
+		clear(wTail[(n-n4)*k:])
 	}
-	for ; j < n; j++ {
-		wj := w[j*k : (j+1)*k]
-		for i := range m {
-			s := dotBF16Go(xb[i*k:(i+1)*k], wj)
-			if beta == 0 {
-				y[i*ldy+j] = s
-			} else {
-				y[i*ldy+j] = beta*y[i*ldy+j] + s
+	var tile [16]float32
+	// A block of x rows stays in L2 while the 4-row groups of w pass over it.
+	block := max(4, dotBlockBytes/(2*k)&^3)
+	for i0 := 0; i0 < m4; i0 += block {
+		i1 := min(m4, i0+block)
+		for j := 0; j < n; j += 4 {
+			wj, cols := &wTail[0], n-j
+			if j < n4 {
+				wj, cols = &w[j*k], 4
+			}
+			for i := i0; i < i1; i += 4 {
+				if rows := min(4, m-i); rows == 4 && cols == 4 {
+					kr.dotBF16(k, &xb[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
+				} else {
+					kr.dotBF16(k, &xb[i*k], k, wj, k, &tile[0], 4, 0)
+					addTile(tile[:], rows, cols, y[i*ldy+j:], ldy, beta)
+				}
 			}
 		}
 	}
 }
 
-// dotBF16Go is the portable bf16 dot product, in float32.
-func dotBF16Go(a, b []uint16) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += FromBF16(a[i]) * FromBF16(b[i])
-		s1 += FromBF16(a[i+1]) * FromBF16(b[i+1])
-		s2 += FromBF16(a[i+2]) * FromBF16(b[i+2])
-		s3 += FromBF16(a[i+3]) * FromBF16(b[i+3])
+// addTile stores the rows×cols corner of a 4×4 tile t into y with beta, the
+// arithmetic of the tile kernel's own store.
+func addTile(t []float32, rows, cols int, y []float32, ldy int, beta float32) {
+	for r := range rows {
+		yr := y[r*ldy : r*ldy+cols]
+		tr := t[r*4 : r*4+cols]
+		if beta == 0 {
+			copy(yr, tr)
+			continue
+		}
+		for c := range yr {
+			yr[c] = beta*yr[c] + tr[c]
+		}
 	}
-	for ; i < len(a); i++ {
-		s0 += FromBF16(a[i]) * FromBF16(b[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // sgemmNTWiden is SgemmNTBF16 through the float32 kernels: x rounded to

@@ -21,14 +21,15 @@ func newKernels(isa ISA) *Kernels {
 	case AVX2:
 		k.isa = AVX2
 		k.micro, k.mr, k.nr = gemm6x16AVX2, 6, 16
-		k.dot, k.dotRows, k.dotK, k.dot1 = dot2x4AVX2, 2, 8, dot1x4AVX2
-		k.smallRows = 48
+		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}}
+		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 	case AVX512:
 		k.isa = AVX512
 		k.micro, k.mr, k.nr = gemm12x32AVX512, 12, 32
-		k.dot, k.dotRows, k.dotK, k.dot1 = dot4x4AVX512, 4, 16, dot1x4AVX2
-		// Measured on one core: the dot tiles beat packing up to ~256 rows.
+		// ymm and zmm fused multiply-adds round alike, so the 8-wide
+		// AVX2 kernel serves the fewest rows here too.
+		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}, {gemm12x16AVX512, 12, 16}}
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		if cpu.X86.HasAVX512BF16 {
@@ -47,13 +48,10 @@ func gemm12x32AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc in
 func gemm6x16AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func dot4x4AVX512(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+func gemm12x16AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func dot2x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
-
-//go:noescape
-func dot1x4AVX2(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+func gemm12x8AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
 func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)

@@ -11,10 +11,11 @@ import (
 // floats), C has row stride ldc. beta == 0 writes C without reading it.
 type microKernel func(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
-// dotKernel sets y[r·ldy+c] = beta·y + Σ_{l<k} x[r·ldx+l]·w[c·ldw+l] for
-// a rows×4 tile, k a positive multiple of the kernel's dotK; beta == 0 does
-// not read y.
-type dotKernel func(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)
+// microVariant is a microkernel with its tile shape.
+type microVariant struct {
+	micro  microKernel
+	mr, nr int
+}
 
 // bf16DotKernel is dotKernel for bfloat16 x and w (k a multiple of 32).
 type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
@@ -26,7 +27,7 @@ const (
 	blockK = 256
 	blockN = 1024
 	// dotBlockBytes of x rows stay in L2 while the 4-row strips of w (in L1)
-	// pass over them.
+	// pass over them (the bfloat16 tiles).
 	dotBlockBytes = 1 << 20
 )
 
@@ -36,6 +37,8 @@ type scratch struct {
 	panel []float32        // packed B: blockK × (blockN rounded up to nr)
 	strip []float32        // one mr-row strip of A, rows of stride blockK+16
 	tile  [12 * 32]float32 // an edge tile (≥ mr·nr of every kernel)
+	// The few-row product's packed x, strip of w and transposed output.
+	xPacked, wStrip, yT []float32
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -69,52 +72,93 @@ func (kr *Kernels) Sgemm(transB bool, m, n, k int, alpha float32, a []float32, l
 }
 
 // SgemmNT computes y = beta·y + x·wᵀ for x [m,k] (row stride k), w [n,k]
-// (row stride k) and y [m,n] (row stride ldy): a linear layer. Few rows go
-// through dot-product tiles that stream w once without packing it.
+// (row stride k) and y [m,n] (row stride ldy): a linear layer.
+//
+// Every element of y gets the same arithmetic whatever m is and wherever
+// its row falls: one fused multiply-add chain over each blockK-long block
+// of k, in order, the blocks added to y in order. So a row of x gives the
+// same bits alone or among any other rows (batch invariance). Few rows go
+// through the transposed product yᵀ = w·xᵀ, which streams w once without
+// packing it; a product's bits do not depend on which operand is which.
 func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return
 	}
-	if kr.dot == nil || m > kr.smallRows || k <= 0 || k%kr.dotK != 0 || n < 4 {
+	if m > kr.smallRows || k <= 0 {
 		kr.Sgemm(true, m, n, k, 1, x, k, w, k, beta, y, ldy)
 		return
 	}
 	checkLen("x", x, m, k, k)
 	checkLen("w", w, n, k, k)
 	checkLen("y", y, m, n, ldy)
-	n4 := n &^ 3
-	block := max(kr.dotRows, dotBlockBytes/(4*k)/kr.dotRows*kr.dotRows)
-	for i0 := 0; i0 < m; i0 += block {
-		i1 := min(m, i0+block)
-		mt := i0 + (i1-i0)/kr.dotRows*kr.dotRows
-		for j := 0; j < n4; j += 4 {
-			wj := &w[j*k]
-			for i := i0; i < mt; i += kr.dotRows {
-				kr.dot(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
-			}
-			for i := mt; i < i1; i++ {
-				kr.dot1(k, &x[i*k], k, wj, k, &y[i*ldy+j], ldy, beta)
-			}
+	kr.gemmTransposed(m, n, k, x, w, beta, y, ldy)
+}
+
+// gemmTransposed computes y = beta·y + x·wᵀ as the product w·xᵀ: the m
+// rows of x are packed once as the columns, using the narrowest
+// microkernel that covers them, and strips of mr rows of w are the
+// broadcast operand, read in place (the last, partial strip through a
+// zero-padded copy). The microkernel accumulates the strip's yᵀ tile over
+// the blocks of k with the same beta and store arithmetic as the packed
+// path (the tile starts as y transposed when beta reads it), then the tile
+// is transposed into y.
+func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
+	v := microVariant{kr.micro, kr.mr, kr.nr}
+	for _, nv := range kr.narrow {
+		if nv.nr >= m {
+			v = nv
+			break
 		}
 	}
-	if n4 < n {
-		kr.Sgemm(true, m, n-n4, k, 1, x, k, w[n4*k:], k, beta, y[n4:], ldy)
+	mr, nr := v.mr, v.nr
+	mp := (m + nr - 1) / nr * nr // columns of the packed x and of yᵀ
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	xp := grow(&sc.xPacked, k*mp)
+	yT := grow(&sc.yT, mr*mp)
+	for pc := 0; pc < k; pc += blockK {
+		packB(true, x, k, pc, min(blockK, k-pc), 0, m, nr, xp[pc*mp:])
+	}
+	for ir := 0; ir < n; ir += mr {
+		rows := min(mr, n-ir)
+		a, lda := w[ir*k:], k
+		if rows < mr {
+			a, lda = grow(&sc.wStrip, mr*k), k
+			copy(a, w[ir*k:n*k])
+			clear(a[rows*k:])
+		}
+		if beta != 0 {
+			for r := range rows {
+				for c := range m {
+					yT[r*mp+c] = y[c*ldy+ir+r]
+				}
+			}
+		}
+		for pc := 0; pc < k; pc += blockK {
+			kc := min(blockK, k-pc)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for jr := 0; jr < mp; jr += nr {
+				v.micro(kc, &a[pc], lda, &xp[pc*mp+jr*kc], &yT[jr], mp, 1, bet)
+			}
+		}
+		for c := range m {
+			yr := y[c*ldy+ir : c*ldy+ir+rows]
+			for r := range yr {
+				yr[r] = yT[r*mp+c]
+			}
+		}
 	}
 }
 
-// addTile stores a rows×4 tile t (row stride 4) into y with beta.
-func addTile(t []float32, rows int, y []float32, ldy int, beta float32) {
-	for r := range rows {
-		yr := y[r*ldy : r*ldy+4]
-		tr := t[r*4 : r*4+4]
-		if beta == 0 {
-			copy(yr, tr)
-			continue
-		}
-		for c := range yr {
-			yr[c] = beta*yr[c] + tr[c]
-		}
+// grow returns (*s)[:n], reallocating when it is shorter.
+func grow(s *[]float32, n int) []float32 {
+	if len(*s) < n {
+		*s = make([]float32, n)
 	}
+	return (*s)[:n]
 }
 
 // checkLen panics unless s covers a rows×cols matrix of row stride ld.

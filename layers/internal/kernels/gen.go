@@ -1,8 +1,8 @@
 //go:build ignore
 
 // gen writes the amd64 assembly of this package (kernels_amd64.s): the
-// register-blocked GEMM microkernels, the small-row x·Wᵀ dot-product tiles
-// and the vectorized exp kernels. The kernels are unrolled along rows and
+// register-blocked GEMM microkernels, the bfloat16 dot-product tile and the
+// vectorized exp kernels. The kernels are unrolled along rows and
 // accumulators, which is tedious and error-prone by hand; run
 // `go generate ./layers/internal/kernels` after editing.
 package main
@@ -26,10 +26,9 @@ func main() {
 	p(`#include "textflag.h"`)
 	p("")
 	gemm("AVX512", 12, 2, "Z", 64)
+	gemm("AVX512", 12, 1, "Z", 64)
 	gemm("AVX2", 6, 2, "Y", 32)
-	dotAVX512x4x4()
-	dotAVX2(2)
-	dotAVX2(1)
+	gemm("AVX2", 12, 1, "Y", 32)
 	dotBF16x4x4()
 	expConstants()
 	swiglu()
@@ -108,7 +107,9 @@ func gemm(isa string, mr, nv int, reg string, vbytes int) {
 	p("\tMOVQ c+32(FP), DI")
 	p("\tMOVQ ldc+40(FP), SI")
 	p("\tSHLQ $2, SI")
-	al, be, t := bv, bv+1, bc
+	// With one B vector the first broadcast register is bv+1, so the
+	// store's temporary comes after beta rather than at bc.
+	al, be, t := bv, bv+1, bv+2
 	p("\tVBROADCASTSS alpha+48(FP), %s%d", reg, al)
 	// beta == ±0: C is written without being read (it may hold anything).
 	p("\tMOVL beta+52(FP), AX")
@@ -192,102 +193,6 @@ func storeRows(name string, regs ...string) {
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
-}
-
-// dotAVX512x4x4 sets y[r·ldy+c] = beta·y + Σ_l x[r·ldx+l]·w[c·ldw+l] for a 4×4
-// tile, k a positive multiple of 16: 16 zmm accumulators along k, 8 loads
-// per 16 FMAs, then one horizontal reduction per tile.
-func dotAVX512x4x4() {
-	name := "dot4x4AVX512"
-	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-60", name)
-	p("\tMOVQ k+0(FP), CX")
-	p("\tSHRQ $4, CX")
-	p("\tMOVQ x+8(FP), SI")
-	p("\tMOVQ ldx+16(FP), R8")
-	p("\tSHLQ $2, R8")
-	p("\tLEAQ (R8)(R8*2), R9")
-	p("\tMOVQ w+24(FP), DI")
-	p("\tMOVQ ldw+32(FP), R10")
-	p("\tSHLQ $2, R10")
-	p("\tLEAQ (R10)(R10*2), R11")
-	for i := range 16 {
-		p("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
-	}
-	p("%s_loop:", name)
-	for c := range 4 {
-		p("\tVMOVUPS %s, Z%d", rows4("DI", "R10", "R11", c), 16+c)
-	}
-	for r := range 4 {
-		p("\tVMOVUPS %s, Z%d", rows4("SI", "R8", "R9", r), 20+r)
-	}
-	for r := range 4 {
-		for c := range 4 {
-			p("\tVFMADD231PS Z%d, Z%d, Z%d", 16+c, 20+r, r*4+c)
-		}
-	}
-	p("\tADDQ $64, SI")
-	p("\tADDQ $64, DI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	// zmm → ymm halves, then two 8-way horizontal sums (VEX, so Y0–Y15).
-	for i := range 16 {
-		p("\tVEXTRACTF64X4 $1, Z%d, Y16", i)
-		p("\tVADDPS Y16, Y%d, Y%d", i, i)
-	}
-	reduce8(0, 0)
-	reduce8(8, 8)
-	p("\tVEXTRACTF128 $1, Y0, X1")
-	p("\tVEXTRACTF128 $1, Y8, X9")
-	storeRows(name, "X0", "X1", "X8", "X9")
-	p("")
-}
-
-// dotAVX2 sets y[r·ldy+c] = beta·y + Σ_l x[r·ldx+l]·w[c·ldw+l] for a rows×4
-// tile (rows 1 or 2), k a positive multiple of 8.
-func dotAVX2(rows int) {
-	name := fmt.Sprintf("dot%dx4AVX2", rows)
-	p("// func %s(k int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, beta float32)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-60", name)
-	p("\tMOVQ k+0(FP), CX")
-	p("\tSHRQ $3, CX")
-	p("\tMOVQ x+8(FP), SI")
-	p("\tMOVQ ldx+16(FP), R8")
-	p("\tSHLQ $2, R8")
-	p("\tMOVQ w+24(FP), DI")
-	p("\tMOVQ ldw+32(FP), R10")
-	p("\tSHLQ $2, R10")
-	p("\tLEAQ (R10)(R10*2), R11")
-	for i := range rows * 4 {
-		p("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
-	}
-	p("%s_loop:", name)
-	for c := range 4 {
-		p("\tVMOVUPS %s, Y%d", rows4("DI", "R10", "R11", c), 8+c)
-	}
-	for r := range rows {
-		p("\tVMOVUPS %s, Y12", rows4("SI", "R8", "R9", r))
-		for c := range 4 {
-			p("\tVFMADD231PS Y%d, Y12, Y%d", 8+c, r*4+c)
-		}
-	}
-	p("\tADDQ $32, SI")
-	p("\tADDQ $32, DI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	if rows == 2 {
-		reduce8(0, 0)
-		p("\tVEXTRACTF128 $1, Y0, X1")
-		storeRows(name, "X0", "X1")
-	} else {
-		p("\tVHADDPS Y1, Y0, Y0")
-		p("\tVHADDPS Y3, Y2, Y2")
-		p("\tVHADDPS Y2, Y0, Y0")
-		p("\tVEXTRACTF128 $1, Y0, X1")
-		p("\tVADDPS X1, X0, X0")
-		storeRows(name, "X0")
-	}
-	p("")
 }
 
 // The exp kernels follow Cephes' expf (the scalar Expf): clamp, n =
@@ -493,9 +398,10 @@ func vdpbf16ps(dst, src1, src2 int) string {
 		p0, p1, p2, modrm, src2, src1, dst)
 }
 
-// dotBF16x4x4 is dot4x4AVX512 for bfloat16 inputs (x and w as uint16
-// bf16, k a positive multiple of 32): VDPBF16PS does two multiply-adds per
-// fp32 lane, so 32 products per instruction, accumulated in fp32.
+// dotBF16x4x4 sets y[r·ldy+c] = beta·y + Σ_l x[r·ldx+l]·w[c·ldw+l] for a
+// 4×4 tile of bfloat16 x and w (uint16 bits, k a positive multiple of 32):
+// 16 zmm accumulators along k, VDPBF16PS doing two multiply-adds per fp32
+// lane (32 products per instruction), then one horizontal reduction.
 func dotBF16x4x4() {
 	name := "dotBF16x4x4AVX512"
 	p("// func %s(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)", name)

@@ -37,17 +37,14 @@ type Kernels struct {
 	// micro computes an mr×nr tile, see gemmDriver.
 	micro  microKernel
 	mr, nr int
-	// dot computes small-row x·Wᵀ tiles of dotRows×4 (nil: none); dotK is
-	// the multiple of k it needs.
-	dot     dotKernel
-	dotRows int
-	dotK    int
-	// dot1 is the 1×4 tile for the rows left over by dot.
-	dot1 dotKernel
+	// narrow lists microkernels with micro's arithmetic per element but
+	// fewer columns, narrowest first: the few-row path picks the narrowest
+	// that covers its rows.
+	narrow []microVariant
 	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
 	// AVX512_BF16.
 	dotBF16 bf16DotKernel
-	// smallRows is the row count up to which SgemmNT uses the dot tiles
+	// smallRows is the row count up to which SgemmNT multiplies w·xᵀ
 	// instead of packing the weights.
 	smallRows int
 	swiglu    func(g, u []float32)
@@ -80,8 +77,8 @@ func mustFor(isa ISA) *Kernels {
 // ISA is the instruction set these kernels use.
 func (k *Kernels) ISA() ISA { return k.isa }
 
-// SetSmallRows sets the row count up to which SgemmNT uses the dot-product
-// tiles rather than the packed GEMM (benchmarks) and returns the old value.
+// SetSmallRows sets the row count up to which SgemmNT multiplies w·xᵀ
+// rather than packing the weights (benchmarks) and returns the old value.
 // Not safe while the kernels are in use.
 func (k *Kernels) SetSmallRows(n int) int {
 	old := k.smallRows

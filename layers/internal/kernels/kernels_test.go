@@ -124,9 +124,9 @@ func TestSgemm(t *testing.T) {
 	}
 }
 
-// TestSgemmNT covers the few-row dot-product tiles and their edges: row
-// counts around the tile and threshold sizes, n not a multiple of 4, k a
-// multiple of 8 but not 16, k not a multiple of 8.
+// TestSgemmNT covers the few-row transposed product and its edges: row
+// counts around the tile widths, n not a multiple of the tile rows, k not a
+// multiple of 8, k over several cache blocks.
 func TestSgemmNT(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	for _, kr := range every(t) {
