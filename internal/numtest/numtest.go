@@ -100,3 +100,26 @@ func Check[A, B Float](got []A, want []B, tol Tol) error {
 	}
 	return nil
 }
+
+// SameBits returns nil when got and want hold the same float32 bits, element
+// by element: the batch-invariance check. Like Check it is NaN-safe: a NaN or
+// infinity in either, or empty or different-length vectors, is an error, so
+// two all-NaN outputs never count as identical.
+func SameBits(got, want []float32) error {
+	if len(got) != len(want) || len(got) == 0 {
+		return fmt.Errorf("lengths %d and %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := float64(got[i]), float64(want[i])
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			return fmt.Errorf("got[%d] is %v", i, g)
+		}
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			return fmt.Errorf("want[%d] is %v", i, w)
+		}
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Errorf("element %d: %v (%#08x) vs %v (%#08x)", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+	return nil
+}

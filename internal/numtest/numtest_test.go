@@ -43,3 +43,28 @@ func TestCheckFloat32(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSameBits(t *testing.T) {
+	nan := float32(math.NaN())
+	next := math.Nextafter32(1, 2)
+	for _, tc := range []struct {
+		name      string
+		got, want []float32
+		pass      bool
+	}{
+		{"equal", []float32{1, -2}, []float32{1, -2}, true},
+		{"one ulp", []float32{1, 2}, []float32{next, 2}, false},
+		{"signed zero", []float32{0}, []float32{float32(math.Copysign(0, -1))}, false},
+		{"both nan", []float32{nan, 1}, []float32{nan, 1}, false},
+		{"all nan", []float32{nan, nan}, []float32{nan, nan}, false},
+		{"inf", []float32{float32(math.Inf(1))}, []float32{float32(math.Inf(1))}, false},
+		{"length", []float32{1}, []float32{1, 1}, false},
+		{"empty", nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := SameBits(tc.got, tc.want); (err == nil) != tc.pass {
+				t.Fatalf("SameBits = %v, want pass %v", err, tc.pass)
+			}
+		})
+	}
+}
