@@ -4,12 +4,20 @@ import "github.com/gembed-dev/gembed/layers/internal/kernels"
 
 // Kernels names the kernels this process runs (for logs, `gembed version`
 // and the server's /info): Go assembly for the instruction set picked from
-// the CPU's features, or the portable Go kernels.
+// the CPU's features, or the portable Go kernels. Vectors are bit-identical
+// only between processes with the same kernel path, so the name says
+// everything that changes the arithmetic (the bfloat16 dot-product
+// instruction included).
 func Kernels() string {
-	if isa := kernels.Best.ISA(); isa != kernels.Generic {
-		return "Go assembly (" + isa.String() + ")"
+	isa := kernels.Best.ISA()
+	if isa == kernels.Generic {
+		return "portable Go"
 	}
-	return "portable Go"
+	name := isa.String()
+	if kernels.Best.HasBF16Dot() {
+		name += ", avx512_bf16"
+	}
+	return "Go assembly (" + name + ")"
 }
 
 // kern is the kernel implementation every op uses: the fastest this CPU
