@@ -73,10 +73,7 @@ func (s *Server) handleEmbedAll(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	toks, aerr := s.tokenize(ctx, e, p)
 	if aerr != nil {
-		if aerr.status == http.StatusBadRequest {
-			aerr.status = http.StatusUnprocessableEntity
-		}
-		fail(aerr)
+		fail(tei422(aerr))
 		return
 	}
 	seqs := make([][]int, len(toks))

@@ -32,10 +32,7 @@ func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) {
 	}
 	var req teiSimilarityRequest
 	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		if aerr.status == http.StatusBadRequest {
-			aerr.status = http.StatusUnprocessableEntity
-		}
-		fail(aerr)
+		fail(tei422(aerr))
 		return
 	}
 	if req.Inputs.Source == nil || len(req.Inputs.Sentences) == 0 {
@@ -59,10 +56,7 @@ func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) {
 	}
 	vecs, _, aerr := s.embed(r.Context(), w, "/similarity", p)
 	if aerr != nil {
-		if aerr.status == http.StatusBadRequest {
-			aerr.status = http.StatusUnprocessableEntity
-		}
-		fail(aerr)
+		fail(tei422(aerr))
 		return
 	}
 	scores := make([]float64, len(vecs)-1)

@@ -151,10 +151,7 @@ func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 	}
 	var req teiRequest
 	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		if aerr.status == http.StatusBadRequest {
-			aerr.status = http.StatusUnprocessableEntity
-		}
-		fail(aerr)
+		fail(tei422(aerr))
 		return
 	}
 	p, aerr := req.parsed(!s.opt.NoTruncate)

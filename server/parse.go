@@ -26,6 +26,15 @@ func validation(status int, param, format string, args ...any) *apiError {
 	return &apiError{status: status, msg: fmt.Sprintf(format, args...), param: param, teiType: "Validation"}
 }
 
+// tei422 maps the shared 400 of a malformed body or input to TEI's 422
+// (OpenAI's routes keep 400): every TEI route answers through it.
+func tei422(e *apiError) *apiError {
+	if e.status == http.StatusBadRequest {
+		e.status = http.StatusUnprocessableEntity
+	}
+	return e
+}
+
 // decodeBody decodes one JSON object from the request body, reading at most
 // limit bytes: a larger body gets 413 without being read whole.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) *apiError {

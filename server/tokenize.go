@@ -214,11 +214,3 @@ func (s *Server) tokenizeLeft(ctx context.Context, e Embedder, texts []string, o
 	}
 	return out, nil
 }
-
-// tei422 maps the shared 400 of a malformed body to TEI's 422.
-func tei422(e *apiError) *apiError {
-	if e.status == http.StatusBadRequest {
-		e.status = http.StatusUnprocessableEntity
-	}
-	return e
-}
