@@ -27,7 +27,7 @@ func validation(status int, param, format string, args ...any) *apiError {
 }
 
 // tei422 maps the shared 400 of a malformed body or input to TEI's 422
-// (OpenAI's routes keep 400): every TEI route answers through it.
+// (OpenAI's routes keep 400).
 func tei422(e *apiError) *apiError {
 	if e.status == http.StatusBadRequest {
 		e.status = http.StatusUnprocessableEntity
