@@ -45,6 +45,9 @@ func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { kern.SwiGLU(g, u) }
 
+// addTo sets dst[i] += src[i].
+func addTo(dst, src []float32) { kern.Add(dst, src) }
+
 // gelu sets x[i] = GELU(x[i]), the exact (erf) form.
 func gelu(x []float32) { kern.GELU(x) }
 

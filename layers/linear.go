@@ -162,10 +162,7 @@ func splitColumns(threads, n, m int, bias, y []float32, mul func(c0, c1 int)) {
 			mul(c0, c1)
 			if bias != nil {
 				for r := range n {
-					row := y[r*m+c0 : r*m+c1]
-					for i, b := range bias[c0:c1] {
-						row[i] += b
-					}
+					addTo(y[r*m+c0:r*m+c1], bias[c0:c1])
 				}
 			}
 		}

@@ -175,6 +175,29 @@ func (o *normOp) Do(inputs ...G.Value) (G.Value, error) {
 	return result, nil
 }
 
+// sum4 is Σ (x[i]−c) (squared when sq) in float64, over four running sums
+// so the loop is not one chain of dependent additions; the order is fixed
+// by the row alone.
+func sum4(x []float32, c float64, sq bool) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-c, float64(x[i+1])-c, float64(x[i+2])-c, float64(x[i+3])-c
+		if sq {
+			d0, d1, d2, d3 = d0*d0, d1*d1, d2*d2, d3*d3
+		}
+		s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - c
+		if sq {
+			d *= d
+		}
+		s0 += d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // normRow normalizes one group of values; dst may alias x.
 func normRow(dst, x, w, b []float32, spec NormSpec) {
 	if spec.Kind == KindRMS && !spec.UnitOffset {
@@ -183,17 +206,9 @@ func normRow(dst, x, w, b []float32, spec NormSpec) {
 	}
 	var mean float64
 	if spec.Kind == KindLayer {
-		for _, v := range x {
-			mean += float64(v)
-		}
-		mean /= float64(len(x))
+		mean = sum4(x, 0, false) / float64(len(x))
 	}
-	var ss float64
-	for _, v := range x {
-		d := float64(v) - mean
-		ss += d * d
-	}
-	scale := 1 / math.Sqrt(ss/float64(len(x))+spec.Eps)
+	scale := 1 / math.Sqrt(sum4(x, mean, true)/float64(len(x))+spec.Eps)
 	for i, v := range x {
 		wi := w[i]
 		if spec.UnitOffset {

@@ -24,6 +24,7 @@ func newKernels(isa ISA) *Kernels {
 		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}}
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
+		k.add, k.scale = addVec, scaleVec
 	case AVX512:
 		k.isa = AVX512
 		k.micro, k.mr, k.nr = gemm12x32AVX512, 12, 32
@@ -32,6 +33,7 @@ func newKernels(isa ISA) *Kernels {
 		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}, {gemm12x16AVX512, 12, 16}}
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
+		k.add, k.scale = addVec, scaleVec
 		if cpu.X86.HasAVX512BF16 {
 			k.dotBF16 = dotBF16x4x4AVX512
 		}
@@ -61,6 +63,12 @@ func swigluAVX2(gate, up *float32, n int)
 
 //go:noescape
 func geluAVX2(x *float32, n int)
+
+//go:noescape
+func addAVX2(dst, src *float32, n int)
+
+//go:noescape
+func scaleAVX2(x *float32, n int, s float32)
 
 //go:noescape
 func expSubSumAVX2(x *float32, n int, mx float32) float32
@@ -97,6 +105,26 @@ func expSubSumVec(x []float32, mx float32) float32 {
 		copy(x[n8:], t[:])
 	}
 	return sum
+}
+
+// addVec adds src to dst 8 lanes at a time, the tail in Go (the same
+// single rounding per element either way).
+func addVec(dst, src []float32) {
+	src = src[:len(dst)]
+	n8 := len(dst) &^ 7
+	if n8 > 0 {
+		addAVX2(&dst[0], &src[0], n8)
+	}
+	addGo(dst[n8:], src[n8:])
+}
+
+// scaleVec multiplies x by s 8 lanes at a time, the tail in Go.
+func scaleVec(x []float32, s float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		scaleAVX2(&x[0], n8, s)
+	}
+	scaleGo(x[n8:], s)
 }
 
 // geluVec runs the 8-lane GELU over x, the last partial group through a

@@ -10,6 +10,27 @@ func (kr *Kernels) SwiGLU(g, u []float32) {
 	kr.swiglu(g, u)
 }
 
+// Add sets dst[i] += src[i] (src at least as long as dst).
+func (kr *Kernels) Add(dst, src []float32) {
+	if len(src) < len(dst) {
+		panic("kernels: Add: src shorter than dst")
+	}
+	kr.add(dst, src)
+}
+
+func addGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+func scaleGo(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
 // GELU sets x[i] = x[i]·Φ(x[i]), the exact (erf) GELU, to within ~5e-7·|x|
 // absolute: see geluGo.
 func (kr *Kernels) GELU(x []float32) { kr.gelu(x) }
@@ -27,15 +48,24 @@ func (kr *Kernels) CausalSoftmax(s []float32, m, nk, first int, mask float32) {
 		for j := first + r + 1; j < nk; j++ {
 			row[j] += mask
 		}
-		mx := row[0]
-		for _, x := range row[1:] {
-			mx = max(mx, x)
-		}
-		inv := 1 / kr.expSubSum(row, mx)
-		for j := range row {
-			row[j] *= inv
-		}
+		inv := 1 / kr.expSubSum(row, rowMax(row))
+		kr.scale(row, inv)
 	}
+}
+
+// rowMax is the largest element of a non-empty row (NaN if any is NaN),
+// over four running maxima so the loop is not one dependency chain; the
+// maximum does not depend on the order.
+func rowMax(row []float32) float32 {
+	m0, m1, m2, m3 := row[0], row[0], row[0], row[0]
+	i := 0
+	for ; i+4 <= len(row); i += 4 {
+		m0, m1, m2, m3 = max(m0, row[i]), max(m1, row[i+1]), max(m2, row[i+2]), max(m3, row[i+3])
+	}
+	for ; i < len(row); i++ {
+		m0 = max(m0, row[i])
+	}
+	return max(max(m0, m1), max(m2, m3))
 }
 
 // Expf is exp for float32 with about one ulp of error (Cephes' expf):

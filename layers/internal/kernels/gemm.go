@@ -325,6 +325,8 @@ func genericKernels() *Kernels {
 		mr:        4,
 		nr:        4,
 		swiglu:    swigluGo,
+		add:       addGo,
+		scale:     scaleGo,
 		expSubSum: expSubSumGo,
 		gelu:      geluGo,
 	}

@@ -32,6 +32,8 @@ func main() {
 	dotBF16x4x4()
 	expConstants()
 	swiglu()
+	addVec()
+	scaleVec()
 	expSubSum()
 	gelu()
 	if err := os.WriteFile("kernels_amd64.s", out.Bytes(), 0o644); err != nil {
@@ -299,6 +301,53 @@ func swiglu() {
 	p("\tVMOVUPS Y0, (DI)")
 	p("\tADDQ $32, DI")
 	p("\tADDQ $32, SI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// addVec: dst[i] += src[i] for n a multiple of 8 (one rounding per
+// element, as the scalar loop).
+func addVec() {
+	name := "addAVX2"
+	p("// func %s(dst, src *float32, n int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-24", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tSHRQ $3, CX")
+	p("\tJZ %s_done", name)
+	p("%s_loop:", name)
+	p("\tVMOVUPS (DI), Y0")
+	p("\tVADDPS (SI), Y0, Y0")
+	p("\tVMOVUPS Y0, (DI)")
+	p("\tADDQ $32, DI")
+	p("\tADDQ $32, SI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// scaleVec: x[i] *= s for n a multiple of 8.
+func scaleVec() {
+	name := "scaleAVX2"
+	p("// func %s(x *float32, n int, s float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-20", name)
+	p("\tMOVQ x+0(FP), DI")
+	p("\tMOVQ n+8(FP), CX")
+	p("\tVBROADCASTSS s+16(FP), Y1")
+	p("\tSHRQ $3, CX")
+	p("\tJZ %s_done", name)
+	p("%s_loop:", name)
+	p("\tVMULPS (DI), Y1, Y0")
+	p("\tVMOVUPS Y0, (DI)")
+	p("\tADDQ $32, DI")
 	p("\tDECQ CX")
 	p("\tJNZ %s_loop", name)
 	p("%s_done:", name)

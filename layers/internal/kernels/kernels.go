@@ -48,6 +48,8 @@ type Kernels struct {
 	// instead of packing the weights.
 	smallRows int
 	swiglu    func(g, u []float32)
+	add       func(dst, src []float32)
+	scale     func(x []float32, s float32)
 	expSubSum func(x []float32, mx float32) float32
 	gelu      func(x []float32)
 }

@@ -1079,6 +1079,42 @@ swigluAVX2_done:
 	VZEROUPPER
 	RET
 
+// func addAVX2(dst, src *float32, n int)
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ addAVX2_done
+addAVX2_loop:
+	VMOVUPS (DI), Y0
+	VADDPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ addAVX2_loop
+addAVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(x *float32, n int, s float32)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y1
+	SHRQ $3, CX
+	JZ scaleAVX2_done
+scaleAVX2_loop:
+	VMULPS (DI), Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNZ scaleAVX2_loop
+scaleAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expSubSumAVX2(x *float32, n int, mx float32) float32
 TEXT ·expSubSumAVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), DI

@@ -315,3 +315,36 @@ func TestGELU(t *testing.T) {
 		}
 	}
 }
+
+// TestAdd: the vector add gives exactly the scalar sums (one rounding per
+// element), at every length around the 8-lane groups, and leaves src alone.
+func TestAdd(t *testing.T) {
+	r := rand.New(rand.NewSource(13))
+	for _, kr := range every(t) {
+		for _, n := range []int{0, 1, 7, 8, 9, 16, 17, 1003} {
+			dst, src := guarded(t, n), guarded(t, n+3)
+			randFill(r, dst)
+			randFill(r, src)
+			if n > 0 {
+				dst[0] = float32(math.NaN())
+			}
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = dst[i] + src[i]
+			}
+			src0 := slices.Clone(src)
+			kr.Add(dst, src)
+			if !slices.Equal(src, src0) {
+				t.Fatalf("%v n=%d: src modified", kr.ISA(), n)
+			}
+			for i := range dst {
+				if math.Float32bits(dst[i]) != math.Float32bits(want[i]) && !(i == 0 && math.IsNaN(float64(dst[i]))) {
+					t.Fatalf("%v n=%d: dst[%d] = %v, want %v", kr.ISA(), n, i, dst[i], want[i])
+				}
+			}
+			if n > 0 && !math.IsNaN(float64(dst[0])) {
+				t.Fatalf("%v n=%d: NaN did not propagate", kr.ISA(), n)
+			}
+		}
+	}
+}
