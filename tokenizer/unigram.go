@@ -91,25 +91,29 @@ func (t *byteTrie) insert(tok string, id int32) { t.insertWith(tok, id, true) }
 func (t *byteTrie) insertWith(tok string, id int32, replace bool) {
 	node := int32(0)
 	for i := 0; i < len(tok); i++ {
-		k := uint64(node)<<8 | uint64(tok[i])
-		j := t.hash(k)
-		for ; t.slots[j] != 0 && t.slots[j]>>32 != k; j = (j + 1) & t.mask {
-		}
-		if t.slots[j] != 0 {
-			node = int32(uint32(t.slots[j]))
-			continue
-		}
-		child := int32(len(t.leaf))
-		t.leaf = append(t.leaf, -1)
-		t.slots[j] = k<<32 | uint64(uint32(child))
-		node = child
-		if 3*len(t.leaf) > 2*len(t.slots) { // keep the load factor under 2/3
-			t.grow()
-		}
+		node = t.walk(node, tok[i])
 	}
 	if len(tok) > 0 && (replace || t.leaf[node] < 0) { // the library's trie never yields the empty token
 		t.leaf[node] = id
 	}
+}
+
+// walk returns node's child by c, adding it if it is missing.
+func (t *byteTrie) walk(node int32, c byte) int32 {
+	k := uint64(node)<<8 | uint64(c)
+	j := t.hash(k)
+	for ; t.slots[j] != 0 && t.slots[j]>>32 != k; j = (j + 1) & t.mask {
+	}
+	if t.slots[j] != 0 {
+		return int32(uint32(t.slots[j]))
+	}
+	child := int32(len(t.leaf))
+	t.leaf = append(t.leaf, -1)
+	t.slots[j] = k<<32 | uint64(uint32(child))
+	if 3*len(t.leaf) > 2*len(t.slots) { // keep the load factor under 2/3
+		t.grow()
+	}
+	return child
 }
 
 func newByteTrie(expectedNodes int) byteTrie {
@@ -334,16 +338,17 @@ func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := newByteTrie(sizes[p]/3 + 16)
+			keys := make([]trieKey, 0, len(pieces)/parts+16)
 			for i, pc := range pieces {
 				tok := pool.get(pc.tok)
-				if tok == "" {
-					continue
-				}
-				if tok == metaspace || m.partOf(tok) == p {
-					t.insert(tok, int32(i))
+				if tok != "" && (tok == metaspace || m.partOf(tok) == p) {
+					keys = append(keys, newTrieKey(tok, uint32(i)))
 				}
 			}
+			toks := func(id uint32) string { return pool.get(pieces[id].tok) }
+			sortTrieKeys(keys, toks)
+			t := newByteTrie(sizes[p]/3 + 16)
+			t.buildSorted(keys, toks)
 			m.tries[p] = t
 		}()
 	}
