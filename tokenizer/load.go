@@ -396,6 +396,14 @@ func (p *strPool) ref(s string, at int) strRef {
 	return strRef{uint32(len(p.base) + len(p.extra) - 1), ^uint32(0)}
 }
 
+// length is len(p.get(r)) without reading the text.
+func (p *strPool) length(r strRef) int {
+	if r.n == ^uint32(0) {
+		return len(p.extra[int(r.off)-len(p.base)])
+	}
+	return int(r.n)
+}
+
 func (p *strPool) get(r strRef) string {
 	if r.n == ^uint32(0) {
 		return p.extra[int(r.off)-len(p.base)]
