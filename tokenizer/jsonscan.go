@@ -117,6 +117,9 @@ func (j *jsonScanner) strEscaped(start int) (string, error) {
 		case c == '"':
 			j.pos = i + 1
 			return string(buf), nil
+		case c < 0x20:
+			j.pos = i
+			return "", j.errorf("control character in string")
 		case c != '\\':
 			buf = append(buf, c)
 			i++
@@ -298,12 +301,50 @@ func (j *jsonScanner) raw() (string, error) {
 			}
 			j.pos++
 		}
-		if j.pos == start {
-			return "", j.errorf("expected a value")
+		if lit := j.s[start:j.pos]; lit != "true" && lit != "false" && lit != "null" && !isJSONNumber(lit) {
+			j.pos = start
+			return "", j.errorf("expected a value, found %q", lit)
 		}
 	}
 	if err != nil {
 		return "", err
 	}
 	return j.s[start:j.pos], nil
+}
+
+// isJSONNumber tells whether s is a number as JSON writes it:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		n := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if !digits() {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -180,23 +180,11 @@ func parseBPE(j *jsonScanner) (model, error) {
 					}
 					merges = append(merges, mergeRef{pool.ref(a, at), pool.ref(c, cAt)})
 				} else {
-					var pair [2]strRef // no allocation per merge (Gemma 3 has 515k)
-					n := 0
-					err = j.array(func() error {
-						s, at, err := j.strAt()
-						if n < 2 {
-							pair[n] = pool.ref(s, at)
-						}
-						n++
-						return err
-					})
+					pair, err := j.mergePair(pool)
 					if err != nil {
-						return err
+						return fmt.Errorf("merges[%d]: %w", len(merges), err)
 					}
-					if n != 2 {
-						return fmt.Errorf("merges[%d]: want a pair of tokens, got %d", len(merges), n)
-					}
-					merges = append(merges, mergeRef{pair[0], pair[1]})
+					merges = append(merges, pair)
 				}
 				if resolver != nil && len(merges)-sent == mergeChunk {
 					resolver.add(pool, merges[sent:], sent)
@@ -396,6 +384,14 @@ func (p *strPool) ref(s string, at int) strRef {
 	return strRef{uint32(len(p.base) + len(p.extra) - 1), ^uint32(0)}
 }
 
+// length is len(p.get(r)) without reading the text.
+func (p *strPool) length(r strRef) int {
+	if r.n == ^uint32(0) {
+		return len(p.extra[int(r.off)-len(p.base)])
+	}
+	return int(r.n)
+}
+
 func (p *strPool) get(r strRef) string {
 	if r.n == ^uint32(0) {
 		return p.extra[int(r.off)-len(p.base)]
@@ -409,6 +405,31 @@ type vocabEntry struct {
 }
 
 type mergeRef struct{ a, b strRef }
+
+// mergePair reads a merge written as a pair of tokens, ["a", "b"] (Gemma 3 has 515k),
+// without the general array reader's callbacks.
+func (j *jsonScanner) mergePair(pool *strPool) (mergeRef, error) {
+	var pair [2]strRef
+	if err := j.expect('['); err != nil {
+		return mergeRef{}, err
+	}
+	for k := range 2 {
+		s, at, err := j.strAt()
+		if err != nil {
+			return mergeRef{}, err
+		}
+		pair[k] = pool.ref(s, at)
+		b, err := j.peek()
+		if err != nil {
+			return mergeRef{}, err
+		}
+		if want := ",]"[k]; b != want {
+			return mergeRef{}, j.errorf("want a pair of tokens, found %q after token %d", b, k+1)
+		}
+		j.pos++
+	}
+	return mergeRef{pair[0], pair[1]}, nil
+}
 
 func (m *bpeModel) resolveMerges(pool *strPool, refs []mergeRef, out [][3]int32, base int) error {
 	var buf []byte

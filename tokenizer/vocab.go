@@ -51,7 +51,91 @@ func vocabHash(seed maphash.Seed, s string) (fp uint32, h uint64) {
 
 // buildVocab indexes the entries in file order; a token listed twice keeps its last id and
 // its earlier id has no token, as when the library builds its map and the reverse map.
+//
+// The tokens are first copied into the table's text in file order, then put in the index
+// in the order of their slots (a stable sort, so a repeated token still meets its earlier
+// entry first), so that building a 262k-token index sweeps it instead of missing the cache
+// once per token. A vocabulary that gives one id to two tokens takes buildVocabInOrder.
 func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
+	v := &vocabTable{seed: maphash.MakeSeed(), spans: make([]uint32, 2*(maxID+1))}
+	for i := range v.spans {
+		v.spans[i] = absentSpan
+	}
+	total := 0
+	for _, e := range entries {
+		total += pool.length(e.tok)
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	for _, e := range entries {
+		if v.spans[2*e.id] != absentSpan {
+			return buildVocabInOrder(entries, pool, maxID)
+		}
+		v.spans[2*e.id] = uint32(sb.Len())
+		sb.WriteString(pool.get(e.tok))
+		v.spans[2*e.id+1] = uint32(sb.Len())
+	}
+	v.text = sb.String()
+	size, bits := 1, 0
+	for size < 2*len(entries) {
+		size, bits = size<<1, bits+1
+	}
+	v.slots, v.mask = make([]vocabSlot, size), uint64(size-1)
+	type hashed struct {
+		h  uint64
+		fp uint32
+		id int32
+	}
+	const bucketBits = 12
+	shift := max(bits-bucketBits, 0)
+	var start [1<<bucketBits + 1]int32
+	hs := make([]hashed, len(entries))
+	for k, e := range entries {
+		id := e.id
+		fp, h := vocabHash(v.seed, v.text[v.spans[2*id]:v.spans[2*id+1]])
+		hs[k] = hashed{h, fp, id}
+		start[(h&v.mask)>>shift+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	sorted := make([]hashed, len(hs))
+	for _, x := range hs {
+		b := (x.h & v.mask) >> shift
+		sorted[start[b]] = x
+		start[b]++
+	}
+	for _, x := range sorted {
+		begin, end := v.spans[2*x.id], v.spans[2*x.id+1]
+		tok := v.text[begin:end]
+		data, short := packShort(tok)
+		if !short {
+			data = uint64(begin)<<32 | uint64(end)
+		}
+		for i := x.h & v.mask; ; i = (i + 1) & v.mask {
+			s := &v.slots[i]
+			if s.key == 0 {
+				*s = vocabSlot{uint64(x.fp)<<32 | uint64(x.id+1), data}
+				v.n++
+				break
+			}
+			if uint32(s.key>>32) != x.fp {
+				continue
+			}
+			if same := s.data == data || (!short && s.data>>63 == 0 && v.text[uint32(s.data>>32):uint32(s.data)] == tok); same {
+				old := int32(uint32(s.key)) - 1
+				v.spans[2*old], v.spans[2*old+1] = absentSpan, absentSpan
+				*s = vocabSlot{uint64(x.fp)<<32 | uint64(x.id+1), data}
+				break
+			}
+		}
+	}
+	return v
+}
+
+// buildVocabInOrder is buildVocab for any vocabulary: the entries go in the index one by
+// one, and an id given to two tokens keeps the later token (the earlier is not found).
+func buildVocabInOrder(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 	size := 1
 	for size < 2*len(entries) {
 		size <<= 1
