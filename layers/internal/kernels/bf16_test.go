@@ -32,22 +32,61 @@ func TestToBF16Rounding(t *testing.T) {
 	}
 }
 
-// TestSgemmNTBF16 checks the bf16 product against a float64 reference on
-// the bf16-rounded inputs, for every ISA both ways: the VDPBF16PS tile
-// (hand-encoded instruction bytes, on CPUs with AVX512_BF16) and the
-// widening path forced by WidenBF16.
-func TestSgemmNTBF16(t *testing.T) {
-	r := rand.New(rand.NewSource(9))
+// bf16Paths is every kernel set with each of its bfloat16 paths forced in
+// turn: AMX tiles and the VDPBF16PS tile (hand-encoded instruction bytes,
+// where the CPU has them) and widening.
+func bf16Paths(t *testing.T) []*Kernels {
 	var krs []*Kernels
 	for _, kr := range every(t) {
-		krs = append(krs, kr, kr.WidenBF16())
+		krs = append(krs, kr)
+		if kr.HasAMX() {
+			krs = append(krs, kr.NoAMX())
+		}
+		if kr.HasBF16Dot() || kr.HasAMX() {
+			krs = append(krs, kr.WidenBF16())
+		}
 	}
-	for _, kr := range krs {
-		// 7×150×65536 spans several widened blocks (64 rows of w each).
-		for _, sh := range [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}, {7, 150, 65536}, {300, 20, 64}} {
+	return krs
+}
+
+func bf16PathName(kr *Kernels) string {
+	switch {
+	case kr.HasAMX():
+		return fmt.Sprintf("%v/amx", kr.ISA())
+	case kr.HasBF16Dot():
+		return fmt.Sprintf("%v/vdpbf16ps", kr.ISA())
+	}
+	return fmt.Sprintf("%v/widen", kr.ISA())
+}
+
+// bf16Shapes are m×n×k products for TestSgemmNTBF16: every edge of the
+// tiles (rows of x and of w 1, 15, 16, 17, 33, 300 against 16-, 32- and
+// 48-row blocks; k not a multiple of 32) and, at 7×150×65536, several
+// widened blocks (64 rows of w each) and large k.
+func bf16Shapes() [][3]int {
+	s := [][3]int{{1, 1, 1}, {4, 4, 32}, {5, 7, 64}, {9, 13, 96}, {3, 4, 33}, {64, 36, 1024}, {7, 150, 65536}, {300, 20, 64}}
+	for _, k := range []int{32, 64, 1024, 4096} {
+		for _, m := range []int{1, 15, 16, 17, 33, 300} {
+			for _, n := range []int{1, 15, 16, 17, 33, 300} {
+				if k == 4096 && m*n > 33*33 || k == 1024 && m*n > 33*300 {
+					continue // the float64 reference would dominate the test's time
+				}
+				s = append(s, [3]int{m, n, k})
+			}
+		}
+	}
+	return s
+}
+
+// TestSgemmNTBF16 checks the bf16 product against a float64 reference on
+// the bf16-rounded inputs, for every ISA and bfloat16 path.
+func TestSgemmNTBF16(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, kr := range bf16Paths(t) {
+		for _, sh := range bf16Shapes() {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, beta := range []float32{0, 1} {
-				name := fmt.Sprintf("%v/dotBF16=%v/%dx%dx%d/beta=%v", kr.ISA(), kr.dotBF16 != nil, m, n, k, beta)
+				name := fmt.Sprintf("%s/%dx%dx%d/beta=%v", bf16PathName(kr), m, n, k, beta)
 				ldy := n + 1
 				x, wf := guarded(t, m*k), make([]float32, n*k)
 				randFill(r, x)
@@ -103,5 +142,27 @@ func TestBF16DotUsedWhereSupported(t *testing.T) {
 	}
 	if kr.WidenBF16().HasBF16Dot() {
 		t.Fatal("WidenBF16 kept the VDPBF16PS tile")
+	}
+	if !kr.NoAMX().HasBF16Dot() {
+		t.Fatal("NoAMX dropped the VDPBF16PS tile")
+	}
+}
+
+// TestAMXUsedWhereSupported makes sure the tests above run the AMX bytes on
+// a CPU (and OS) that grants them, and that the switches turn them off.
+func TestAMXUsedWhereSupported(t *testing.T) {
+	if !hasAMXBF16() {
+		t.Logf("no AMX-BF16 here (CPU or OS permission): the AMX kernels are not tested")
+		return
+	}
+	kr, err := For(AVX512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kr.HasAMX() || !Best.HasAMX() {
+		t.Fatal("CPU has AMX-BF16 but the AVX512 kernels do not use it")
+	}
+	if kr.NoAMX().HasAMX() || kr.WidenBF16().HasAMX() {
+		t.Fatal("NoAMX or WidenBF16 kept the AMX kernels")
 	}
 }

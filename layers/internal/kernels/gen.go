@@ -30,6 +30,8 @@ func main() {
 	gemm("AVX2", 6, 2, "Y", 32)
 	gemm("AVX2", 12, 1, "Y", 32)
 	dotBF16x4x4()
+	amxBF16(2, 2)
+	amxBF16(3, 1)
 	expConstants()
 	swiglu()
 	expSubSum()
@@ -444,5 +446,162 @@ func dotBF16x4x4() {
 	p("\tVEXTRACTF128 $1, Y0, X1")
 	p("\tVEXTRACTF128 $1, Y8, X9")
 	storeRows(name, "X0", "X1", "X8", "X9")
+	p("")
+}
+
+// Go register numbers in x86 encoding order, for the hand-encoded AMX
+// instructions.
+var regNum = map[string]int{"AX": 0, "CX": 1, "DX": 2, "BX": 3, "SP": 4, "BP": 5, "SI": 6, "DI": 7,
+	"R8": 8, "R9": 9, "R10": 10, "R11": 11, "R12": 12, "R13": 13, "R14": 14, "R15": 15}
+
+func byteList(bs []byte) string {
+	var b bytes.Buffer
+	for i, x := range bs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "BYTE $0x%02x", x)
+	}
+	return b.String()
+}
+
+// vex3 is the three-byte VEX prefix of an 0F38-map, W0, 128-bit
+// instruction: R̄ X̄ B̄ extend ModRM.reg, SIB.index and the base; vvvv names
+// the second source (inverted); pp selects the implied prefix (0: none,
+// 2: F3, 3: F2).
+func vex3(r, x, b, vvvv, pp int) []byte {
+	inv := func(bit int) byte { return byte(1 ^ bit) }
+	return []byte{0xc4, inv(r>>3&1)<<7 | inv(x>>3&1)<<6 | inv(b>>3&1)<<5 | 0b00010, byte(^vvvv&0xf)<<3 | byte(pp)}
+}
+
+// sibMem encodes the memory operand [base + index·1 + disp] (ModRM with
+// SIB, disp32 when disp ≠ 0) with reg in ModRM.reg. BP and R13 need a
+// displacement as base and SP cannot be an index; the kernels avoid them.
+func sibMem(reg int, base, index string, disp int) []byte {
+	bn, in := regNum[base], regNum[index]
+	if bn&7 == 5 || in == 4 {
+		panic("sibMem: unsupported base/index " + base + "/" + index)
+	}
+	mod := byte(0b00)
+	if disp != 0 {
+		mod = 0b10
+	}
+	bs := []byte{mod<<6 | byte(reg&7)<<3 | 0b100, byte(in&7)<<3 | byte(bn&7)}
+	if disp != 0 {
+		bs = append(bs, byte(disp), byte(disp>>8), byte(disp>>16), byte(disp>>24))
+	}
+	return bs
+}
+
+// The AMX instructions (Intel SDM vol. 2; the Go assembler has no
+// mnemonics for them), each checked against GNU as/objdump.
+
+// ldtilecfg encodes LDTILECFG [base]: VEX.128.NP.0F38.W0 49 /0.
+func ldtilecfg(base string) string {
+	bn := regNum[base]
+	if bn&7 == 4 || bn&7 == 5 {
+		panic("ldtilecfg: unsupported base " + base)
+	}
+	bs := append(vex3(0, 0, bn, 0, 0), 0x49, byte(bn&7))
+	return byteList(bs) + fmt.Sprintf(" // LDTILECFG (%s)", base)
+}
+
+// tilerelease encodes TILERELEASE: VEX.128.NP.0F38.W0 49 C0.
+func tilerelease() string {
+	return byteList(append(vex3(0, 0, 0, 0, 0), 0x49, 0xc0)) + " // TILERELEASE"
+}
+
+// tilezero encodes TILEZERO tmm: VEX.128.F2.0F38.W0 49 11:rrr:000.
+func tilezero(t int) string {
+	return byteList(append(vex3(0, 0, 0, 0, 3), 0x49, 0xc0|byte(t)<<3)) + fmt.Sprintf(" // TILEZERO TMM%d", t)
+}
+
+// tileloadd encodes TILELOADD tmm, [base + stride·1 + disp] (rows of the
+// tile stride bytes apart): VEX.128.F2.0F38.W0 4B /r with SIB.
+func tileloadd(t int, base, stride string, disp int) string {
+	bs := append(vex3(0, regNum[stride], regNum[base], 0, 3), 0x4b)
+	bs = append(bs, sibMem(t, base, stride, disp)...)
+	return byteList(bs) + fmt.Sprintf(" // TILELOADD TMM%d, %d(%s)(%s*1)", t, disp, base, stride)
+}
+
+// tilestored encodes TILESTORED [base + stride·1 + disp], tmm:
+// VEX.128.F3.0F38.W0 4B /r with SIB.
+func tilestored(t int, base, stride string, disp int) string {
+	bs := append(vex3(0, regNum[stride], regNum[base], 0, 2), 0x4b)
+	bs = append(bs, sibMem(t, base, stride, disp)...)
+	return byteList(bs) + fmt.Sprintf(" // TILESTORED %d(%s)(%s*1), TMM%d", disp, base, stride, t)
+}
+
+// tdpbf16ps encodes TDPBF16PS c, a, b (c.fp32[i][j] += Σ_p a.bf16[i][2p+e]·
+// b.bf16[p][2j+e]): VEX.128.F3.0F38.W0 5C 11:c:a with b in vvvv.
+func tdpbf16ps(c, a, b int) string {
+	bs := append(vex3(0, 0, 0, b, 2), 0x5c, 0xc0|byte(c)<<3|byte(a))
+	return byteList(bs) + fmt.Sprintf(" // TDPBF16PS TMM%d, TMM%d, TMM%d", c, a, b)
+}
+
+// amxBF16 writes the AMX kernel that multiplies na·16 rows of bfloat16 w
+// (read in place, row stride ldw) by groups of nb·16 rows of x packed in
+// VNNI order (see packXAMX) over the whole of k (a multiple of 32): for
+// each group, na·nb 16×16 float32 tiles C[a·nb+b][r][c] = Σ_l
+// w[a·16+r][l]·x[b·16+c][l], zeroed and then accumulated by TDPBF16PS in
+// ascending 32-wide steps of k, stored 1 KiB each to c, groups one after
+// the other. The tile registers hold the C tiles first, then the na w
+// tiles, then the nb x tiles; cfg (palette 1, every tile 16 rows × 64
+// bytes) is loaded on entry and the tiles released before return, so no
+// tile state outlives the call.
+func amxBF16(na, nb int) {
+	name := fmt.Sprintf("amxBF16x%dx%d", na*16, nb*16)
+	ta, tb := na*nb, na*nb+na
+	wReg := []string{"SI", "R8", "R10"}[:na]
+	p("// func %s(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("	MOVQ cfg+0(FP), AX")
+	p("	%s", ldtilecfg("AX"))
+	p("	MOVQ k+8(FP), AX")
+	p("	SHRQ $5, AX")
+	p("	MOVQ w+16(FP), R12")
+	p("	MOVQ ldw+24(FP), DX")
+	p("	SHLQ $1, DX")
+	p("	MOVQ DX, R13")
+	p("	SHLQ $4, R13")
+	p("	MOVQ x+32(FP), DI")
+	p("	MOVQ groups+40(FP), BX")
+	p("	MOVQ c+48(FP), R11")
+	p("	MOVQ $64, R9")
+	p("%s_group:", name)
+	for t := range na * nb {
+		p("	%s", tilezero(t))
+	}
+	p("	MOVQ R12, SI")
+	for a := 1; a < na; a++ {
+		p("	LEAQ (%s)(R13*1), %s", wReg[a-1], wReg[a])
+	}
+	p("	MOVQ AX, CX")
+	p("%s_k:", name)
+	for a := range na {
+		p("	%s", tileloadd(ta+a, wReg[a], "DX", 0))
+	}
+	for b := range nb {
+		p("	%s", tileloadd(tb+b, "DI", "R9", b*1024))
+	}
+	for a := range na {
+		for b := range nb {
+			p("	%s", tdpbf16ps(a*nb+b, ta+a, tb+b))
+		}
+	}
+	for a := range na {
+		p("	ADDQ $64, %s", wReg[a])
+	}
+	p("	ADDQ $%d, DI", nb*1024)
+	p("	DECQ CX")
+	p("	JNZ %s_k", name)
+	for t := range na * nb {
+		p("	%s", tilestored(t, "R11", "R9", t*1024))
+	}
+	p("	ADDQ $%d, R11", na*nb*1024)
+	p("	DECQ BX")
+	p("	JNZ %s_group", name)
+	p("	%s", tilerelease())
+	p("	RET")
 	p("")
 }

@@ -1,0 +1,152 @@
+package kernels
+
+import "sync"
+
+// amxKernel is an AMX-BF16 kernel (see amxBF16 in gen.go): na·16 rows of w
+// (row stride ldw, in place) times groups of nb·16 rows of x packed by
+// packXAMX, over the whole of k (a multiple of 32), each group's na·nb
+// 16×16 float32 tiles stored to c one after the other.
+type amxKernel func(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)
+
+// amxVariant is an AMX kernel with its blocking: wTiles tiles of 16 weight
+// rows against xTiles tiles of 16 x rows.
+type amxVariant struct {
+	run            amxKernel
+	wTiles, xTiles int
+}
+
+// amxKernels are the AMX kernels: wide for most row counts, narrow (one x
+// tile) for at most 16 rows, where a second x tile would be only padding.
+// Both give every element the same arithmetic: a zeroed tile, TDPBF16PS
+// over k in ascending 32-wide steps, the same store.
+type amxKernels struct{ wide, narrow amxVariant }
+
+// amxTileConfig is the LDTILECFG block every AMX kernel loads: palette 1,
+// tiles 0–7 all 16 rows × 64 bytes.
+var amxTileConfig = func() (c [64]byte) {
+	c[0] = 1
+	for t := range 8 {
+		c[16+2*t] = 64
+		c[48+t] = 16
+	}
+	return c
+}()
+
+// amxScratch is the working memory of sgemmNTAMX, pooled.
+type amxScratch struct {
+	x, wTail []uint16
+	c        []float32
+}
+
+var amxPool = sync.Pool{New: func() any { return new(amxScratch) }}
+
+// growTo returns s[:n], reallocated when its capacity is short.
+func growTo[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// sgemmNTAMX is SgemmNTBF16 on AMX tiles (k a positive multiple of 32). It
+// computes the transposed product w·xᵀ so the weights are read in place:
+// 16 weight rows × 32 k form a tile as stored, and only x (small next to
+// w) is rounded and packed. Rows of x and of w past the last full block
+// go through zero padding, so every element of y is computed by the same
+// instructions whatever m and n are and wherever its row falls.
+func (kr *Kernels) sgemmNTAMX(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
+	v := kr.amx.wide
+	if m <= 16 {
+		v = kr.amx.narrow
+	}
+	wRows, xRows := 16*v.wTiles, 16*v.xTiles
+	mp := (m + xRows - 1) / xRows * xRows
+	nFull := n / wRows * wRows
+	// A block of packed x rows stays in L2 while the weights stream past.
+	block := min(mp, max(xRows, dotBlockBytes/(2*k)/xRows*xRows))
+	s := amxPool.Get().(*amxScratch)
+	defer amxPool.Put(s)
+	s.x = growTo(s.x, mp*k)
+	s.c = growTo(s.c, block/xRows*v.wTiles*v.xTiles*256)
+	packXAMX(s.x, x, m, mp, k, v.xTiles)
+	wTail := s.wTail
+	if nFull < n {
+		s.wTail = growTo(s.wTail, wRows*k)
+		wTail = s.wTail
+		copy(wTail, w[nFull*k:n*k])
+		clear(wTail[(n-nFull)*k:])
+	}
+	for i0 := 0; i0 < mp; i0 += block {
+		groups := (min(mp, i0+block) - i0) / xRows
+		for j := 0; j < n; j += wRows {
+			var wj *uint16
+			if j < nFull {
+				wj = &w[j*k]
+			} else {
+				wj = &wTail[0]
+			}
+			v.run(&amxTileConfig[0], k, wj, k, &s.x[i0*k], groups, &s.c[0])
+			amxStore(s.c, groups, v, i0, j, m, n, beta, y, ldy)
+		}
+	}
+}
+
+// packXAMX rounds the m rows of x to bfloat16 into xp in the order the AMX
+// kernels read them, rows m … mp−1 zero. Per group of 16·xTiles rows, per
+// 32-wide step q of k, per tile b: 16 tile rows of 32 bf16, tile row p
+// holding x[r][32q+2p], x[r][32q+2p+1] for each of the tile's 16 rows r
+// (the pairs TDPBF16PS multiplies with a weight row's pairs).
+func packXAMX(xp []uint16, x []float32, m, mp, k, xTiles int) {
+	xRows, steps := 16*xTiles, k/32
+	if mp > m {
+		clear(xp[(mp-xRows)*k : mp*k])
+	}
+	for i := range m {
+		g, b, r := i/xRows, i/16%xTiles, i%16
+		xi := x[i*k : i*k+k]
+		base := (g*steps*xTiles+b)*512 + 2*r
+		for q := range steps {
+			dst := xp[base+q*xTiles*512 : base+q*xTiles*512+482]
+			src := xi[q*32 : q*32+32]
+			for p := range 16 {
+				dst[32*p] = bf16(src[2*p])
+				dst[32*p+1] = bf16(src[2*p+1])
+			}
+		}
+	}
+}
+
+// amxStore writes the C tiles of one call (groups × wTiles × xTiles, tile
+// element [r][c] = row c of the x tile · row r of the w tile) into y
+// transposed, y = beta·y + C where beta ≠ 0, skipping the padding.
+func amxStore(c []float32, groups int, v amxVariant, i0, j, m, n int, beta float32, y []float32, ldy int) {
+	for g := range groups {
+		for b := range v.xTiles {
+			for col := range 16 {
+				i := i0 + (g*v.xTiles+b)*16 + col
+				if i >= m {
+					return
+				}
+				yr := y[i*ldy:]
+				for a := range v.wTiles {
+					j0 := j + 16*a
+					if j0 >= n {
+						break
+					}
+					t := c[(g*v.wTiles*v.xTiles+a*v.xTiles+b)*256+col:]
+					t = t[:241]
+					yo := yr[j0 : j0+min(16, n-j0)]
+					if beta == 0 {
+						for r := range yo {
+							yo[r] = t[16*r]
+						}
+						continue
+					}
+					for r := range yo {
+						yo[r] = beta*yo[r] + t[16*r]
+					}
+				}
+			}
+		}
+	}
+}
