@@ -19,7 +19,13 @@ type amxVariant struct {
 // tile) for at most 16 rows, where a second x tile would be only padding.
 // Both give every element the same arithmetic: a zeroed tile, TDPBF16PS
 // over k in ascending 32-wide steps, the same store.
-type amxKernels struct{ wide, narrow amxVariant }
+type amxKernels struct {
+	wide, narrow amxVariant
+	// store and storeBeta write one output tile transposed into y (see
+	// amxStoreTile in gen.go): rows of y, mask the columns.
+	store     func(c *float32, y *float32, ldy int, rows int, mask int)
+	storeBeta func(c *float32, y *float32, ldy int, rows int, mask int, beta float32)
+}
 
 // amxTileConfig is the LDTILECFG block every AMX kernel loads: palette 1,
 // tiles 0–7 all 16 rows × 64 bytes.
@@ -31,6 +37,11 @@ var amxTileConfig = func() (c [64]byte) {
 	}
 	return c
 }()
+
+// amxBlockBytes of packed x rows are multiplied by each block of weight
+// rows before the weights move on, so they stay in L2 (128 KiB to 1 MiB
+// measured alike within the noise of a shared machine).
+const amxBlockBytes = 1 << 20
 
 // amxScratch is the working memory of sgemmNTAMX, pooled.
 type amxScratch struct {
@@ -63,7 +74,7 @@ func (kr *Kernels) sgemmNTAMX(m, n, k int, x []float32, w []uint16, beta float32
 	mp := (m + xRows - 1) / xRows * xRows
 	nFull := n / wRows * wRows
 	// A block of packed x rows stays in L2 while the weights stream past.
-	block := min(mp, max(xRows, dotBlockBytes/(2*k)/xRows*xRows))
+	block := min(mp, max(xRows, amxBlockBytes/(2*k)/xRows*xRows))
 	s := amxPool.Get().(*amxScratch)
 	defer amxPool.Put(s)
 	s.x = growTo(s.x, mp*k)
@@ -86,7 +97,7 @@ func (kr *Kernels) sgemmNTAMX(m, n, k int, x []float32, w []uint16, beta float32
 				wj = &wTail[0]
 			}
 			v.run(&amxTileConfig[0], k, wj, k, &s.x[i0*k], groups, &s.c[0])
-			amxStore(s.c, groups, v, i0, j, m, n, beta, y, ldy)
+			kr.amx.storeTiles(s.c, groups, v, i0, j, m, n, beta, y, ldy)
 		}
 	}
 }
@@ -119,32 +130,25 @@ func packXAMX(xp []uint16, x []float32, m, mp, k, xTiles int) {
 // amxStore writes the C tiles of one call (groups × wTiles × xTiles, tile
 // element [r][c] = row c of the x tile · row r of the w tile) into y
 // transposed, y = beta·y + C where beta ≠ 0, skipping the padding.
-func amxStore(c []float32, groups int, v amxVariant, i0, j, m, n int, beta float32, y []float32, ldy int) {
+func (a *amxKernels) storeTiles(c []float32, groups int, v amxVariant, i0, j, m, n int, beta float32, y []float32, ldy int) {
 	for g := range groups {
 		for b := range v.xTiles {
-			for col := range 16 {
-				i := i0 + (g*v.xTiles+b)*16 + col
-				if i >= m {
-					return
+			i := i0 + (g*v.xTiles+b)*16
+			if i >= m {
+				return
+			}
+			rows := min(16, m-i)
+			for t := range v.wTiles {
+				j0 := j + 16*t
+				if j0 >= n {
+					break
 				}
-				yr := y[i*ldy:]
-				for a := range v.wTiles {
-					j0 := j + 16*a
-					if j0 >= n {
-						break
-					}
-					t := c[(g*v.wTiles*v.xTiles+a*v.xTiles+b)*256+col:]
-					t = t[:241]
-					yo := yr[j0 : j0+min(16, n-j0)]
-					if beta == 0 {
-						for r := range yo {
-							yo[r] = t[16*r]
-						}
-						continue
-					}
-					for r := range yo {
-						yo[r] = beta*yo[r] + t[16*r]
-					}
+				tile := &c[(g*v.wTiles*v.xTiles+t*v.xTiles+b)*256]
+				mask := 1<<min(16, n-j0) - 1
+				if beta == 0 {
+					a.store(tile, &y[i*ldy+j0], ldy, rows, mask)
+				} else {
+					a.storeBeta(tile, &y[i*ldy+j0], ldy, rows, mask, beta)
 				}
 			}
 		}

@@ -43,6 +43,7 @@ func newKernels(isa ISA) *Kernels {
 			k.amx = &amxKernels{
 				wide:   amxVariant{amxBF16x32x32, 2, 2},
 				narrow: amxVariant{amxBF16x48x16, 3, 1},
+				store:  amxStoreTile, storeBeta: amxStoreTileBeta,
 			}
 		}
 	}
@@ -71,6 +72,12 @@ func amxBF16x32x32(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, 
 
 //go:noescape
 func amxBF16x48x16(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)
+
+//go:noescape
+func amxStoreTile(c *float32, y *float32, ldy int, rows int, mask int)
+
+//go:noescape
+func amxStoreTileBeta(c *float32, y *float32, ldy int, rows int, mask int, beta float32)
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)

@@ -32,6 +32,8 @@ func main() {
 	dotBF16x4x4()
 	amxBF16(2, 2)
 	amxBF16(3, 1)
+	amxStoreTile(false)
+	amxStoreTile(true)
 	expConstants()
 	swiglu()
 	expSubSum()
@@ -555,53 +557,129 @@ func amxBF16(na, nb int) {
 	wReg := []string{"SI", "R8", "R10"}[:na]
 	p("// func %s(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)", name)
 	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
-	p("	MOVQ cfg+0(FP), AX")
-	p("	%s", ldtilecfg("AX"))
-	p("	MOVQ k+8(FP), AX")
-	p("	SHRQ $5, AX")
-	p("	MOVQ w+16(FP), R12")
-	p("	MOVQ ldw+24(FP), DX")
-	p("	SHLQ $1, DX")
-	p("	MOVQ DX, R13")
-	p("	SHLQ $4, R13")
-	p("	MOVQ x+32(FP), DI")
-	p("	MOVQ groups+40(FP), BX")
-	p("	MOVQ c+48(FP), R11")
-	p("	MOVQ $64, R9")
+	p("\tMOVQ cfg+0(FP), AX")
+	p("\t%s", ldtilecfg("AX"))
+	p("\tMOVQ k+8(FP), AX")
+	p("\tSHRQ $5, AX")
+	p("\tMOVQ w+16(FP), R12")
+	p("\tMOVQ ldw+24(FP), DX")
+	p("\tSHLQ $1, DX")
+	p("\tMOVQ DX, R13")
+	p("\tSHLQ $4, R13")
+	p("\tMOVQ x+32(FP), DI")
+	p("\tMOVQ groups+40(FP), BX")
+	p("\tMOVQ c+48(FP), R11")
+	p("\tMOVQ $64, R9")
 	p("%s_group:", name)
 	for t := range na * nb {
-		p("	%s", tilezero(t))
+		p("\t%s", tilezero(t))
 	}
-	p("	MOVQ R12, SI")
+	p("\tMOVQ R12, SI")
 	for a := 1; a < na; a++ {
-		p("	LEAQ (%s)(R13*1), %s", wReg[a-1], wReg[a])
+		p("\tLEAQ (%s)(R13*1), %s", wReg[a-1], wReg[a])
 	}
-	p("	MOVQ AX, CX")
+	p("\tMOVQ AX, CX")
 	p("%s_k:", name)
 	for a := range na {
-		p("	%s", tileloadd(ta+a, wReg[a], "DX", 0))
+		p("\t%s", tileloadd(ta+a, wReg[a], "DX", 0))
 	}
 	for b := range nb {
-		p("	%s", tileloadd(tb+b, "DI", "R9", b*1024))
+		p("\t%s", tileloadd(tb+b, "DI", "R9", b*1024))
 	}
 	for a := range na {
 		for b := range nb {
-			p("	%s", tdpbf16ps(a*nb+b, ta+a, tb+b))
+			p("\t%s", tdpbf16ps(a*nb+b, ta+a, tb+b))
 		}
 	}
 	for a := range na {
-		p("	ADDQ $64, %s", wReg[a])
+		p("\tADDQ $64, %s", wReg[a])
 	}
-	p("	ADDQ $%d, DI", nb*1024)
-	p("	DECQ CX")
-	p("	JNZ %s_k", name)
+	p("\tADDQ $%d, DI", nb*1024)
+	p("\tDECQ CX")
+	p("\tJNZ %s_k", name)
 	for t := range na * nb {
-		p("	%s", tilestored(t, "R11", "R9", t*1024))
+		p("\t%s", tilestored(t, "R11", "R9", t*1024))
 	}
-	p("	ADDQ $%d, R11", na*nb*1024)
-	p("	DECQ BX")
-	p("	JNZ %s_group", name)
-	p("	%s", tilerelease())
-	p("	RET")
+	p("\tADDQ $%d, R11", na*nb*1024)
+	p("\tDECQ BX")
+	p("\tJNZ %s_group", name)
+	p("\t%s", tilerelease())
+	p("\tRET")
+	p("")
+}
+
+// amxStoreTile writes one 16×16 float32 AMX output tile transposed into y:
+// y[r·ldy+q] = c[q·16+r] (or beta·y + c[q·16+r], a multiply then an add,
+// with beta) for the rows r < rows and the lanes q set in mask (the
+// columns of y). The tile goes through registers as a 16×16 transpose
+// (unpack pairs, then quadruples, then 128-bit lanes); masked loads and
+// stores keep the padding out of y.
+func amxStoreTile(withBeta bool) {
+	name, frame := "amxStoreTile", 40
+	if withBeta {
+		name, frame = "amxStoreTileBeta", 44
+	}
+	sig := "c *float32, y *float32, ldy int, rows int, mask int"
+	if withBeta {
+		sig += ", beta float32"
+	}
+	p("// func %s(%s)", name, sig)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+	p("\tMOVQ c+0(FP), SI")
+	p("\tMOVQ y+8(FP), DI")
+	p("\tMOVQ ldy+16(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ rows+24(FP), CX")
+	p("\tMOVQ mask+32(FP), AX")
+	p("\tKMOVW AX, K1")
+	for q := range 16 {
+		p("\tVMOVUPS %d(SI), Z%d", 64*q, q)
+	}
+	// t[2i], t[2i+1] (Z16+): pairs of rows 2i, 2i+1 per column.
+	for i := range 8 {
+		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+	}
+	// u[4i+c] (Z0+): rows 4i … 4i+3 of column 4L+c in 128-bit lane L.
+	for i := range 4 {
+		t := 16 + 4*i
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*i)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*i+1)
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
+	}
+	if withBeta {
+		p("\tVBROADCASTSS beta+40(FP), Z21")
+	}
+	// Output row 4L+c is lane L of u[c], u[4+c], u[8+c], u[12+c].
+	for c := range 4 {
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", 4+c, c)
+		p("\tVSHUFF32X4 $0xee, Z%d, Z%d, Z17", 4+c, c)
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", 12+c, 8+c)
+		p("\tVSHUFF32X4 $0xee, Z%d, Z%d, Z19", 12+c, 8+c)
+		for l := range 4 {
+			r := 4*l + c
+			src1, src2, imm := 16, 18, 0x88
+			if l >= 2 {
+				src1, src2 = 17, 19
+			}
+			if l%2 == 1 {
+				imm = 0xdd
+			}
+			p("\tCMPQ CX, $%d", r)
+			p("\tJLE %s_skip%d", name, r)
+			p("\tVSHUFF32X4 $0x%02x, Z%d, Z%d, Z20", imm, src2, src1)
+			p("\tIMUL3Q $%d, DX, AX", r)
+			if withBeta {
+				p("\tVMOVUPS (DI)(AX*1), K1, Z22")
+				p("\tVMULPS Z21, Z22, Z22")
+				p("\tVADDPS Z20, Z22, Z20")
+			}
+			p("\tVMOVUPS Z20, K1, (DI)(AX*1)")
+			p("%s_skip%d:", name, r)
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
 	p("")
 }
