@@ -25,6 +25,10 @@ type amxKernels struct {
 	// amxStoreTile in gen.go): rows of y, mask the columns.
 	store     func(c *float32, y *float32, ldy int, rows int, mask int)
 	storeBeta func(c *float32, y *float32, ldy int, rows int, mask int, beta float32)
+	// pack rounds 16 rows of x (row stride ldx) to bfloat16 into the
+	// order of one x tile over steps 32-wide steps of k, the steps dstStep
+	// bytes apart (see amxPackX in gen.go).
+	pack func(x *float32, ldx int, steps int, dst *uint16, dstStep int)
 }
 
 // amxTileConfig is the LDTILECFG block every AMX kernel loads: palette 1,
@@ -46,7 +50,7 @@ const amxBlockBytes = 1 << 20
 // amxScratch is the working memory of sgemmNTAMX, pooled.
 type amxScratch struct {
 	x, wTail []uint16
-	c        []float32
+	c, xTail []float32
 }
 
 var amxPool = sync.Pool{New: func() any { return new(amxScratch) }}
@@ -78,8 +82,9 @@ func (kr *Kernels) sgemmNTAMX(m, n, k int, x []float32, w []uint16, beta float32
 	s := amxPool.Get().(*amxScratch)
 	defer amxPool.Put(s)
 	s.x = growTo(s.x, mp*k)
+	s.xTail = growTo(s.xTail, 16*k)
 	s.c = growTo(s.c, block/xRows*v.wTiles*v.xTiles*256)
-	packXAMX(s.x, x, m, mp, k, v.xTiles)
+	kr.amx.packX(s.x, x, m, mp, k, v.xTiles, s.xTail)
 	wTail := s.wTail
 	if nFull < n {
 		s.wTail = growTo(s.wTail, wRows*k)
@@ -102,28 +107,27 @@ func (kr *Kernels) sgemmNTAMX(m, n, k int, x []float32, w []uint16, beta float32
 	}
 }
 
-// packXAMX rounds the m rows of x to bfloat16 into xp in the order the AMX
-// kernels read them, rows m … mp−1 zero. Per group of 16·xTiles rows, per
-// 32-wide step q of k, per tile b: 16 tile rows of 32 bf16, tile row p
+// packX rounds the m rows of x to bfloat16 into xp in the order the AMX
+// kernels read them, rows m … mp−1 zero: per group of 16·xTiles rows, per
+// 32-wide step q of k, per tile b, 16 tile rows of 32 bf16, tile row p
 // holding x[r][32q+2p], x[r][32q+2p+1] for each of the tile's 16 rows r
-// (the pairs TDPBF16PS multiplies with a weight row's pairs).
-func packXAMX(xp []uint16, x []float32, m, mp, k, xTiles int) {
-	xRows, steps := 16*xTiles, k/32
-	if mp > m {
-		clear(xp[(mp-xRows)*k : mp*k])
-	}
-	for i := range m {
-		g, b, r := i/xRows, i/16%xTiles, i%16
-		xi := x[i*k : i*k+k]
-		base := (g*steps*xTiles+b)*512 + 2*r
-		for q := range steps {
-			dst := xp[base+q*xTiles*512 : base+q*xTiles*512+482]
-			src := xi[q*32 : q*32+32]
-			for p := range 16 {
-				dst[32*p] = bf16(src[2*p])
-				dst[32*p+1] = bf16(src[2*p+1])
-			}
+// (the pairs TDPBF16PS multiplies with a weight row's pairs). A tile with
+// rows past m is packed from a zero-padded copy (xTail, 16·k floats).
+func (a *amxKernels) packX(xp []uint16, x []float32, m, mp, k, xTiles int, xTail []float32) {
+	steps := k / 32
+	for i := 0; i < mp; i += 16 {
+		g, b := i/(16*xTiles), i/16%xTiles
+		dst := &xp[(g*steps*xTiles+b)*512]
+		if i+16 <= m {
+			a.pack(&x[i*k], k, steps, dst, xTiles*1024)
+			continue
 		}
+		rows := max(0, m-i)
+		if rows > 0 {
+			copy(xTail, x[i*k:i*k+rows*k])
+		}
+		clear(xTail[rows*k : 16*k])
+		a.pack(&xTail[0], k, steps, dst, xTiles*1024)
 	}
 }
 

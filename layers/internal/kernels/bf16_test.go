@@ -166,3 +166,57 @@ func TestAMXUsedWhereSupported(t *testing.T) {
 		t.Fatal("NoAMX or WidenBF16 kept the AMX kernels")
 	}
 }
+
+// TestAMXPackX checks the vectorized packing of x for the AMX tiles bit
+// for bit against its definition (bf16 of each float, pairs of a row at
+// tile row p, rows past m zero), on values that test the rounding: ties
+// both ways, NaN, infinities, subnormals and the overflow to infinity.
+func TestAMXPackX(t *testing.T) {
+	kr, err := For(Supported()[len(Supported())-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kr.HasAMX() {
+		t.Logf("no AMX-BF16 here: the AMX packing is not tested")
+		return
+	}
+	r := rand.New(rand.NewSource(4))
+	special := []uint32{0x3f808000, 0x3f818000, 0x3f808001, 0x3f807fff, 0xbf808001, 0x7f7fffff, 0x7f800000,
+		0xff800000, 0x7fc00001, 0xffa00000, 0x7f800001, 0x00000001, 0x007fffff, 0x80000000}
+	for _, xTiles := range []int{1, 2} {
+		for _, sh := range [][2]int{{1, 32}, {15, 64}, {16, 96}, {17, 32}, {33, 128}, {64, 64}} {
+			m, k := sh[0], sh[1]
+			xRows := 16 * xTiles
+			mp := (m + xRows - 1) / xRows * xRows
+			x := make([]float32, m*k)
+			for i := range x {
+				if r.Intn(4) == 0 {
+					x[i] = math.Float32frombits(special[r.Intn(len(special))])
+				} else {
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			got := make([]uint16, mp*k)
+			for i := range got {
+				got[i] = 0xdead
+			}
+			kr.amx.packX(got, x, m, mp, k, xTiles, make([]float32, 16*k))
+			want := make([]uint16, mp*k)
+			steps := k / 32
+			for i := range m {
+				g, b, row := i/xRows, i/16%xTiles, i%16
+				for l := range k {
+					q, pair, e := l/32, l%32/2, l%2
+					want[((g*steps+q)*xTiles+b)*512+pair*32+2*row+e] = bf16(x[i*k+l])
+				}
+			}
+			if i := slices.Compare(got, want); i != 0 {
+				for j := range got {
+					if got[j] != want[j] {
+						t.Fatalf("xTiles=%d %dx%d: packed[%d] = %#04x, want %#04x", xTiles, m, k, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

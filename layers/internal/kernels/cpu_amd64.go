@@ -44,6 +44,7 @@ func newKernels(isa ISA) *Kernels {
 				wide:   amxVariant{amxBF16x32x32, 2, 2},
 				narrow: amxVariant{amxBF16x48x16, 3, 1},
 				store:  amxStoreTile, storeBeta: amxStoreTileBeta,
+				pack: amxPackX,
 			}
 		}
 	}
@@ -78,6 +79,9 @@ func amxStoreTile(c *float32, y *float32, ldy int, rows int, mask int)
 
 //go:noescape
 func amxStoreTileBeta(c *float32, y *float32, ldy int, rows int, mask int, beta float32)
+
+//go:noescape
+func amxPackX(x *float32, ldx int, steps int, dst *uint16, dstStep int)
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)
@@ -147,7 +151,7 @@ func hasAVX512BF16() bool {
 // here, the first time).
 func hasAMXBF16() bool {
 	amxOnce.Do(func() {
-		amxOK = cpu.X86.HasAVX512F && cpu.X86.HasAMXTile && cpu.X86.HasAMXBF16 && requestAMX()
+		amxOK = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAMXTile && cpu.X86.HasAMXBF16 && requestAMX()
 	})
 	return amxOK
 }

@@ -34,6 +34,7 @@ func main() {
 	amxBF16(3, 1)
 	amxStoreTile(false)
 	amxStoreTile(true)
+	amxPackX()
 	expConstants()
 	swiglu()
 	expSubSum()
@@ -635,6 +636,32 @@ func amxStoreTile(withBeta bool) {
 	for q := range 16 {
 		p("\tVMOVUPS %d(SI), Z%d", 64*q, q)
 	}
+	transpose16(func(r int, out string) {
+		if r == 0 && withBeta {
+			p("\tVBROADCASTSS beta+40(FP), Z21")
+		}
+		p("\tCMPQ CX, $%d", r)
+		p("\tJLE %s_skip%d", name, r)
+		p("\tIMUL3Q $%d, DX, AX", r)
+		if withBeta {
+			p("\tVMOVUPS (DI)(AX*1), K1, Z22")
+			p("\tVMULPS Z21, Z22, Z22")
+			p("\tVADDPS %s, Z22, %s", out, out)
+		}
+		p("\tVMOVUPS %s, K1, (DI)(AX*1)", out)
+		p("%s_skip%d:", name, r)
+	})
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// transpose16 transposes the 16×16 dwords in Z0–Z15 (row q in Zq): out is
+// called for each output row r (column r of the input) with the register
+// holding it, in the order c = 0…3, L = 0…3, r = 4L+c. Z16–Z20 and the
+// inputs are overwritten; Z21 and up are left alone from stage 3 on (the
+// callers' constants), Z16–Z31 in the stages before.
+func transpose16(out func(r int, reg string)) {
 	// t[2i], t[2i+1] (Z16+): pairs of rows 2i, 2i+1 per column.
 	for i := range 8 {
 		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
@@ -648,9 +675,6 @@ func amxStoreTile(withBeta bool) {
 		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
 		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
 	}
-	if withBeta {
-		p("\tVBROADCASTSS beta+40(FP), Z21")
-	}
 	// Output row 4L+c is lane L of u[c], u[4+c], u[8+c], u[12+c].
 	for c := range 4 {
 		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", 4+c, c)
@@ -658,7 +682,6 @@ func amxStoreTile(withBeta bool) {
 		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", 12+c, 8+c)
 		p("\tVSHUFF32X4 $0xee, Z%d, Z%d, Z19", 12+c, 8+c)
 		for l := range 4 {
-			r := 4*l + c
 			src1, src2, imm := 16, 18, 0x88
 			if l >= 2 {
 				src1, src2 = 17, 19
@@ -666,19 +689,77 @@ func amxStoreTile(withBeta bool) {
 			if l%2 == 1 {
 				imm = 0xdd
 			}
-			p("\tCMPQ CX, $%d", r)
-			p("\tJLE %s_skip%d", name, r)
 			p("\tVSHUFF32X4 $0x%02x, Z%d, Z%d, Z20", imm, src2, src1)
-			p("\tIMUL3Q $%d, DX, AX", r)
-			if withBeta {
-				p("\tVMOVUPS (DI)(AX*1), K1, Z22")
-				p("\tVMULPS Z21, Z22, Z22")
-				p("\tVADDPS Z20, Z22, Z20")
-			}
-			p("\tVMOVUPS Z20, K1, (DI)(AX*1)")
-			p("%s_skip%d:", name, r)
+			out(4*l+c, "Z20")
 		}
 	}
+}
+
+// amxPackX rounds 16 rows of x to bfloat16 exactly as ToBF16 does (round
+// to nearest, ties to even, in integer arithmetic; NaN stays a quiet NaN)
+// and stores them as the AMX x tiles of steps 32-wide steps of k: per step,
+// 16 rows of 64 bytes, row p holding the pairs x[r][2p], x[r][2p+1] of the
+// 16 rows r, the steps dstStep bytes apart. Per step the 16 rows of 32
+// floats become 16 rows of 16 bf16 pairs (the high halves picked by
+// VPERMI2W), then a 16×16 dword transpose.
+func amxPackX() {
+	name := "amxPackX"
+	p("DATA amxpackc<>+0(SB)/4, $0x00000001")
+	p("DATA amxpackc<>+4(SB)/4, $0x00007fff")
+	p("DATA amxpackc<>+8(SB)/4, $0x7fffffff")
+	p("DATA amxpackc<>+12(SB)/4, $0x7f800000")
+	p("DATA amxpackc<>+16(SB)/4, $0x00400000")
+	for j := range 32 {
+		p("DATA amxpackc<>+%d(SB)/2, $%d", 64+2*j, 2*j+1)
+	}
+	p("GLOBL amxpackc<>(SB), RODATA|NOPTR, $128")
+	p("")
+	p("// func %s(x *float32, ldx int, steps int, dst *uint16, dstStep int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	p("\tMOVQ x+0(FP), SI")
+	p("\tMOVQ ldx+8(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tLEAQ (DX)(DX*2), R8")
+	p("\tLEAQ (SI)(DX*4), R10")
+	p("\tLEAQ (R10)(DX*4), R11")
+	p("\tLEAQ (R11)(DX*4), R12")
+	p("\tMOVQ steps+16(FP), CX")
+	p("\tMOVQ dst+24(FP), DI")
+	p("\tMOVQ dstStep+32(FP), R9")
+	p("%s_loop:", name)
+	for i, c := range []int{0, 4, 8, 12, 16} {
+		p("\tVPBROADCASTD amxpackc<>+%d(SB), Z%d", c, 24+i)
+	}
+	p("\tVMOVDQU16 amxpackc<>+64(SB), Z30")
+	bases := []string{"SI", "R10", "R11", "R12"}
+	for r := range 16 {
+		base := bases[r/4]
+		idx := []string{"", "(DX*1)", "(DX*2)", "(R8*1)"}[r%4]
+		for h := range 2 {
+			p("\tVMOVDQU32 %d(%s)%s, Z%d", 64*h, base, idx, 16+h)
+		}
+		for h := range 2 {
+			b, t := 16+h, 18+h
+			p("\tVPSRLD $16, Z%d, Z%d", b, t)
+			p("\tVPANDD Z24, Z%d, Z%d", t, t)
+			p("\tVPADDD Z25, Z%d, Z%d", t, t)
+			p("\tVPADDD Z%d, Z%d, Z%d", b, t, t)
+			p("\tVPANDD Z26, Z%d, Z20", b)
+			p("\tVPCMPUD $6, Z27, Z20, K2")
+			p("\tVPORD Z28, Z%d, K2, Z%d", b, t)
+		}
+		p("\tVMOVDQA64 Z30, Z%d", r)
+		p("\tVPERMI2W Z19, Z18, Z%d", r)
+	}
+	transpose16(func(r int, out string) {
+		p("\tVMOVDQU32 %s, %d(DI)", out, 64*r)
+	})
+	for _, b := range bases {
+		p("\tADDQ $128, %s", b)
+	}
+	p("\tADDQ R9, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")
