@@ -82,17 +82,39 @@ func bf16Shapes() [][3]int {
 // the bf16-rounded inputs, for every ISA and bfloat16 path.
 func TestSgemmNTBF16(t *testing.T) {
 	r := rand.New(rand.NewSource(9))
-	for _, kr := range bf16Paths(t) {
-		for _, sh := range bf16Shapes() {
-			m, n, k := sh[0], sh[1], sh[2]
+	paths := bf16Paths(t)
+	for _, sh := range bf16Shapes() {
+		m, n, k := sh[0], sh[1], sh[2]
+		x, wf := guarded(t, m*k), make([]float32, n*k)
+		randFill(r, x)
+		randFill(r, wf)
+		w := make([]uint16, n*k)
+		ToBF16(w, wf)
+		// The reference, once per shape: Σ and Σ|·| of the products of the
+		// bf16-rounded inputs, in float64.
+		xr, wr := make([]float64, m*k), make([]float64, n*k)
+		for i, v := range x {
+			xr[i] = float64(FromBF16(bf16(v)))
+		}
+		for i, h := range w {
+			wr[i] = float64(FromBF16(h))
+		}
+		dot, abs := make([]float64, m*n), make([]float64, m*n)
+		for i := range m {
+			for j := range n {
+				xi, wj := xr[i*k:(i+1)*k], wr[j*k:(j+1)*k]
+				for l := range k {
+					p := xi[l] * wj[l]
+					dot[i*n+j] += p
+					abs[i*n+j] += math.Abs(p)
+				}
+			}
+		}
+		x0, w0 := slices.Clone(x), slices.Clone(w)
+		ldy := n + 1
+		for _, kr := range paths {
 			for _, beta := range []float32{0, 1} {
 				name := fmt.Sprintf("%s/%dx%dx%d/beta=%v", bf16PathName(kr), m, n, k, beta)
-				ldy := n + 1
-				x, wf := guarded(t, m*k), make([]float32, n*k)
-				randFill(r, x)
-				randFill(r, wf)
-				w := make([]uint16, n*k)
-				ToBF16(w, wf)
 				y := guarded(t, (m-1)*ldy+n)
 				randFill(r, y)
 				if beta == 0 {
@@ -100,24 +122,19 @@ func TestSgemmNTBF16(t *testing.T) {
 						y[i] = float32(math.NaN())
 					}
 				}
-				x0, w0, y0 := slices.Clone(x), slices.Clone(w), slices.Clone(y)
+				y0 := slices.Clone(y)
 				kr.SgemmNTBF16(m, n, k, x, w, beta, y, ldy)
 				if !slices.Equal(x, x0) || !slices.Equal(w, w0) {
 					t.Fatalf("%s: inputs modified", name)
 				}
 				for i := range m {
 					for j := range n {
-						s, abs := 0.0, 0.0
-						for l := range k {
-							p := float64(FromBF16(bf16(x[i*k+l]))) * float64(FromBF16(w[j*k+l]))
-							s += p
-							abs += math.Abs(p)
-						}
+						want := dot[i*n+j]
 						if beta != 0 {
-							s += float64(y0[i*ldy+j])
+							want += float64(y0[i*ldy+j])
 						}
-						if !near(y[i*ldy+j], s, 1e-6*(1+abs+math.Abs(s))) {
-							t.Fatalf("%s: y[%d,%d] = %v, want %v", name, i, j, y[i*ldy+j], s)
+						if !near(y[i*ldy+j], want, 1e-6*(1+abs[i*n+j]+math.Abs(want))) {
+							t.Fatalf("%s: y[%d,%d] = %v, want %v", name, i, j, y[i*ldy+j], want)
 						}
 					}
 				}
