@@ -4,7 +4,7 @@ import "sync"
 
 // amxKernel is an AMX-BF16 kernel (see amxBF16 in gen.go): na·16 rows of w
 // (row stride ldw, in place) times groups of nb·16 rows of x packed by
-// packXAMX, over the whole of k (a multiple of 32), each group's na·nb
+// packX, over the whole of k (a multiple of 32), each group's na·nb
 // 16×16 float32 tiles stored to c one after the other.
 type amxKernel func(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)
 
@@ -131,7 +131,7 @@ func (a *amxKernels) packX(xp []uint16, x []float32, m, mp, k, xTiles int, xTail
 	}
 }
 
-// amxStore writes the C tiles of one call (groups × wTiles × xTiles, tile
+// storeTiles writes the C tiles of one call (groups × wTiles × xTiles, tile
 // element [r][c] = row c of the x tile · row r of the w tile) into y
 // transposed, y = beta·y + C where beta ≠ 0, skipping the padding.
 func (a *amxKernels) storeTiles(c []float32, groups int, v amxVariant, i0, j, m, n int, beta float32, y []float32, ldy int) {

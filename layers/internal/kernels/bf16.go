@@ -64,14 +64,16 @@ func (k *Kernels) HasAMX() bool { return k.amx != nil }
 
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
-// products and sums are float32. With AVX512_BF16 and k a multiple of 32
-// the 4×4 VDPBF16PS tiles compute every element, rows and columns left
-// over included (through zero-padded copies), so an element's arithmetic
-// does not depend on m or on where its row falls: batch invariance, as in
-// SgemmNT. Elsewhere blocks of weight rows are widened to float32 and
-// multiplied by SgemmNT: the weights' memory is still halved, the speed at
-// best float32's. Both give the same products (a product of two bf16 is
-// exact in float32); only the summation order differs.
+// products and sums are float32. With k a multiple of 32 it uses AMX-BF16
+// tiles where the CPU and OS allow (see sgemmNTAMX), else with AVX512_BF16
+// the 4×4 VDPBF16PS tiles; either computes every element, rows and columns
+// left over included (through zero-padded copies), so an element's
+// arithmetic does not depend on m or on where its row falls: batch
+// invariance, as in SgemmNT. Elsewhere blocks of weight rows are widened
+// to float32 and multiplied by SgemmNT: the weights' memory is still
+// halved, the speed at best float32's. All give the same products (a
+// product of two bf16 is exact in float32); only the summation order
+// differs.
 func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return

@@ -41,10 +41,11 @@ func newKernels(isa ISA) *Kernels {
 		}
 		if hasAMXBF16() {
 			k.amx = &amxKernels{
-				wide:   amxVariant{amxBF16x32x32, 2, 2},
-				narrow: amxVariant{amxBF16x48x16, 3, 1},
-				store:  amxStoreTile, storeBeta: amxStoreTileBeta,
-				pack: amxPackX,
+				wide:      amxVariant{amxBF16x32x32, 2, 2},
+				narrow:    amxVariant{amxBF16x48x16, 3, 1},
+				store:     amxStoreTile,
+				storeBeta: amxStoreTileBeta,
+				pack:      amxPackX,
 			}
 		}
 	}

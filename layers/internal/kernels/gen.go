@@ -1,8 +1,9 @@
 //go:build ignore
 
 // gen writes the amd64 assembly of this package (kernels_amd64.s): the
-// register-blocked GEMM microkernels, the bfloat16 dot-product tile and the
-// vectorized exp kernels. The kernels are unrolled along rows and
+// register-blocked GEMM microkernels, the bfloat16 dot-product tile, the
+// AMX-BF16 kernels (tile products, packing of x, transposed stores) and
+// the vectorized exp kernels. The kernels are unrolled along rows and
 // accumulators, which is tedious and error-prone by hand; run
 // `go generate ./layers/internal/kernels` after editing.
 package main
@@ -497,7 +498,8 @@ func sibMem(reg int, base, index string, disp int) []byte {
 }
 
 // The AMX instructions (Intel SDM vol. 2; the Go assembler has no
-// mnemonics for them), each checked against GNU as/objdump.
+// mnemonics for them). TestInstructionBytesMatchGNU checks every encoding
+// in kernels_amd64.s against GNU objdump's disassembly.
 
 // ldtilecfg encodes LDTILECFG [base]: VEX.128.NP.0F38.W0 49 /0.
 func ldtilecfg(base string) string {
@@ -544,7 +546,7 @@ func tdpbf16ps(c, a, b int) string {
 
 // amxBF16 writes the AMX kernel that multiplies na·16 rows of bfloat16 w
 // (read in place, row stride ldw) by groups of nb·16 rows of x packed in
-// VNNI order (see packXAMX) over the whole of k (a multiple of 32): for
+// VNNI order (see amxKernels.packX) over the whole of k (a multiple of 32): for
 // each group, na·nb 16×16 float32 tiles C[a·nb+b][r][c] = Σ_l
 // w[a·16+r][l]·x[b·16+c][l], zeroed and then accumulated by TDPBF16PS in
 // ascending 32-wide steps of k, stored 1 KiB each to c, groups one after
