@@ -6,15 +6,21 @@ import "github.com/gembed-dev/gembed/layers/internal/kernels"
 // and the server's /info): Go assembly for the instruction set picked from
 // the CPU's features, or the portable Go kernels. Vectors are bit-identical
 // only between processes with the same kernel path, so the name says
-// everything that changes the arithmetic (the bfloat16 dot-product
-// instruction included).
+// everything that changes the arithmetic (the bfloat16 instructions
+// included).
 func Kernels() string {
 	isa := kernels.Best.ISA()
 	if isa == kernels.Generic {
 		return "portable Go"
 	}
 	name := isa.String()
-	if kernels.Best.HasBF16Dot() {
+	// The bfloat16 products: AMX tiles, else the AVX-512 dot-product
+	// instruction, else widening to float32 (which adds nothing to the
+	// name: it rounds as the float32 kernels do).
+	switch {
+	case kernels.Best.HasAMX():
+		name += ", amx_bf16"
+	case kernels.Best.HasBF16Dot():
 		name += ", avx512_bf16"
 	}
 	return "Go assembly (" + name + ")"

@@ -11,8 +11,9 @@ import (
 type kernelVariant struct {
 	name  string
 	force func() (restore func())
-	// production: the configuration a process runs on this CPU (not one
-	// only tests force).
+	// production: a configuration processes run (on this CPU, or with
+	// another CPU's bfloat16 path), not one only tests force; the batch
+	// invariance checks run on these.
 	production bool
 }
 

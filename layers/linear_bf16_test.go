@@ -20,7 +20,8 @@ func bf16Round(v float64) float64 {
 }
 
 // TestLinearBF16 runs Linear with a bfloat16 weight on every ISA, through
-// the VDPBF16PS tile (where the CPU has it) and the forced widening path,
+// AMX tiles and the VDPBF16PS tile (where the CPU has them) and the forced
+// widening path,
 // against a float64 reference on the bf16-rounded x and W.
 func TestLinearBF16(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
@@ -30,10 +31,10 @@ func TestLinearBF16(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, kr := range []*kernels.Kernels{k, k.WidenBF16()} {
+		for _, kr := range []*kernels.Kernels{k, k.NoAMX(), k.WidenBF16()} {
 			kr := kr
 			variants = append(variants, kernelVariant{
-				name: fmt.Sprintf("%v/vdpbf16ps=%v", isa, kr.HasBF16Dot()),
+				name: fmt.Sprintf("%v/amx=%v/vdpbf16ps=%v", isa, kr.HasAMX(), kr.HasBF16Dot()),
 				force: func() func() {
 					old := kern
 					kern = kr
@@ -43,7 +44,7 @@ func TestLinearBF16(t *testing.T) {
 		}
 	}
 	for _, v := range variants {
-		for _, in := range []int{64, 24} { // 64: VDPBF16PS tiles; 24: k not a multiple of 32
+		for _, in := range []int{64, 24} { // 64: AMX or VDPBF16PS tiles; 24: k not a multiple of 32
 			for _, tc := range []struct{ bias, residual bool }{{false, false}, {true, true}} {
 				name := fmt.Sprintf("%s/in=%d/bias=%v/residual=%v", v.name, in, tc.bias, tc.residual)
 				t.Run(name, func(t *testing.T) {

@@ -122,26 +122,39 @@ func BenchmarkSmallRows(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmNTBF16 is SgemmNT with bfloat16 weights (VDPBF16PS tiles
-// where the CPU has AVX512_BF16, and the widening path), rounding of x
-// included.
+// BenchmarkSgemmNTBF16 is SgemmNT with bfloat16 weights on every path this
+// CPU has (AMX tiles, the VDPBF16PS tile, widening; rounding and packing
+// of x included) next to float32 SgemmNT, at 32, 256 and 2048 rows of the
+// Qwen3-0.6B shapes one of two threads gets.
 func BenchmarkSgemmNTBF16(b *testing.B) {
-	for _, kr := range []*Kernels{Best, Best.WidenBF16()} {
-		for _, s := range [][3]int{{32, 1536, 1024}, {256, 1536, 1024}, {2048, 1536, 1024}} {
-			benchBF16(b, kr, s[0], s[1], s[2])
+	paths := []*Kernels{Best}
+	if Best.HasAMX() {
+		paths = append(paths, Best.NoAMX())
+	}
+	if Best.HasBF16Dot() || Best.HasAMX() {
+		paths = append(paths, Best.WidenBF16())
+	}
+	for _, m := range []int{32, 256, 2048} {
+		for _, s := range [][2]int{{1536, 1024}, {512, 3072}} {
+			n, k := s[0], s[1]
+			b.Run(fmt.Sprintf("f32/%dx%dx%d", m, n, k), func(b *testing.B) {
+				x, w, y := fill(m*k), fill(n*k), fill(m*n)
+				gflops(b, 2*float64(m*n*k), func() { Best.SgemmNT(m, n, k, x, w, 0, y, n) })
+			})
+			for _, kr := range paths {
+				benchBF16(b, kr, m, n, k)
+			}
 		}
 	}
 }
 
 func benchBF16(b *testing.B, kr *Kernels, m, n, k int) {
-	{
-		b.Run(fmt.Sprintf("%v/bf16=%v/%dx%dx%d", kr.ISA(), kr.dotBF16 != nil, m, n, k), func(b *testing.B) {
-			x, y := fill(m*k), fill(m*n)
-			w := make([]uint16, n*k)
-			ToBF16(w, fill(n*k))
-			gflops(b, 2*float64(m*n*k), func() { kr.SgemmNTBF16(m, n, k, x, w, 0, y, n) })
-		})
-	}
+	b.Run(fmt.Sprintf("%s/%dx%dx%d", bf16PathName(kr), m, n, k), func(b *testing.B) {
+		x, y := fill(m*k), fill(m*n)
+		w := make([]uint16, n*k)
+		ToBF16(w, fill(n*k))
+		gflops(b, 2*float64(m*n*k), func() { kr.SgemmNTBF16(m, n, k, x, w, 0, y, n) })
+	})
 }
 
 // BenchmarkGELU: one 64×64-token all-MiniLM-L6-v2 intermediate activation.

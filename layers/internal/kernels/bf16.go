@@ -41,23 +41,39 @@ const widenBlockBytes = 16 << 20
 // AVX512_BF16 (tests force that path with it).
 func (k *Kernels) WidenBF16() *Kernels {
 	c := *k
-	c.dotBF16 = nil
+	c.dotBF16, c.amx = nil, nil
 	return &c
 }
 
-// HasBF16Dot reports whether SgemmNTBF16 uses the VDPBF16PS tile.
+// NoAMX returns a copy of k whose SgemmNTBF16 does not use AMX tiles: the
+// VDPBF16PS tile where the CPU has it, else widening (tests and
+// benchmarks compare the paths with it).
+func (k *Kernels) NoAMX() *Kernels {
+	c := *k
+	c.amx = nil
+	return &c
+}
+
+// HasBF16Dot reports whether SgemmNTBF16 uses the VDPBF16PS tile (when it
+// does not use AMX).
 func (k *Kernels) HasBF16Dot() bool { return k.dotBF16 != nil }
+
+// HasAMX reports whether SgemmNTBF16 uses AMX-BF16 tiles (k a multiple
+// of 32).
+func (k *Kernels) HasAMX() bool { return k.amx != nil }
 
 // SgemmNTBF16 computes y = beta·y + x·wᵀ like SgemmNT, with w in bfloat16
 // ([n,k], row stride k) and x rounded to bfloat16 before the products;
-// products and sums are float32. With AVX512_BF16 and k a multiple of 32
-// the 4×4 VDPBF16PS tiles compute every element, rows and columns left
-// over included (through zero-padded copies), so an element's arithmetic
-// does not depend on m or on where its row falls: batch invariance, as in
-// SgemmNT. Elsewhere blocks of weight rows are widened to float32 and
-// multiplied by SgemmNT: the weights' memory is still halved, the speed at
-// best float32's. Both give the same products (a product of two bf16 is
-// exact in float32); only the summation order differs.
+// products and sums are float32. With k a multiple of 32 it uses AMX-BF16
+// tiles where the CPU and OS allow (see sgemmNTAMX), else with AVX512_BF16
+// the 4×4 VDPBF16PS tiles; either computes every element, rows and columns
+// left over included (through zero-padded copies), so an element's
+// arithmetic does not depend on m or on where its row falls: batch
+// invariance, as in SgemmNT. Elsewhere blocks of weight rows are widened
+// to float32 and multiplied by SgemmNT: the weights' memory is still
+// halved, the speed at best float32's. All give the same products (a
+// product of two bf16 is exact in float32); only the summation order
+// differs.
 func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float32, y []float32, ldy int) {
 	if m <= 0 || n <= 0 {
 		return
@@ -67,6 +83,10 @@ func (kr *Kernels) SgemmNTBF16(m, n, k int, x []float32, w []uint16, beta float3
 		panic(fmt.Sprintf("kernels: w: %d bfloat16 for %d×%d", len(w), n, k))
 	}
 	checkLen("y", y, m, n, ldy)
+	if kr.amx != nil && k > 0 && k%32 == 0 {
+		kr.sgemmNTAMX(m, n, k, x, w, beta, y, ldy)
+		return
+	}
 	if kr.dotBF16 == nil || k <= 0 || k%32 != 0 {
 		kr.sgemmNTWiden(m, n, k, x, w, beta, y, ldy)
 		return

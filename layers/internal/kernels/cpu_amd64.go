@@ -2,7 +2,11 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
 
 func supported() []ISA {
 	s := []ISA{Generic}
@@ -37,6 +41,15 @@ func newKernels(isa ISA) *Kernels {
 		if cpu.X86.HasAVX512BF16 {
 			k.dotBF16 = dotBF16x4x4AVX512
 		}
+		if hasAMXBF16() {
+			k.amx = &amxKernels{
+				wide:      amxVariant{amxBF16x32x32, 2, 2},
+				narrow:    amxVariant{amxBF16x48x16, 3, 1},
+				store:     amxStoreTile,
+				storeBeta: amxStoreTileBeta,
+				pack:      amxPackX,
+			}
+		}
 	}
 	return k
 }
@@ -57,6 +70,21 @@ func gemm12x8AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, 
 
 //go:noescape
 func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
+
+//go:noescape
+func amxBF16x32x32(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)
+
+//go:noescape
+func amxBF16x48x16(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)
+
+//go:noescape
+func amxStoreTile(c *float32, y *float32, ldy int, rows int, mask int)
+
+//go:noescape
+func amxStoreTileBeta(c *float32, y *float32, ldy int, rows int, mask int, beta float32)
+
+//go:noescape
+func amxPackX(x *float32, ldx int, steps int, dst *uint16, dstStep int)
 
 //go:noescape
 func swigluAVX2(gate, up *float32, n int)
@@ -145,3 +173,19 @@ func geluVec(x []float32) {
 func hasAVX512BF16() bool {
 	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16 && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 }
+
+// hasAMXBF16 reports whether the AMX-BF16 kernels can run: the CPU has the
+// tiles and the bfloat16 product, and the OS granted this process the tile
+// state (Linux asks each process to request it once; the request is made
+// here, the first time).
+func hasAMXBF16() bool {
+	amxOnce.Do(func() {
+		amxOK = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAMXTile && cpu.X86.HasAMXBF16 && requestAMX()
+	})
+	return amxOK
+}
+
+var (
+	amxOnce sync.Once
+	amxOK   bool
+)

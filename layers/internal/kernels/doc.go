@@ -7,10 +7,20 @@
 // gen.go): an AVX-512 12×32 and an AVX2+FMA 6×16 register-blocked GEMM
 // microkernel that broadcast A in place and read B packed into
 // cache-sized panels (products with few rows swap the operands, so the
-// weights are streamed once and never packed), a bfloat16 dot-product tile
-// (VDPBF16PS), and an 8-lane exp for SwiGLU and the softmax. Everywhere else,
-// and with the purego build tag, the same blocked driver runs a plain Go
-// microkernel.
+// weights are streamed once and never packed), the bfloat16 x·Wᵀ, and an
+// 8-lane exp for SwiGLU and the softmax. Everywhere else, and with the
+// purego build tag, the same blocked driver runs a plain Go microkernel.
+//
+// The bfloat16 x·Wᵀ (k a multiple of 32) has three paths, the first the CPU
+// and OS allow: AMX-BF16 tiles (TDPBF16PS; 16 weight rows × 32 k loaded in
+// place as a tile, x packed per call, 16×16 float32 output tiles summed
+// over the whole of k and transposed into y with AVX-512; Linux grants the
+// tile state on request, made once), a 4×4 AVX512_BF16 dot-product tile
+// (VDPBF16PS), or widening the weights to float32 for the float32 GEMM.
+// The Go assembler has no mnemonics for the AMX and VDPBF16PS
+// instructions: gen.go encodes them as bytes, each checked against the GNU
+// assembler's encoding. The paths round differently, so the kernel name
+// (layers.Kernels) says which one runs.
 //
 // Batch invariance: within one implementation, an element of a linear
 // layer's output gets the same arithmetic (the same operations in the same

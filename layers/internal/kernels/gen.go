@@ -1,8 +1,9 @@
 //go:build ignore
 
 // gen writes the amd64 assembly of this package (kernels_amd64.s): the
-// register-blocked GEMM microkernels, the bfloat16 dot-product tile and the
-// vectorized exp kernels. The kernels are unrolled along rows and
+// register-blocked GEMM microkernels, the bfloat16 dot-product tile, the
+// AMX-BF16 kernels (tile products, packing of x, transposed stores) and
+// the vectorized exp kernels. The kernels are unrolled along rows and
 // accumulators, which is tedious and error-prone by hand; run
 // `go generate ./layers/internal/kernels` after editing.
 package main
@@ -30,6 +31,11 @@ func main() {
 	gemm("AVX2", 6, 2, "Y", 32)
 	gemm("AVX2", 12, 1, "Y", 32)
 	dotBF16x4x4()
+	amxBF16(2, 2)
+	amxBF16(3, 1)
+	amxStoreTile(false)
+	amxStoreTile(true)
+	amxPackX()
 	expConstants()
 	swiglu()
 	addVec()
@@ -493,5 +499,319 @@ func dotBF16x4x4() {
 	p("\tVEXTRACTF128 $1, Y0, X1")
 	p("\tVEXTRACTF128 $1, Y8, X9")
 	storeRows(name, "X0", "X1", "X8", "X9")
+	p("")
+}
+
+// Go register numbers in x86 encoding order, for the hand-encoded AMX
+// instructions.
+var regNum = map[string]int{"AX": 0, "CX": 1, "DX": 2, "BX": 3, "SP": 4, "BP": 5, "SI": 6, "DI": 7,
+	"R8": 8, "R9": 9, "R10": 10, "R11": 11, "R12": 12, "R13": 13, "R14": 14, "R15": 15}
+
+func byteList(bs []byte) string {
+	var b bytes.Buffer
+	for i, x := range bs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "BYTE $0x%02x", x)
+	}
+	return b.String()
+}
+
+// vex3 is the three-byte VEX prefix of an 0F38-map, W0, 128-bit
+// instruction: R̄ X̄ B̄ extend ModRM.reg, SIB.index and the base; vvvv names
+// the second source (inverted); pp selects the implied prefix (0: none,
+// 2: F3, 3: F2).
+func vex3(r, x, b, vvvv, pp int) []byte {
+	inv := func(bit int) byte { return byte(1 ^ bit) }
+	return []byte{0xc4, inv(r>>3&1)<<7 | inv(x>>3&1)<<6 | inv(b>>3&1)<<5 | 0b00010, byte(^vvvv&0xf)<<3 | byte(pp)}
+}
+
+// sibMem encodes the memory operand [base + index·1 + disp] (ModRM with
+// SIB, disp32 when disp ≠ 0) with reg in ModRM.reg. BP and R13 need a
+// displacement as base and SP cannot be an index; the kernels avoid them.
+func sibMem(reg int, base, index string, disp int) []byte {
+	bn, in := regNum[base], regNum[index]
+	if bn&7 == 5 || in == 4 {
+		panic("sibMem: unsupported base/index " + base + "/" + index)
+	}
+	mod := byte(0b00)
+	if disp != 0 {
+		mod = 0b10
+	}
+	bs := []byte{mod<<6 | byte(reg&7)<<3 | 0b100, byte(in&7)<<3 | byte(bn&7)}
+	if disp != 0 {
+		bs = append(bs, byte(disp), byte(disp>>8), byte(disp>>16), byte(disp>>24))
+	}
+	return bs
+}
+
+// The AMX instructions (Intel SDM vol. 2; the Go assembler has no
+// mnemonics for them). TestInstructionBytesMatchGNU checks every encoding
+// in kernels_amd64.s against GNU objdump's disassembly.
+
+// ldtilecfg encodes LDTILECFG [base]: VEX.128.NP.0F38.W0 49 /0.
+func ldtilecfg(base string) string {
+	bn := regNum[base]
+	if bn&7 == 4 || bn&7 == 5 {
+		panic("ldtilecfg: unsupported base " + base)
+	}
+	bs := append(vex3(0, 0, bn, 0, 0), 0x49, byte(bn&7))
+	return byteList(bs) + fmt.Sprintf(" // LDTILECFG (%s)", base)
+}
+
+// tilerelease encodes TILERELEASE: VEX.128.NP.0F38.W0 49 C0.
+func tilerelease() string {
+	return byteList(append(vex3(0, 0, 0, 0, 0), 0x49, 0xc0)) + " // TILERELEASE"
+}
+
+// tilezero encodes TILEZERO tmm: VEX.128.F2.0F38.W0 49 11:rrr:000.
+func tilezero(t int) string {
+	return byteList(append(vex3(0, 0, 0, 0, 3), 0x49, 0xc0|byte(t)<<3)) + fmt.Sprintf(" // TILEZERO TMM%d", t)
+}
+
+// tileloadd encodes TILELOADD tmm, [base + stride·1 + disp] (rows of the
+// tile stride bytes apart): VEX.128.F2.0F38.W0 4B /r with SIB.
+func tileloadd(t int, base, stride string, disp int) string {
+	bs := append(vex3(0, regNum[stride], regNum[base], 0, 3), 0x4b)
+	bs = append(bs, sibMem(t, base, stride, disp)...)
+	return byteList(bs) + fmt.Sprintf(" // TILELOADD TMM%d, %d(%s)(%s*1)", t, disp, base, stride)
+}
+
+// tilestored encodes TILESTORED [base + stride·1 + disp], tmm:
+// VEX.128.F3.0F38.W0 4B /r with SIB.
+func tilestored(t int, base, stride string, disp int) string {
+	bs := append(vex3(0, regNum[stride], regNum[base], 0, 2), 0x4b)
+	bs = append(bs, sibMem(t, base, stride, disp)...)
+	return byteList(bs) + fmt.Sprintf(" // TILESTORED %d(%s)(%s*1), TMM%d", disp, base, stride, t)
+}
+
+// tdpbf16ps encodes TDPBF16PS c, a, b (c.fp32[i][j] += Σ_p a.bf16[i][2p+e]·
+// b.bf16[p][2j+e]): VEX.128.F3.0F38.W0 5C 11:c:a with b in vvvv.
+func tdpbf16ps(c, a, b int) string {
+	bs := append(vex3(0, 0, 0, b, 2), 0x5c, 0xc0|byte(c)<<3|byte(a))
+	return byteList(bs) + fmt.Sprintf(" // TDPBF16PS TMM%d, TMM%d, TMM%d", c, a, b)
+}
+
+// amxBF16 writes the AMX kernel that multiplies na·16 rows of bfloat16 w
+// (read in place, row stride ldw) by groups of nb·16 rows of x packed in
+// VNNI order (see amxKernels.packX) over the whole of k (a multiple of 32): for
+// each group, na·nb 16×16 float32 tiles C[a·nb+b][r][c] = Σ_l
+// w[a·16+r][l]·x[b·16+c][l], zeroed and then accumulated by TDPBF16PS in
+// ascending 32-wide steps of k, stored 1 KiB each to c, groups one after
+// the other. The tile registers hold the C tiles first, then the na w
+// tiles, then the nb x tiles; cfg (palette 1, every tile 16 rows × 64
+// bytes) is loaded on entry and the tiles released before return, so no
+// tile state outlives the call.
+func amxBF16(na, nb int) {
+	name := fmt.Sprintf("amxBF16x%dx%d", na*16, nb*16)
+	ta, tb := na*nb, na*nb+na
+	wReg := []string{"SI", "R8", "R10"}[:na]
+	p("// func %s(cfg *byte, k int, w *uint16, ldw int, x *uint16, groups int, c *float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ cfg+0(FP), AX")
+	p("\t%s", ldtilecfg("AX"))
+	p("\tMOVQ k+8(FP), AX")
+	p("\tSHRQ $5, AX")
+	p("\tMOVQ w+16(FP), R12")
+	p("\tMOVQ ldw+24(FP), DX")
+	p("\tSHLQ $1, DX")
+	p("\tMOVQ DX, R13")
+	p("\tSHLQ $4, R13")
+	p("\tMOVQ x+32(FP), DI")
+	p("\tMOVQ groups+40(FP), BX")
+	p("\tMOVQ c+48(FP), R11")
+	p("\tMOVQ $64, R9")
+	p("%s_group:", name)
+	for t := range na * nb {
+		p("\t%s", tilezero(t))
+	}
+	p("\tMOVQ R12, SI")
+	for a := 1; a < na; a++ {
+		p("\tLEAQ (%s)(R13*1), %s", wReg[a-1], wReg[a])
+	}
+	p("\tMOVQ AX, CX")
+	p("%s_k:", name)
+	for a := range na {
+		p("\t%s", tileloadd(ta+a, wReg[a], "DX", 0))
+	}
+	for b := range nb {
+		p("\t%s", tileloadd(tb+b, "DI", "R9", b*1024))
+	}
+	for a := range na {
+		for b := range nb {
+			p("\t%s", tdpbf16ps(a*nb+b, ta+a, tb+b))
+		}
+	}
+	for a := range na {
+		p("\tADDQ $64, %s", wReg[a])
+	}
+	p("\tADDQ $%d, DI", nb*1024)
+	p("\tDECQ CX")
+	p("\tJNZ %s_k", name)
+	for t := range na * nb {
+		p("\t%s", tilestored(t, "R11", "R9", t*1024))
+	}
+	p("\tADDQ $%d, R11", na*nb*1024)
+	p("\tDECQ BX")
+	p("\tJNZ %s_group", name)
+	p("\t%s", tilerelease())
+	p("\tRET")
+	p("")
+}
+
+// amxStoreTile writes one 16×16 float32 AMX output tile transposed into y:
+// y[r·ldy+q] = c[q·16+r] (or beta·y + c[q·16+r], a multiply then an add,
+// with beta) for the rows r < rows and the lanes q set in mask (the
+// columns of y). The tile goes through registers as a 16×16 transpose
+// (unpack pairs, then quadruples, then 128-bit lanes); masked loads and
+// stores keep the padding out of y.
+func amxStoreTile(withBeta bool) {
+	name, frame := "amxStoreTile", 40
+	if withBeta {
+		name, frame = "amxStoreTileBeta", 44
+	}
+	sig := "c *float32, y *float32, ldy int, rows int, mask int"
+	if withBeta {
+		sig += ", beta float32"
+	}
+	p("// func %s(%s)", name, sig)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+	p("\tMOVQ c+0(FP), SI")
+	p("\tMOVQ y+8(FP), DI")
+	p("\tMOVQ ldy+16(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ rows+24(FP), CX")
+	p("\tMOVQ mask+32(FP), AX")
+	p("\tKMOVW AX, K1")
+	for q := range 16 {
+		p("\tVMOVUPS %d(SI), Z%d", 64*q, q)
+	}
+	transpose16(func(r int, out string) {
+		if r == 0 && withBeta {
+			p("\tVBROADCASTSS beta+40(FP), Z21")
+		}
+		p("\tCMPQ CX, $%d", r)
+		p("\tJLE %s_skip%d", name, r)
+		p("\tIMUL3Q $%d, DX, AX", r)
+		if withBeta {
+			p("\tVMOVUPS (DI)(AX*1), K1, Z22")
+			p("\tVMULPS Z21, Z22, Z22")
+			p("\tVADDPS %s, Z22, %s", out, out)
+		}
+		p("\tVMOVUPS %s, K1, (DI)(AX*1)", out)
+		p("%s_skip%d:", name, r)
+	})
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// transpose16 transposes the 16×16 dwords in Z0–Z15 (row q in Zq): out is
+// called for each output row r (column r of the input) with the register
+// holding it, in the order c = 0…3, L = 0…3, r = 4L+c. Z16–Z20 and the
+// inputs are overwritten; Z21 and up are left alone from stage 3 on (the
+// callers' constants), Z16–Z31 in the stages before.
+func transpose16(out func(r int, reg string)) {
+	// t[2i], t[2i+1] (Z16+): pairs of rows 2i, 2i+1 per column.
+	for i := range 8 {
+		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+	}
+	// u[4i+c] (Z0+): rows 4i … 4i+3 of column 4L+c in 128-bit lane L.
+	for i := range 4 {
+		t := 16 + 4*i
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*i)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*i+1)
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
+	}
+	// Output row 4L+c is lane L of u[c], u[4+c], u[8+c], u[12+c].
+	for c := range 4 {
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", 4+c, c)
+		p("\tVSHUFF32X4 $0xee, Z%d, Z%d, Z17", 4+c, c)
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", 12+c, 8+c)
+		p("\tVSHUFF32X4 $0xee, Z%d, Z%d, Z19", 12+c, 8+c)
+		for l := range 4 {
+			src1, src2, imm := 16, 18, 0x88
+			if l >= 2 {
+				src1, src2 = 17, 19
+			}
+			if l%2 == 1 {
+				imm = 0xdd
+			}
+			p("\tVSHUFF32X4 $0x%02x, Z%d, Z%d, Z20", imm, src2, src1)
+			out(4*l+c, "Z20")
+		}
+	}
+}
+
+// amxPackX rounds 16 rows of x to bfloat16 exactly as ToBF16 does (round
+// to nearest, ties to even, in integer arithmetic; NaN stays a quiet NaN)
+// and stores them as the AMX x tiles of steps 32-wide steps of k: per step,
+// 16 rows of 64 bytes, row p holding the pairs x[r][2p], x[r][2p+1] of the
+// 16 rows r, the steps dstStep bytes apart. Per step the 16 rows of 32
+// floats become 16 rows of 16 bf16 pairs (the high halves picked by
+// VPERMI2W), then a 16×16 dword transpose.
+func amxPackX() {
+	name := "amxPackX"
+	p("DATA amxpackc<>+0(SB)/4, $0x00000001")
+	p("DATA amxpackc<>+4(SB)/4, $0x00007fff")
+	p("DATA amxpackc<>+8(SB)/4, $0x7fffffff")
+	p("DATA amxpackc<>+12(SB)/4, $0x7f800000")
+	p("DATA amxpackc<>+16(SB)/4, $0x00400000")
+	for j := range 32 {
+		p("DATA amxpackc<>+%d(SB)/2, $%d", 64+2*j, 2*j+1)
+	}
+	p("GLOBL amxpackc<>(SB), RODATA|NOPTR, $128")
+	p("")
+	p("// func %s(x *float32, ldx int, steps int, dst *uint16, dstStep int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	p("\tMOVQ x+0(FP), SI")
+	p("\tMOVQ ldx+8(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tLEAQ (DX)(DX*2), R8")
+	p("\tLEAQ (SI)(DX*4), R10")
+	p("\tLEAQ (R10)(DX*4), R11")
+	p("\tLEAQ (R11)(DX*4), R12")
+	p("\tMOVQ steps+16(FP), CX")
+	p("\tMOVQ dst+24(FP), DI")
+	p("\tMOVQ dstStep+32(FP), R9")
+	p("%s_loop:", name)
+	for i, c := range []int{0, 4, 8, 12, 16} {
+		p("\tVPBROADCASTD amxpackc<>+%d(SB), Z%d", c, 24+i)
+	}
+	p("\tVMOVDQU16 amxpackc<>+64(SB), Z30")
+	bases := []string{"SI", "R10", "R11", "R12"}
+	for r := range 16 {
+		base := bases[r/4]
+		idx := []string{"", "(DX*1)", "(DX*2)", "(R8*1)"}[r%4]
+		for h := range 2 {
+			p("\tVMOVDQU32 %d(%s)%s, Z%d", 64*h, base, idx, 16+h)
+		}
+		for h := range 2 {
+			b, t := 16+h, 18+h
+			p("\tVPSRLD $16, Z%d, Z%d", b, t)
+			p("\tVPANDD Z24, Z%d, Z%d", t, t)
+			p("\tVPADDD Z25, Z%d, Z%d", t, t)
+			p("\tVPADDD Z%d, Z%d, Z%d", b, t, t)
+			p("\tVPANDD Z26, Z%d, Z20", b)
+			p("\tVPCMPUD $6, Z27, Z20, K2")
+			p("\tVPORD Z28, Z%d, K2, Z%d", b, t)
+		}
+		p("\tVMOVDQA64 Z30, Z%d", r)
+		p("\tVPERMI2W Z19, Z18, Z%d", r)
+	}
+	transpose16(func(r int, out string) {
+		p("\tVMOVDQU32 %s, %d(DI)", out, 64*r)
+	})
+	for _, b := range bases {
+		p("\tADDQ $128, %s", b)
+	}
+	p("\tADDQ R9, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
 	p("")
 }

@@ -44,6 +44,9 @@ type Kernels struct {
 	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
 	// AVX512_BF16.
 	dotBF16 bf16DotKernel
+	// amx multiplies bfloat16 on AMX tiles (k a multiple of 32, every m
+	// and n); nil without AMX-BF16 or the OS's permission.
+	amx *amxKernels
 	// smallRows is the row count up to which SgemmNT multiplies w·xᵀ
 	// instead of packing the weights.
 	smallRows int
