@@ -17,7 +17,9 @@ type microVariant struct {
 	mr, nr int
 }
 
-// bf16DotKernel is dotKernel for bfloat16 x and w (k a multiple of 32).
+// bf16DotKernel sets y[r·ldy+c] = beta·y + Σ_{l<k} x[r·ldx+l]·w[c·ldw+l]
+// for a 4×4 tile of bfloat16 x and w (k a multiple of 32); beta == 0 does
+// not read y.
 type bf16DotKernel func(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
 
 // Blocking: a kc×nc panel of packed B (1 MiB) stays in L2 while every
@@ -121,9 +123,9 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 	}
 	for ir := 0; ir < n; ir += mr {
 		rows := min(mr, n-ir)
-		a, lda := w[ir*k:], k
+		a := w[ir*k:]
 		if rows < mr {
-			a, lda = grow(&sc.wStrip, mr*k), k
+			a = grow(&sc.wStrip, mr*k)
 			copy(a, w[ir*k:n*k])
 			clear(a[rows*k:])
 		}
@@ -141,7 +143,7 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 				bet = 1
 			}
 			for jr := 0; jr < mp; jr += nr {
-				v.micro(kc, &a[pc], lda, &xp[pc*mp+jr*kc], &yT[jr], mp, 1, bet)
+				v.micro(kc, &a[pc], k, &xp[pc*mp+jr*kc], &yT[jr], mp, 1, bet)
 			}
 		}
 		for c := range m {
