@@ -26,14 +26,9 @@ type TokenVectorSource interface {
 func (s *Server) handleEmbedAll(w http.ResponseWriter, r *http.Request) {
 	lg := logOf(r.Context())
 	fail := func(e *apiError) { lg.err = e; writeTEIError(w, e) }
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		fail(methodNotAllowed())
-		return
-	}
 	var req teiRequest
-	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		fail(tei422(aerr))
+	if aerr := s.readTEIPost(w, r, &req); aerr != nil {
+		fail(aerr)
 		return
 	}
 	// Per-token vectors are the raw hidden states: nothing to cut or normalize.

@@ -25,14 +25,9 @@ type teiSimilarityRequest struct {
 func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) {
 	lg := logOf(r.Context())
 	fail := func(e *apiError) { lg.err = e; writeTEIError(w, e) }
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		fail(methodNotAllowed())
-		return
-	}
 	var req teiSimilarityRequest
-	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		fail(tei422(aerr))
+	if aerr := s.readTEIPost(w, r, &req); aerr != nil {
+		fail(aerr)
 		return
 	}
 	if req.Inputs.Source == nil || len(req.Inputs.Sentences) == 0 {

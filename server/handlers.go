@@ -144,14 +144,9 @@ func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTEI(w http.ResponseWriter, r *http.Request) {
 	lg := logOf(r.Context())
 	fail := func(e *apiError) { lg.err = e; writeTEIError(w, e) }
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		fail(methodNotAllowed())
-		return
-	}
 	var req teiRequest
-	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		fail(tei422(aerr))
+	if aerr := s.readTEIPost(w, r, &req); aerr != nil {
+		fail(aerr)
 		return
 	}
 	p, aerr := req.parsed(!s.opt.NoTruncate)

@@ -26,6 +26,20 @@ func validation(status int, param, format string, args ...any) *apiError {
 	return &apiError{status: status, msg: fmt.Sprintf(format, args...), param: param, teiType: "Validation"}
 }
 
+// readTEIPost is the start every TEI POST route shares: 405 (with Allow)
+// for another method, else the body decoded into req, a malformed one
+// answered with TEI's 422.
+func (s *Server) readTEIPost(w http.ResponseWriter, r *http.Request, req any) *apiError {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		return methodNotAllowed()
+	}
+	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, req); aerr != nil {
+		return tei422(aerr)
+	}
+	return nil
+}
+
 // tei422 maps the shared 400 of a malformed body or input to TEI's 422
 // (OpenAI's routes keep 400).
 func tei422(e *apiError) *apiError {

@@ -49,14 +49,9 @@ type teiTokenizeRequest struct {
 func (s *Server) handleTokenize(w http.ResponseWriter, r *http.Request) {
 	lg := logOf(r.Context())
 	fail := func(e *apiError) { lg.err = e; writeTEIError(w, e) }
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		fail(methodNotAllowed())
-		return
-	}
 	var req teiTokenizeRequest
-	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		fail(tei422(aerr))
+	if aerr := s.readTEIPost(w, r, &req); aerr != nil {
+		fail(aerr)
 		return
 	}
 	e := s.embedder()
@@ -126,14 +121,9 @@ type teiDecodeRequest struct {
 func (s *Server) handleDecode(w http.ResponseWriter, r *http.Request) {
 	lg := logOf(r.Context())
 	fail := func(e *apiError) { lg.err = e; writeTEIError(w, e) }
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		fail(methodNotAllowed())
-		return
-	}
 	var req teiDecodeRequest
-	if aerr := decodeBody(w, r, s.opt.MaxBodyBytes, &req); aerr != nil {
-		fail(tei422(aerr))
+	if aerr := s.readTEIPost(w, r, &req); aerr != nil {
+		fail(aerr)
 		return
 	}
 	e := s.embedder()
