@@ -771,3 +771,22 @@ func TestDefaultPrompt(t *testing.T) {
 		}
 	}
 }
+
+// TestTEIPostRoutesShareTheirStart: every TEI POST route answers another
+// method with 405 and an Allow header, and a malformed body with TEI's 422.
+func TestTEIPostRoutesShareTheirStart(t *testing.T) {
+	_, ts := newTestServer(t, &fakeEmbedder{}, Options{})
+	for _, route := range []string{"/embed", "/embed_all", "/similarity", "/tokenize", "/decode"} {
+		resp, err := http.Get(ts.URL + route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+			t.Errorf("GET %s: %d, Allow %q", route, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+		if c, body := post(t, ts.URL+route, `{"inputs":`); c != http.StatusUnprocessableEntity || !strings.Contains(body, `"error_type"`) {
+			t.Errorf("malformed body to %s: %d %s", route, c, body)
+		}
+	}
+}
