@@ -110,12 +110,15 @@ func TestDownloadLayoutMatchesPython(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(c.CacheDir, ".locks", "models--acme--qwen3-embed", sha256Hex(files["model.safetensors"].data)+".lock")); err != nil {
 				t.Errorf("lock file not where huggingface_hub puts it: %v", err)
 			}
+			fh.mu.Lock() // the servers stay up for the second download below
 			if fh.authOnCDN {
 				t.Error("the token was sent to the CDN")
 			}
 			if fh.cdnHeads != 0 {
 				t.Error("a HEAD followed the redirect to the CDN")
 			}
+			heads, listings := fh.heads, fh.listings
+			fh.mu.Unlock()
 			var done int
 			for _, ev := range events {
 				if ev.Kind == ProgressDone {
@@ -127,11 +130,11 @@ func TestDownloadLayoutMatchesPython(t *testing.T) {
 			}
 
 			// Again: everything is cached, only the listing is asked for.
-			heads, listings := fh.heads, fh.listings
 			dir2, err := c.Download(context.Background(), testRepo, "main")
 			if err != nil || dir2 != dir {
 				t.Fatalf("second download: %q, %v", dir2, err)
 			}
+			fh.settle()
 			if fh.heads != heads || fh.listings != listings+1 {
 				t.Errorf("second download made %d HEADs and %d listings, want 0 and 1", fh.heads-heads, fh.listings-listings)
 			}
@@ -165,6 +168,7 @@ func TestDownloadSharded(t *testing.T) {
 	if got := strings.Join(snapshotFiles(t, dir), " "); got != want {
 		t.Errorf("snapshot holds %s, want %s", got, want)
 	}
+	fh.settle()
 	if fh.maxInflight < 2 {
 		t.Errorf("shards downloaded one at a time (max %d in flight)", fh.maxInflight)
 	}
@@ -223,6 +227,7 @@ func TestResumeAfterCutConnection(t *testing.T) {
 			if retries == 0 {
 				t.Error("no retry reported")
 			}
+			fh.settle()
 			if len(fh.cdnRanges) != 1 || fh.cdnRanges[0] != "bytes=153600-" {
 				t.Errorf("CDN saw ranges %v, want [bytes=153600-]", fh.cdnRanges)
 			}
@@ -244,6 +249,7 @@ func TestStalledDownloadResumes(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(dir, "model.safetensors")); !bytes.Equal(got, files["model.safetensors"].data) {
 		t.Fatal("content differs")
 	}
+	fh.settle()
 	if len(fh.cdnRanges) != 1 || fh.cdnRanges[0] != "bytes=65536-" {
 		t.Errorf("CDN saw ranges %v", fh.cdnRanges)
 	}
@@ -278,6 +284,7 @@ func TestResumeIncompleteFromEarlierRun(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(dir, "model.safetensors")); !bytes.Equal(got, model) {
 		t.Fatal("content differs")
 	}
+	fh.settle()
 	if len(fh.cdnRanges) != 1 || fh.cdnRanges[0] != "bytes=12345-" {
 		t.Errorf("CDN saw ranges %v", fh.cdnRanges)
 	}
@@ -309,6 +316,7 @@ func TestCorruptBlobNeverLands(t *testing.T) {
 					t.Errorf("%s exists after a checksum failure", filepath.Base(p))
 				}
 			}
+			fh.settle()
 			if fh.cdnGets[name]+fh.hubGets[name] < 2 {
 				t.Errorf("a checksum failure should be retried (%d GETs)", fh.cdnGets[name]+fh.hubGets[name])
 			}
@@ -541,6 +549,7 @@ func TestConcurrentDownloadsInOneProcess(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(dirs[0], "model.safetensors")); !bytes.Equal(got, files["model.safetensors"].data) {
 		t.Fatal("content differs")
 	}
+	fh.settle()
 	if n := fh.cdnGets["model.safetensors"]; n != 1 {
 		t.Errorf("model fetched %d times, want once (the waiter reuses the blob)", n)
 	}

@@ -87,6 +87,14 @@ func newFakeHub(t testing.TB) *fakeHub {
 	return fh
 }
 
+// settle shuts both servers down, which waits for every handler to return:
+// a download that failed cancels its other requests, whose handlers may still
+// be counting when Download returns. After settle the counters can be read.
+func (fh *fakeHub) settle() {
+	fh.hub.Close()
+	fh.cdn.Close()
+}
+
 func sha256Hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
 func gitBlobSHA1(b []byte) string {
