@@ -16,7 +16,8 @@ import (
 // into the test-model cache), on 2 threads, with the workloads of
 // scripts/reference/bench_peers.py: 64 texts × 64 tokens in one batch, and
 // one 16-token text. Token ids are given directly (no tokenizer), each
-// sequence [CLS] … [SEP].
+// sequence [CLS] … [SEP]. GEMBED_BENCH_DTYPE picks the dtype (float32 by
+// default), as for the decoder benchmarks.
 
 const encoderBenchThreads = 2
 
@@ -59,7 +60,11 @@ func loadEncoderBench(b *testing.B, name string) *Model {
 	default:
 		b.Fatalf("unknown encoder benchmark model %q", name)
 	}
-	m, err := Load(dir, Options{Threads: encoderBenchThreads})
+	dt, err := benchDType()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Load(dir, Options{Threads: encoderBenchThreads, DType: dt})
 	if err != nil {
 		b.Fatal(err)
 	}
