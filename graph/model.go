@@ -78,8 +78,8 @@ type Model struct {
 	store *weights.Store
 	dtype DType
 
-	workers chan *worker  // one per core
-	cores   chan struct{} // one token per core, taken by running sub-batches
+	workers chan *worker // one per core
+	cores   corePool     // one token per core, taken by running sub-batches
 	hooks   *testHooks
 
 	closeMu sync.RWMutex
@@ -191,9 +191,11 @@ func newModel(dir string, cfg Config, arch Architecture, store *weights.Store, o
 	}
 	m.head = h
 	m.workers = make(chan *worker, threads)
-	m.cores = make(chan struct{}, threads)
+	m.cores = make(corePool, threads)
 	for range threads {
-		m.workers <- &worker{rt: layers.NewRuntime(1), graphs: map[bucket]*compiled{}}
+		rt := layers.NewRuntime(1)
+		rt.Idle, rt.MaxThreads = m.cores, threads
+		m.workers <- &worker{rt: rt, graphs: map[bucket]*compiled{}}
 		m.cores <- struct{}{}
 	}
 	return m, nil

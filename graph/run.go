@@ -144,13 +144,13 @@ func (m *Model) schedule(ctx context.Context, in []Input, done func(indexes []in
 			break
 		}
 		w := <-m.workers // a core held means a worker is free
-		extra := m.tryCores(want - 1)
+		extra := m.cores.TryAcquire(want - 1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() {
 				m.workers <- w
-				m.releaseCores(1 + extra)
+				m.cores.Release(1 + extra)
 			}()
 			w.rt.Threads = 1 + extra
 			if h := m.hooks; h != nil && h.start != nil {
@@ -218,12 +218,16 @@ func (m *Model) acquireCore(ctx context.Context) error {
 	}
 }
 
-// tryCores takes up to n more cores without waiting and returns how many.
-func (m *Model) tryCores(n int) int {
+// corePool holds one token per core; running sub-batches take them, and
+// their long ops borrow the idle ones (layers.CorePool).
+type corePool chan struct{}
+
+// TryAcquire takes up to n cores without waiting and returns how many.
+func (p corePool) TryAcquire(n int) int {
 	got := 0
 	for ; got < n; got++ {
 		select {
-		case <-m.cores:
+		case <-p:
 		default:
 			return got
 		}
@@ -231,9 +235,12 @@ func (m *Model) tryCores(n int) int {
 	return got
 }
 
-func (m *Model) releaseCores(n int) {
+// Release returns n cores. A call waiting in acquireCore gets them before
+// any op can borrow them again: a channel hands a sent value to a waiting
+// receiver directly.
+func (p corePool) Release(n int) {
 	for range n {
-		m.cores <- struct{}{}
+		p <- struct{}{}
 	}
 }
 

@@ -115,6 +115,9 @@ func TestConcurrentCallsShareCores(t *testing.T) {
 	if p := peak.Load(); p > 2 || p < 1 {
 		t.Fatalf("peak threads in use %d with 2 cores", p)
 	}
+	if n := len(m.cores); n != 2 {
+		t.Fatalf("%d of 2 cores free after every call returned: sub-batches or borrowing ops leaked them", n)
+	}
 	// A lone call must still get every core.
 	inUse.Store(0)
 	maxPerCall.Store(0)

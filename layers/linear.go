@@ -117,10 +117,12 @@ func (o *linearOp) Do(inputs ...G.Value) (G.Value, error) {
 		t := o.out.get(o.rt)
 		y, result = t.Float32s(), t
 	}
+	threads, release := o.rt.borrow(o.rt.Threads, n*in*out)
+	defer release()
 	if o.bf16 {
-		matmulNTBF16(o.rt.Threads, n, out, in, x, wb, bias, beta, y)
+		matmulNTBF16(threads, n, out, in, x, wb, bias, beta, y)
 	} else {
-		matmulNT(o.rt.Threads, n, out, in, x, w, bias, beta, y)
+		matmulNT(threads, n, out, in, x, w, bias, beta, y)
 	}
 	return result, nil
 }

@@ -49,9 +49,15 @@ func RightPadded(lens []int, t int) Batch {
 // concurrently; their ops write into the same arena slots, which is what keeps
 // memory flat across layers and across runs.
 type Runtime struct {
-	Threads int             // goroutines an op may use (≥ 1)
-	Ctx     context.Context // checked at the start of every decoder block; nil = never cancelled
-	Batch   Batch           // layout of the current run
+	Threads int // goroutines an op may use (≥ 1)
+	// Idle, when set, holds the cores no worker is using; a long op borrows
+	// them for its duration, up to MaxThreads in all. It is what lets the
+	// last sub-batch of a call use the cores its finished siblings freed
+	// instead of leaving them idle until it ends.
+	Idle       CorePool
+	MaxThreads int
+	Ctx        context.Context // checked at the start of every decoder block; nil = never cancelled
+	Batch      Batch           // layout of the current run
 
 	mu    sync.Mutex
 	bufs  map[Slot][]float32
@@ -120,6 +126,31 @@ func (s *slotTensor) get(rt *Runtime) *tensor.Dense {
 	}
 	return s.t
 }
+
+// CorePool hands out idle cores without waiting; *graph.Model implements it
+// over its scheduler's cores.
+type CorePool interface {
+	TryAcquire(n int) int // takes up to n cores, returns how many it took
+	Release(n int)
+}
+
+// borrow returns how many goroutines an op that would use threads of them
+// may use, counting idle cores it takes from rt.Idle for its duration;
+// release gives them back. Only ops with at least minBorrowWork
+// multiply-adds borrow: waking a goroutine costs more than a small op.
+func (rt *Runtime) borrow(threads, work int) (n int, release func()) {
+	if rt.Idle == nil || work < minBorrowWork || threads < rt.Threads || threads >= rt.MaxThreads {
+		return threads, func() {}
+	}
+	extra := rt.Idle.TryAcquire(rt.MaxThreads - threads)
+	if extra == 0 {
+		return threads, func() {}
+	}
+	return threads + extra, func() { rt.Idle.Release(extra) }
+}
+
+// minBorrowWork is a few milliseconds of one core's multiply-adds.
+const minBorrowWork = 1 << 26
 
 // minParallelWork is the element count below which an elementwise op runs
 // on one goroutine: waking another costs more than the work.
