@@ -3,11 +3,13 @@
 
   bench_encoders.py [--model all-MiniLM-L6-v2|bge-base-random] [--model-dir DIR] [--rounds 3]
                     [--threads 2] [--go-reps 5] [--reps 5] [--short-reps 30] [--spin]
+                    [--gembed-dtypes float32,bfloat16]
 
 Each round runs, one after the other: gembed's Go benchmark (graph.BenchmarkEncoder, token ids given
 directly, 2 threads, batch and short workloads in two processes), then bench_peers.py (tokenization
 included) for sentence-transformers (torch fp32) and ONNX Runtime (fp32), same thread count, same
-workloads: 64 texts x 64 tokens in one batch, and one 16-token text. Interleaving spreads the
+workloads: 64 texts x 64 tokens in one batch, and one 16-token text. --gembed-dtypes runs gembed once
+per dtype (GEMBED_BENCH_DTYPE; engine "gembed" is float32, "gembed-bf16" bfloat16). Interleaving spreads the
 neighbours' load over every engine alike. Printed: per engine and workload, the median over rounds of
 the per-round median wall ms and median CPU ms (getrusage, all threads) per forward, and the peak RSS
 of the process that ran the batch. By default peers' idle threads sleep (--no-spin) so their CPU time
@@ -41,9 +43,9 @@ def run_rss(cmd, env=None):
     return text, ru.ru_maxrss / 1024
 
 
-def gembed_round(binary, model, workload, reps, threads):
+def gembed_round(binary, model, workload, reps, threads, dtype):
     pattern = f"^BenchmarkEncoder$/^model={re.escape(model)}$/^{workload}$"
-    env = dict(os.environ, GOMAXPROCS=str(threads))
+    env = dict(os.environ, GOMAXPROCS=str(threads), GEMBED_BENCH_DTYPE=dtype)
     text, rss = run_rss([binary, "-test.run", "^$", "-test.bench", pattern, "-test.benchtime", f"{reps}x"], env)
     m = re.search(r"([\d.]+) cpu-ms/forward\s+([\d.]+) ms/forward", text)
     if not m:
@@ -66,7 +68,12 @@ def main():
     ap.add_argument("--short-reps", type=int, default=30)
     ap.add_argument("--spin", action="store_true")
     ap.add_argument("--engines", default="st,ort")
+    ap.add_argument("--gembed-dtypes", default="float32")
     args = ap.parse_args()
+    dtypes = args.gembed_dtypes.split(",")
+    for dt in dtypes:
+        if dt not in ("float32", "bfloat16"):
+            sys.exit(f"bench_encoders: --gembed-dtypes: unknown dtype {dt!r} (float32, bfloat16)")
 
     here = os.path.dirname(os.path.abspath(__file__))
     binary = os.path.join(tempfile.mkdtemp(prefix="gembed-bench-"), "graph.test")
@@ -76,9 +83,11 @@ def main():
     loads = []
     for r in range(args.rounds):
         loads.append(os.getloadavg()[0])
-        for wl, reps in (("batch=64x64", args.go_reps), ("short=16", 10 * args.go_reps)):
-            key = ("gembed", "batch" if wl.startswith("batch") else "short")
-            res.setdefault(key, []).append(gembed_round(binary, args.model, wl, reps, args.threads))
+        for dt in dtypes:
+            engine = "gembed" if dt == "float32" else "gembed-bf16"
+            for wl, reps in (("batch=64x64", args.go_reps), ("short=16", 10 * args.go_reps)):
+                key = (engine, "batch" if wl.startswith("batch") else "short")
+                res.setdefault(key, []).append(gembed_round(binary, args.model, wl, reps, args.threads, dt))
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
             out = f.name
         cmd = [sys.executable, peers, args.model_dir, "--threads", str(args.threads), "--engines", args.engines,
@@ -103,12 +112,13 @@ def main():
         s = {k: med([row[k] for row in rows]) for k in ("wall_ms", "cpu_ms", "rss_mb")}
         summary[f"{e}/{wl}"] = s
         print(f"{e:<8} {wl:<8} {s['wall_ms']:9.1f} {s['cpu_ms']:9.1f} {s['rss_mb']:12.0f}")
-    for peer in ("st", "ort"):
-        if f"{peer}/batch" in summary:
-            for wl in ("batch", "short"):
-                g, o = summary[f"gembed/{wl}"], summary[f"{peer}/{wl}"]
-                print(f"gembed vs {peer} {wl}: {o['cpu_ms'] / g['cpu_ms']:.2f}x by CPU time, "
-                      f"{o['wall_ms'] / g['wall_ms']:.2f}x by wall clock")
+    for engine in ("gembed", "gembed-bf16"):
+        for peer in ("st", "ort"):
+            if f"{peer}/batch" in summary and f"{engine}/batch" in summary:
+                for wl in ("batch", "short"):
+                    g, o = summary[f"{engine}/{wl}"], summary[f"{peer}/{wl}"]
+                    print(f"{engine} vs {peer} {wl}: {o['cpu_ms'] / g['cpu_ms']:.2f}x by CPU time, "
+                          f"{o['wall_ms'] / g['wall_ms']:.2f}x by wall clock")
     print(json.dumps({"model": args.model, "threads": args.threads, "load_averages": loads, "summary": summary}))
 
 
