@@ -106,9 +106,9 @@ func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float3
 // is transposed into y.
 func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 	v := microVariant{kr.micro, kr.mr, kr.nr}
-	for _, nv := range kr.narrow {
-		if nv.nr >= m {
-			v = nv
+	for _, fv := range kr.few {
+		v = fv
+		if fv.nr >= m {
 			break
 		}
 	}

@@ -37,10 +37,10 @@ type Kernels struct {
 	// micro computes an mr×nr tile, see gemmDriver.
 	micro  microKernel
 	mr, nr int
-	// narrow lists microkernels with micro's arithmetic per element but
-	// fewer columns, narrowest first: the few-row path picks the narrowest
-	// that covers its rows.
-	narrow []microVariant
+	// few lists the few-row product's microkernels, with micro's
+	// arithmetic per element, narrowest first: it picks the narrowest that
+	// covers its rows, the last for more rows. Empty: micro.
+	few []microVariant
 	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
 	// AVX512_BF16.
 	dotBF16 bf16DotKernel
