@@ -37,6 +37,7 @@ func main() {
 	gemm("AVX512", 12, 1, "Z", 64, streamAhead)
 	gemm("AVX2", 6, 2, "Y", 32, streamAhead)
 	gemm("AVX2", 12, 1, "Y", 32, streamAhead)
+	gather16()
 	dotBF16x4x4()
 	amxBF16(2, 2)
 	amxBF16(3, 1)
@@ -188,6 +189,42 @@ func gemm(isa string, mr, nv int, reg string, vbytes, stream int) {
 		}
 		p("\tADDQ SI, DI")
 	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// gather16 writes the few-row product's transpositions: for each of steps
+// steps s, the 16 lanes dst[s·dstStep + l] = src[s + idx[l]], zero for the
+// lanes not in gmask (whose elements are not read), stored to the lanes in
+// smask only. A copy: no arithmetic.
+func gather16() {
+	name := "gather16AVX512"
+	p("// func %s(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ src+0(FP), SI")
+	p("\tMOVQ idx+8(FP), AX")
+	p("\tVMOVDQU32 (AX), Z1")
+	p("\tMOVQ gmask+16(FP), DX")
+	p("\tMOVQ smask+24(FP), R8")
+	p("\tMOVQ steps+32(FP), CX")
+	p("\tMOVQ dst+40(FP), DI")
+	p("\tMOVQ dstStep+48(FP), BX")
+	p("\tSHLQ $2, BX")
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_done", name)
+	p("\tKMOVW R8, K2")
+	p("%s_loop:", name)
+	// The gather clears its mask as lanes complete: reload it every step.
+	p("\tKMOVW DX, K1")
+	p("\tVPXORD Z0, Z0, Z0")
+	p("\tVGATHERDPS (SI)(Z1*4), K1, Z0")
+	p("\tVMOVUPS Z0, K2, (DI)")
+	p("\tADDQ $4, SI")
+	p("\tADDQ BX, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")

@@ -2890,6 +2890,33 @@ gemm12x8AVX2Stream_overwrite:
 	VZEROUPPER
 	RET
 
+// func gather16AVX512(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
+TEXT ·gather16AVX512(SB), NOSPLIT, $0-56
+	MOVQ src+0(FP), SI
+	MOVQ idx+8(FP), AX
+	VMOVDQU32 (AX), Z1
+	MOVQ gmask+16(FP), DX
+	MOVQ smask+24(FP), R8
+	MOVQ steps+32(FP), CX
+	MOVQ dst+40(FP), DI
+	MOVQ dstStep+48(FP), BX
+	SHLQ $2, BX
+	TESTQ CX, CX
+	JZ gather16AVX512_done
+	KMOVW R8, K2
+gather16AVX512_loop:
+	KMOVW DX, K1
+	VPXORD Z0, Z0, Z0
+	VGATHERDPS (SI)(Z1*4), K1, Z0
+	VMOVUPS Z0, K2, (DI)
+	ADDQ $4, SI
+	ADDQ BX, DI
+	DECQ CX
+	JNZ gather16AVX512_loop
+gather16AVX512_done:
+	VZEROUPPER
+	RET
+
 // func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
 TEXT ·dotBF16x4x4AVX512(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
