@@ -19,7 +19,7 @@ var out bytes.Buffer
 
 // streamAhead is how far ahead (bytes) the few-row kernels prefetch each
 // weight row.
-const streamAhead = 512
+const streamAhead = 256
 
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 
