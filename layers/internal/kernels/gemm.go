@@ -120,9 +120,9 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 	xp := grow(&sc.xPacked, k*mp)
 	yT := grow(&sc.yT, mr*mp)
 	// With AVX-512 the transpositions (x into xp, y into and out of yᵀ)
-	// are 16-lane gathers; indices are int32.
+	// are gathers of up to 16 lanes; indices are int32.
 	gather := kr.gather16
-	if gather == nil || nr%16 != 0 || mr > 16 || 16*max(k, ldy, mp) > math.MaxInt32 {
+	if gather == nil || nr%min(16, nr) != 0 || mr > 16 || 16*max(k, ldy, mp) > math.MaxInt32 {
 		gather = nil
 	}
 	var xIdx, yIdx, tIdx [16]int32
@@ -191,18 +191,20 @@ func stride16(idx *[16]int32, stride int) {
 	}
 }
 
-// gatherRows is packRows by 16-lane gathers (nr a multiple of 16; idx
-// holds multiples of k): each step of a group of 16 rows is one gather.
+// gatherRows is packRows by gathers of up to 16 lanes (nr a multiple of
+// min(16, nr); idx holds multiples of k): each step of a group of
+// min(16, nr) rows is one gather.
 func gatherRows(gather func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int), x []float32, m, k, nr, mp int, xp []float32, idx *[16]int32) {
+	g := min(16, nr)
 	for pc := 0; pc < k; pc += blockK {
 		kc := min(blockK, k-pc)
-		for s := 0; s < mp; s += 16 {
+		for s := 0; s < mp; s += g {
 			dst := &xp[pc*mp+s/nr*nr*kc+s%nr]
 			if s >= m {
-				gather(&x[0], &idx[0], 0, lanes(16), kc, dst, nr) // zeros
+				gather(&x[0], &idx[0], 0, lanes(g), kc, dst, nr) // zeros
 				continue
 			}
-			gather(&x[s*k+pc], &idx[0], lanes(min(16, m-s)), lanes(16), kc, dst, nr)
+			gather(&x[s*k+pc], &idx[0], lanes(min(g, m-s)), lanes(g), kc, dst, nr)
 		}
 	}
 }
