@@ -175,3 +175,64 @@ func BenchmarkGELU(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFewRowsCold is the few-row x·Wᵀ of one 16-token text at
+// all-MiniLM-L6-v2's shapes (half of a layer's output columns, what one of
+// two threads gets), with the weights coming from memory: each call takes
+// the next of enough weight matrices to fill 48 MB, far more than the
+// caches, as a forward pass through the model does. "hot" repeats one
+// matrix (it stays in L2); "bf16-cold" is the bfloat16 product (AMX,
+// VDPBF16PS or widening, what Best has) on as many weight bytes. Reports
+// GFLOP and weight GB per CPU-second.
+func BenchmarkFewRowsCold(b *testing.B) {
+	const m, total = 16, 48 << 20
+	for _, s := range [][2]int{{192, 384}, {768, 384}, {192, 1536}} {
+		n, k := s[0], s[1]
+		ws := make([][]float32, max(1, total/(4*n*k)))
+		for i := range ws {
+			ws[i] = fill(n * k)
+		}
+		x, y := fill(m*k), fill(m*n)
+		wb := make([][]uint16, 2*len(ws)) // as many bytes in bfloat16
+		for i := range wb {
+			wb[i] = make([]uint16, n*k)
+			ToBF16(wb[i], ws[i%len(ws)])
+		}
+		b.Run(fmt.Sprintf("%dx%dx%d/bf16-cold", m, n, k), func(b *testing.B) {
+			i := 0
+			c0, ok := threadCPU()
+			for b.Loop() {
+				Best.SgemmNTBF16(m, n, k, x, wb[i], 0, y, n)
+				i = (i + 1) % len(wb)
+			}
+			c1, _ := threadCPU()
+			if ok && c1 > c0 {
+				sec := (c1 - c0).Seconds()
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/sec/1e9, "GFLOP/cpu-s")
+				b.ReportMetric(2*float64(n*k)*float64(b.N)/sec/1e9, "GB/cpu-s")
+			}
+		})
+		for _, cold := range []bool{false, true} {
+			name := "hot"
+			if cold {
+				name = "cold"
+			}
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, name), func(b *testing.B) {
+				i := 0
+				c0, ok := threadCPU()
+				for b.Loop() {
+					Best.SgemmNT(m, n, k, x, ws[i], 0, y, n)
+					if cold {
+						i = (i + 1) % len(ws)
+					}
+				}
+				c1, _ := threadCPU()
+				if ok && c1 > c0 {
+					sec := (c1 - c0).Seconds()
+					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/sec/1e9, "GFLOP/cpu-s")
+					b.ReportMetric(4*float64(n*k)*float64(b.N)/sec/1e9, "GB/cpu-s")
+				}
+			})
+		}
+	}
+}

@@ -25,7 +25,7 @@ func newKernels(isa ISA) *Kernels {
 	case AVX2:
 		k.isa = AVX2
 		k.micro, k.mr, k.nr = gemm6x16AVX2, 6, 16
-		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}}
+		k.few = []microVariant{{gemm12x8AVX2Stream, 12, 8}, {gemm6x16AVX2Stream, 6, 16}}
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
@@ -34,7 +34,8 @@ func newKernels(isa ISA) *Kernels {
 		k.micro, k.mr, k.nr = gemm12x32AVX512, 12, 32
 		// ymm and zmm fused multiply-adds round alike, so the 8-wide
 		// AVX2 kernel serves the fewest rows here too.
-		k.narrow = []microVariant{{gemm12x8AVX2, 12, 8}, {gemm12x16AVX512, 12, 16}}
+		k.few = []microVariant{{gemm12x8AVX2Stream, 12, 8}, {gemm12x16AVX512Stream, 12, 16}, {gemm12x32AVX512Stream, 12, 32}}
+		k.gather16 = gather16AVX512
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
@@ -62,11 +63,23 @@ func gemm12x32AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc in
 //go:noescape
 func gemm6x16AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
 
-//go:noescape
-func gemm12x16AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+// The few-row product's kernels: the arithmetic of the ones above (per
+// element, whatever the width), prefetching the weight rows.
 
 //go:noescape
-func gemm12x8AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+func gemm12x32AVX512Stream(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemm6x16AVX2Stream(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemm12x16AVX512Stream(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemm12x8AVX2Stream(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gather16AVX512(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
 
 //go:noescape
 func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)

@@ -7,8 +7,10 @@
 // gen.go): an AVX-512 12×32 and an AVX2+FMA 6×16 register-blocked GEMM
 // microkernel that broadcast A in place and read B packed into
 // cache-sized panels (products with few rows swap the operands, so the
-// weights are streamed once and never packed), the bfloat16 x·Wᵀ, and an
-// 8-lane exp for SwiGLU and the softmax. Everywhere else, and with the
+// weights are streamed once and never packed: copies of the microkernels
+// that prefetch each weight row ahead, x transposed in and the output out
+// by 16-lane gathers), the bfloat16 x·Wᵀ, and an 8-lane exp for SwiGLU and
+// the softmax. Everywhere else, and with the
 // purego build tag, the same blocked driver runs a plain Go microkernel.
 //
 // The bfloat16 x·Wᵀ (k a multiple of 32) has three paths, the first the CPU

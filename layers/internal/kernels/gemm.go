@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"unsafe"
 )
@@ -106,9 +107,9 @@ func (kr *Kernels) SgemmNT(m, n, k int, x, w []float32, beta float32, y []float3
 // is transposed into y.
 func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y []float32, ldy int) {
 	v := microVariant{kr.micro, kr.mr, kr.nr}
-	for _, nv := range kr.narrow {
-		if nv.nr >= m {
-			v = nv
+	for _, fv := range kr.few {
+		v = fv
+		if fv.nr >= m {
 			break
 		}
 	}
@@ -118,8 +119,20 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 	defer scratchPool.Put(sc)
 	xp := grow(&sc.xPacked, k*mp)
 	yT := grow(&sc.yT, mr*mp)
-	for pc := 0; pc < k; pc += blockK {
-		packB(true, x, k, pc, min(blockK, k-pc), 0, m, nr, xp[pc*mp:])
+	// With AVX-512 the transpositions (x into xp, y into and out of yᵀ)
+	// are gathers of up to 16 lanes; indices are int32.
+	gather := kr.gather16
+	if gather == nil || nr%min(16, nr) != 0 || mr > 16 || 16*max(k, ldy, mp) > math.MaxInt32 {
+		gather = nil
+	}
+	var xIdx, yIdx, tIdx [16]int32
+	if gather != nil {
+		stride16(&xIdx, k)
+		stride16(&yIdx, ldy)
+		stride16(&tIdx, mp)
+		gatherRows(gather, x, m, k, nr, mp, xp, &xIdx)
+	} else {
+		packRows(x, m, k, nr, mp, xp)
 	}
 	for ir := 0; ir < n; ir += mr {
 		rows := min(mr, n-ir)
@@ -129,10 +142,18 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 			copy(a, w[ir*k:n*k])
 			clear(a[rows*k:])
 		}
-		if beta != 0 {
-			for r := range rows {
-				for c := range m {
-					yT[r*mp+c] = y[c*ldy+ir+r]
+		switch {
+		case beta != 0 && gather != nil:
+			for c0 := 0; c0 < m; c0 += 16 {
+				mask := lanes(min(16, m-c0))
+				gather(&y[c0*ldy+ir], &yIdx[0], mask, mask, rows, &yT[c0], mp)
+			}
+		case beta != 0:
+			for c := range m {
+				yc := y[c*ldy+ir : c*ldy+ir+rows]
+				t := yT[c:]
+				for r, v := range yc {
+					t[r*mp] = v
 				}
 			}
 		}
@@ -146,10 +167,65 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 				v.micro(kc, &a[pc], k, &xp[pc*mp+jr*kc], &yT[jr], mp, 1, bet)
 			}
 		}
+		if gather != nil {
+			gather(&yT[0], &tIdx[0], lanes(rows), lanes(rows), m, &y[ir], ldy)
+			continue
+		}
 		for c := range m {
-			yr := y[c*ldy+ir : c*ldy+ir+rows]
-			for r := range yr {
-				yr[r] = yT[r*mp+c]
+			yc := y[c*ldy+ir : c*ldy+ir+rows]
+			t := yT[c:]
+			for r := range yc {
+				yc[r] = t[r*mp]
+			}
+		}
+	}
+}
+
+// lanes is the mask of the first n (≤ 16) lanes.
+func lanes(n int) int { return 1<<n - 1 }
+
+// stride16 sets idx[l] = l·stride.
+func stride16(idx *[16]int32, stride int) {
+	for l := range idx {
+		idx[l] = int32(l * stride)
+	}
+}
+
+// gatherRows is packRows by gathers of up to 16 lanes (nr a multiple of
+// min(16, nr); idx holds multiples of k): each step of a group of
+// min(16, nr) rows is one gather.
+func gatherRows(gather func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int), x []float32, m, k, nr, mp int, xp []float32, idx *[16]int32) {
+	g := min(16, nr)
+	for pc := 0; pc < k; pc += blockK {
+		kc := min(blockK, k-pc)
+		for s := 0; s < mp; s += g {
+			dst := &xp[pc*mp+s/nr*nr*kc+s%nr]
+			if s >= m {
+				gather(&x[0], &idx[0], 0, lanes(g), kc, dst, nr) // zeros
+				continue
+			}
+			gather(&x[s*k+pc], &idx[0], lanes(min(g, m-s)), lanes(g), kc, dst, nr)
+		}
+	}
+}
+
+// packRows packs the m rows of x [m,k] as the few-row product's columns,
+// the layout packB gives them (for each blockK block of k, strips of nr
+// rows, each step holding the strip's nr values; zeros past row m), into
+// xp (k·mp floats). Row by row: loads in order, stores nr floats apart.
+func packRows(x []float32, m, k, nr, mp int, xp []float32) {
+	if m < mp {
+		clear(xp[:k*mp])
+	}
+	for pc := 0; pc < k; pc += blockK {
+		kc := min(blockK, k-pc)
+		blk := xp[pc*mp : pc*mp+kc*mp]
+		for i := range m {
+			d := blk[i/nr*nr*kc+i%nr:]
+			src := x[i*k+pc : i*k+pc+kc]
+			d = d[:(kc-1)*nr+1]
+			for p, v := range src {
+				d[p*nr] = v
 			}
 		}
 	}

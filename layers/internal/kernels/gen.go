@@ -17,6 +17,10 @@ import (
 
 var out bytes.Buffer
 
+// streamAhead is how far ahead (bytes) the few-row kernels prefetch each
+// weight row.
+const streamAhead = 256
+
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 
 func main() {
@@ -26,10 +30,14 @@ func main() {
 	p("")
 	p(`#include "textflag.h"`)
 	p("")
-	gemm("AVX512", 12, 2, "Z", 64)
-	gemm("AVX512", 12, 1, "Z", 64)
-	gemm("AVX2", 6, 2, "Y", 32)
-	gemm("AVX2", 12, 1, "Y", 32)
+	gemm("AVX512", 12, 2, "Z", 64, 0)
+	gemm("AVX2", 6, 2, "Y", 32, 0)
+	// The few-row product's kernels prefetch the weights (see gemm).
+	gemm("AVX512", 12, 2, "Z", 64, streamAhead)
+	gemm("AVX512", 12, 1, "Z", 64, streamAhead)
+	gemm("AVX2", 6, 2, "Y", 32, streamAhead)
+	gemm("AVX2", 12, 1, "Y", 32, streamAhead)
+	gather16()
 	dotBF16x4x4()
 	amxBF16(2, 2)
 	amxBF16(3, 1)
@@ -53,9 +61,19 @@ func main() {
 // time) and B packed (kc steps of nr contiguous floats). Accumulators are
 // registers 0 … mr·nv-1; the B vectors and broadcasts use the next ones.
 // Rows are addressed as base + {0,1,2}·lda from one base per three rows.
-func gemm(isa string, mr, nv int, reg string, vbytes int) {
+//
+// With stream > 0 (the few-row product, whose A is the weights read in
+// place from memory) the loop runs 16 steps at a time and prefetches each
+// row's cache line stream bytes ahead, one row per step: the mr rows are
+// mr interleaved streams too short for the hardware prefetcher to ramp up
+// on. Prefetching and unrolling change no arithmetic: every element still
+// gets the same fused multiply-adds in the same order.
+func gemm(isa string, mr, nv int, reg string, vbytes, stream int) {
 	nr := nv * vbytes / 4
 	name := fmt.Sprintf("gemm%dx%d%s", mr, nr, isa)
+	if stream > 0 {
+		name += "Stream"
+	}
 	p("// func %s(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alpha, beta float32)", name)
 	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	p("\tMOVQ kc+0(FP), CX")
@@ -82,29 +100,58 @@ func gemm(isa string, mr, nv int, reg string, vbytes int) {
 	if reg == "Z" {
 		nbc = 32 - bc
 	}
-	rowAddr := func(r int) string {
+	rowAddr := func(r, off int) string {
 		base := bases[r/3]
+		d := ""
+		if off != 0 {
+			d = fmt.Sprint(off)
+		}
 		switch r % 3 {
 		case 0:
-			return "(" + base + ")"
+			return d + "(" + base + ")"
 		case 1:
-			return "(" + base + ")(R12*1)"
+			return d + "(" + base + ")(R12*1)"
 		}
-		return "(" + base + ")(R12*2)"
+		return d + "(" + base + ")(R12*2)"
+	}
+	// step writes one k step: B's vectors at bOff(BX), row r's element at
+	// aOff bytes from its base.
+	step := func(aOff, bOff, rot int) {
+		for v := range nv {
+			p("\tVMOVUPS %d(BX), %s%d", bOff+v*vbytes, reg, bv+v)
+		}
+		for r := range mr {
+			b := bc + (rot+r)%nbc
+			p("\tVBROADCASTSS %s, %s%d", rowAddr(r, aOff), reg, b)
+			for v := range nv {
+				p("\tVFMADD231PS %s%d, %s%d, %s%d", reg, bv+v, reg, b, reg, r*nv+v)
+			}
+		}
+	}
+	if stream > 0 {
+		const unroll = 16 // one cache line of each row
+		p("\tCMPQ CX, $%d", unroll)
+		p("\tJLT %s_tail", name)
+		p("%s_loop%d:", name, unroll)
+		for s := range unroll {
+			step(4*s, s*nv*vbytes, s*mr)
+			if s < mr {
+				p("\tPREFETCHT0 %s", rowAddr(s, stream+4*s))
+			}
+		}
+		for _, b := range bases {
+			p("\tADDQ $%d, %s", 4*unroll, b)
+		}
+		p("\tADDQ $%d, BX", unroll*nv*vbytes)
+		p("\tSUBQ $%d, CX", unroll)
+		p("\tCMPQ CX, $%d", unroll)
+		p("\tJGE %s_loop%d", name, unroll)
+		p("%s_tail:", name)
 	}
 	p("\tTESTQ CX, CX")
 	p("\tJZ %s_store", name)
 	p("%s_loop:", name)
-	for v := range nv {
-		p("\tVMOVUPS %d(BX), %s%d", v*vbytes, reg, bv+v)
-	}
-	for r := range mr {
-		b := bc + r%nbc
-		p("\tVBROADCASTSS %s, %s%d", rowAddr(r), reg, b)
-		for v := range nv {
-			p("\tVFMADD231PS %s%d, %s%d, %s%d", reg, bv+v, reg, b, reg, r*nv+v)
-		}
-	}
+	step(0, 0, 0)
 	for _, b := range bases {
 		p("\tADDQ $4, %s", b)
 	}
@@ -142,6 +189,42 @@ func gemm(isa string, mr, nv int, reg string, vbytes int) {
 		}
 		p("\tADDQ SI, DI")
 	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// gather16 writes the few-row product's transpositions: for each of steps
+// steps s, the 16 lanes dst[s·dstStep + l] = src[s + idx[l]], zero for the
+// lanes not in gmask (whose elements are not read), stored to the lanes in
+// smask only. A copy: no arithmetic.
+func gather16() {
+	name := "gather16AVX512"
+	p("// func %s(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ src+0(FP), SI")
+	p("\tMOVQ idx+8(FP), AX")
+	p("\tVMOVDQU32 (AX), Z1")
+	p("\tMOVQ gmask+16(FP), DX")
+	p("\tMOVQ smask+24(FP), R8")
+	p("\tMOVQ steps+32(FP), CX")
+	p("\tMOVQ dst+40(FP), DI")
+	p("\tMOVQ dstStep+48(FP), BX")
+	p("\tSHLQ $2, BX")
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_done", name)
+	p("\tKMOVW R8, K2")
+	p("%s_loop:", name)
+	// The gather clears its mask as lanes complete: reload it every step.
+	p("\tKMOVW DX, K1")
+	p("\tVPXORD Z0, Z0, Z0")
+	p("\tVGATHERDPS (SI)(Z1*4), K1, Z0")
+	p("\tVMOVUPS Z0, K2, (DI)")
+	p("\tADDQ $4, SI")
+	p("\tADDQ BX, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")

@@ -37,10 +37,13 @@ type Kernels struct {
 	// micro computes an mr×nr tile, see gemmDriver.
 	micro  microKernel
 	mr, nr int
-	// narrow lists microkernels with micro's arithmetic per element but
-	// fewer columns, narrowest first: the few-row path picks the narrowest
-	// that covers its rows.
-	narrow []microVariant
+	// few lists the few-row product's microkernels, with micro's
+	// arithmetic per element, narrowest first: it picks the narrowest that
+	// covers its rows, the last for more rows. Empty: micro.
+	few []microVariant
+	// gather16 copies 16 strided lanes per step (AVX-512), for the few-row
+	// product's transpositions; nil: plain loops. See gather16 in gen.go.
+	gather16 func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
 	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
 	// AVX512_BF16.
 	dotBF16 bf16DotKernel

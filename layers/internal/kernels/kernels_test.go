@@ -183,6 +183,40 @@ func TestSgemmNT(t *testing.T) {
 	}
 }
 
+// TestFewRowsBitsMatchPacked checks that the few-row product (w·xᵀ, the
+// weights streamed in place by the prefetching kernels, unrolled along k)
+// gives every element the same bits as the packed path: the same fused
+// multiply-adds in the same order. Shapes cover the unrolled loop's tail
+// (k not a multiple of 16), several k blocks, partial strips of w and
+// every few-row kernel width.
+func TestFewRowsBitsMatchPacked(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, isa := range Supported() {
+		few, packed := mustFor(isa), mustFor(isa)
+		packed.SetSmallRows(0)
+		for _, m := range []int{1, 5, 8, 9, 16, 17, 32, 33, 100, 256} {
+			for _, n := range []int{7, 12, 25, 192} {
+				for _, k := range []int{1, 15, 16, 17, 256, 384, 401, 1536} {
+					for _, beta := range []float32{0, 1} {
+						x, w, y0 := make([]float32, m*k), make([]float32, n*k), make([]float32, m*n)
+						randFill(r, x)
+						randFill(r, w)
+						randFill(r, y0)
+						got, want := slices.Clone(y0), slices.Clone(y0)
+						few.SgemmNT(m, n, k, x, w, beta, got, n)
+						packed.SgemmNT(m, n, k, x, w, beta, want, n)
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%v/%dx%dx%d/beta=%v: y[%d] = %v (few rows), %v (packed)", isa, m, n, k, beta, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSwiGLU(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	for _, kr := range every(t) {
