@@ -525,13 +525,16 @@ func parseJSONFloat(s string) (float64, error) {
 	var sig uint64
 	exp := 0
 	overflowed := false
-	digit := func(c byte) {
+	// A digit is appended to sig unless that overflows it; below sigSafe no digit can, so
+	// the exact check runs only past it.
+	const sigSafe = (math.MaxUint64 - 9) / 10
+	const sigSafe8 = (math.MaxUint64 - 99999999) / 100000000 // the same for eight digits at once
+	appendDigit := func(sig uint64, c byte) (uint64, bool) {
 		d := uint64(c - '0')
-		if overflowed || sig > (math.MaxUint64-d)/10 {
-			overflowed = true
-			return
+		if sig > (math.MaxUint64-d)/10 {
+			return sig, false
 		}
-		sig = sig*10 + d
+		return sig*10 + d, true
 	}
 	if s[i] == '0' {
 		i++
@@ -540,7 +543,15 @@ func parseJSONFloat(s string) (float64, error) {
 		}
 	} else {
 		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			digit(s[i])
+			if sig <= sigSafe && !overflowed {
+				sig = sig*10 + uint64(s[i]-'0')
+				continue
+			}
+			if !overflowed {
+				var ok bool
+				sig, ok = appendDigit(sig, s[i])
+				overflowed = !ok
+			}
 			if overflowed {
 				exp++
 			}
@@ -550,15 +561,31 @@ func parseJSONFloat(s string) (float64, error) {
 		// serde_json checks the fraction's digits for overflow afresh.
 		i++
 		overflowed = false
-		n := 0
+		n := i
 		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			digit(s[i])
+			if sig <= sigSafe8 && !overflowed && i+8 <= len(s) {
+				if v, ok := eightDigits(s[i : i+8]); ok {
+					sig = sig*1e8 + v
+					exp -= 8
+					i += 7
+					continue
+				}
+			}
+			if sig <= sigSafe && !overflowed {
+				sig = sig*10 + uint64(s[i]-'0')
+				exp--
+				continue
+			}
+			if !overflowed {
+				var ok bool
+				sig, ok = appendDigit(sig, s[i])
+				overflowed = !ok
+			}
 			if !overflowed {
 				exp--
 			}
-			n++
 		}
-		if n == 0 {
+		if i == n {
 			return 0, fmt.Errorf("no digit after the decimal point")
 		}
 	}
@@ -577,6 +604,12 @@ func parseJSONFloat(s string) (float64, error) {
 			if e > (math.MaxInt32-int(s[i]-'0'))/10 {
 				if sig != 0 && !expNeg {
 					return 0, fmt.Errorf("number out of range")
+				}
+				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+					i++
+				}
+				if i != len(s) {
+					return 0, fmt.Errorf("trailing characters")
 				}
 				if neg {
 					return math.Copysign(0, -1), nil
@@ -624,6 +657,25 @@ func parseJSONFloat(s string) (float64, error) {
 		f = -f
 	}
 	return f, nil
+}
+
+// eightDigits reads s[:8] as a decimal number if those are eight digits (scores have about
+// seventeen, and one at a time each waits for the previous multiplication).
+func eightDigits(s string) (uint64, bool) {
+	_ = s[7]
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// Every byte is a digit if its high nibble is 3 and adding 6 keeps it so.
+	const ones = 0x0101010101010101
+	if x&(0xF0*ones) != 0x30*ones || (x+6*ones)&(0xF0*ones) != 0x30*ones {
+		return 0, false
+	}
+	x -= 0x30 * ones
+	// Pairs of digits, then fours, then all eight (the first digit is the lowest byte).
+	x = (x*10 + x>>8) & (0x00FF00FF00FF00FF)
+	x = (x*100 + x>>16) & (0x0000FFFF0000FFFF)
+	x = (x*10000 + x>>32) & 0xFFFFFFFF
+	return x, true
 }
 
 // pow10 holds 1e0 … 1e308, each correctly rounded (as Rust's literals are; math.Pow10
