@@ -42,9 +42,9 @@ func (k *trieKey) byteAt(i int) byte {
 	return byte(k.lo >> (56 - 8*(i-8)))
 }
 
-// sortTrieKeys sorts keys by token, stably (so a repeated token's ids stay in order): a
-// radix sort by the first 8 bytes, 16 bits at a time, least significant first, then a
-// comparison sort of each run that shares them. toks gives the token of an id.
+// sortTrieKeys sorts keys by token, and a repeated token's keys by id: a radix sort by the
+// first 8 bytes, 16 bits at a time, least significant first, then a comparison sort of each
+// run that shares them. toks gives the token of an id.
 func sortTrieKeys(keys []trieKey, toks func(id uint32) string) {
 	if len(keys) == 0 {
 		return
@@ -80,17 +80,22 @@ func sortTrieKeys(keys []trieKey, toks func(id uint32) string) {
 			hi++
 		}
 		if hi-lo > 1 {
-			slices.SortStableFunc(keys[lo:hi], func(a, b trieKey) int {
+			slices.SortFunc(keys[lo:hi], func(a, b trieKey) int {
 				if a.lo != b.lo {
 					if a.lo < b.lo {
 						return -1
 					}
 					return 1
 				}
-				if a.n <= 16 || b.n <= 16 { // equal first 16 bytes: the shorter is first
+				if a.n != b.n && (a.n <= 16 || b.n <= 16) { // equal first 16 bytes: the shorter is first
 					return int(a.n) - int(b.n)
 				}
-				return strings.Compare(toks(a.id), toks(b.id))
+				if a.n > 16 {
+					if c := strings.Compare(toks(a.id), toks(b.id)); c != 0 {
+						return c
+					}
+				}
+				return int(a.id) - int(b.id)
 			})
 		}
 		lo = hi
@@ -101,14 +106,12 @@ func sortTrieKeys(keys []trieKey, toks func(id uint32) string) {
 // token keeps its later id, as with insert. A token shares the nodes of the one before as
 // far as their common prefix, and every byte after that is a new node; the edges are then
 // put in the table in the order of their slots, so that the writes sweep the table. toks
-// gives the token of an id; it is read only past the 16th byte.
+// gives the token of an id; it is read only past the 16th byte. The table is made for the
+// number of nodes once it is known, with insert's load factor (a guess made before would
+// be too large or grown).
 func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
-	type edge struct {
-		key   uint64 // node<<8 | byte
-		child int32
-	}
-	edges := make([]edge, 0, cap(t.leaf))
-	path := make([]int32, 1, 64) // path[d]: the node after the previous token's first d bytes
+	edges := make([]uint64, 0, cap(t.leaf)) // each edge as its slot: (node<<8 | byte) << 32 | child
+	path := make([]int32, 1, 64)            // path[d]: the node after the previous token's first d bytes
 	var prev trieKey
 	prevTok := ""
 	for ki := range keys {
@@ -144,15 +147,19 @@ func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
 			}
 			child := int32(len(t.leaf))
 			t.leaf = append(t.leaf, -1)
-			edges = append(edges, edge{uint64(node)<<8 | uint64(c), child})
+			edges = append(edges, (uint64(node)<<8|uint64(c))<<32|uint64(child))
 			node = child
 			path = append(path, node)
 		}
 		t.leaf[node] = int32(k.id)
 		prev, prevTok = *k, tok
 	}
-	for 3*len(t.leaf) > 2*len(t.slots) {
-		t.grow()
+	size, bits := 1024, uint(10)
+	for 3*len(t.leaf) > 2*size {
+		size, bits = size<<1, bits+1
+	}
+	if len(t.slots) != size {
+		t.slots, t.mask, t.shift = make([]uint64, size), uint64(size-1), 64-bits
 	}
 	// A counting sort of the edges by their slot's top bits.
 	const bucketBits = 12
@@ -162,22 +169,22 @@ func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
 	}
 	var start [1<<bucketBits + 1]int32
 	for _, e := range edges {
-		start[t.hash(e.key)>>shift+1]++
+		start[t.hash(e>>32)>>shift+1]++
 	}
 	for b := 1; b < len(start); b++ {
 		start[b] += start[b-1]
 	}
-	sorted := make([]edge, len(edges))
+	sorted := make([]uint64, len(edges))
 	for _, e := range edges {
-		b := t.hash(e.key) >> shift
+		b := t.hash(e>>32) >> shift
 		sorted[start[b]] = e
 		start[b]++
 	}
 	for _, e := range sorted {
-		j := t.hash(e.key)
+		j := t.hash(e >> 32)
 		for t.slots[j] != 0 {
 			j = (j + 1) & t.mask
 		}
-		t.slots[j] = e.key<<32 | uint64(uint32(e.child))
+		t.slots[j] = e
 	}
 }

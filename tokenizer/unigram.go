@@ -366,7 +366,7 @@ func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts in
 			}
 			toks := func(id uint32) string { return pool.get(pieces[id].tok) }
 			sortTrieKeys(keys, toks)
-			t := newByteTrie(sizes[p]/3 + 16)
+			t := byteTrie{leaf: append(make([]int32, 0, sizes[p]/3+16), -1)} // buildSorted makes the table
 			t.buildSorted(keys, toks)
 			m.tries[p] = t
 		}()
