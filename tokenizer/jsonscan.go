@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -19,24 +20,34 @@ type jsonScanner struct {
 
 var errJSONEnd = errors.New("unexpected end of JSON")
 
-func (j *jsonScanner) ws() {
-	s, i := j.s, j.pos
+func (j *jsonScanner) ws() { j.pos = skipSpace(j.s, j.pos) }
+
+// skipSpace returns the position of the first byte at or after i that is not JSON
+// whitespace. Pretty-printed files (Gemma 3's is 57% indentation) have runs of spaces after
+// each newline: those are counted eight bytes at a time.
+func skipSpace(s string, i int) int {
 	for i < len(s) {
 		c := s[i]
 		if c > ' ' { // every byte that can follow whitespace in JSON
-			break
+			return i
 		}
 		if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
-			break
+			return i
 		}
 		i++
-		// Pretty-printed files (Gemma 3's is 57% indentation) have long runs of spaces: skip
-		// them eight at a time (one 64-bit compare).
-		for i+8 <= len(s) && s[i:i+8] == "        " {
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			x ^= 0x2020202020202020 // spaces become zero bytes
+			if x != 0 {
+				i += bits.TrailingZeros64(x) / 8
+				break
+			}
 			i += 8
 		}
 	}
-	j.pos = i
+	return i
 }
 
 func (j *jsonScanner) errorf(format string, a ...any) error {

@@ -199,6 +199,9 @@ func parseUnigram(j *jsonScanner) (model, error) {
 // unigramEntry reads one [token, score] pair of the vocabulary (a quarter of a million in
 // XLM-RoBERTa's), without the general array reader's callbacks.
 func (j *jsonScanner) unigramEntry(pool *strPool) (unigramPiece, error) {
+	if p, ok := j.unigramEntryPlain(); ok {
+		return p, nil
+	}
 	var p unigramPiece
 	if err := j.expect('['); err != nil {
 		return p, err
@@ -231,6 +234,49 @@ func (j *jsonScanner) unigramEntry(pool *strPool) (unigramPiece, error) {
 	j.pos++
 	p.tok = pool.ref(s, at)
 	return p, nil
+}
+
+// unigramEntryPlain reads an entry whose token has no escapes and whose score is a valid
+// number, in one pass with no calls but for the score; for anything else it returns false
+// without moving, and unigramEntry reads the entry (or reports the error) step by step.
+func (j *jsonScanner) unigramEntryPlain() (unigramPiece, bool) {
+	s := j.s
+	i := skipSpace(s, j.pos)
+	if i >= len(s) || s[i] != '[' {
+		return unigramPiece{}, false
+	}
+	i = skipSpace(s, i+1)
+	if i >= len(s) || s[i] != '"' {
+		return unigramPiece{}, false
+	}
+	start := i + 1
+	i = start
+	for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 {
+		i++
+	}
+	if i >= len(s) || s[i] != '"' {
+		return unigramPiece{}, false
+	}
+	tok := strRef{uint32(start), uint32(i - start)}
+	i = skipSpace(s, i+1)
+	if i >= len(s) || s[i] != ',' {
+		return unigramPiece{}, false
+	}
+	i = skipSpace(s, i+1)
+	num := i
+	for i < len(s) && isNumberByte[s[i]] {
+		i++
+	}
+	score, err := parseJSONFloat(s[num:i])
+	if err != nil {
+		return unigramPiece{}, false
+	}
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != ']' {
+		return unigramPiece{}, false
+	}
+	j.pos = i + 1
+	return unigramPiece{tok, score}, true
 }
 
 // isNumberByte tells the bytes a JSON number is made of.
