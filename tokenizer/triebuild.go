@@ -20,18 +20,33 @@ type trieKey struct {
 
 func newTrieKey(tok string, id uint32) trieKey {
 	k := trieKey{n: uint32(len(tok)), id: id}
-	for i := range 16 {
-		var c uint64
-		if i < len(tok) {
-			c = uint64(tok[i])
-		}
-		if i < 8 {
-			k.hi = k.hi<<8 | c
+	if len(tok) >= 8 {
+		k.hi = bigEndian8(tok)
+		if len(tok) >= 16 {
+			k.lo = bigEndian8(tok[8:])
 		} else {
-			k.lo = k.lo<<8 | c
+			k.lo = bigEndianShort(tok[8:])
 		}
+	} else {
+		k.hi = bigEndianShort(tok)
 	}
 	return k
+}
+
+// bigEndian8 reads s[:8] as a big-endian number (one load where the machine allows it).
+func bigEndian8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[7]) | uint64(s[6])<<8 | uint64(s[5])<<16 | uint64(s[4])<<24 |
+		uint64(s[3])<<32 | uint64(s[2])<<40 | uint64(s[1])<<48 | uint64(s[0])<<56
+}
+
+// bigEndianShort reads s, shorter than 8 bytes, as the top bytes of a big-endian number.
+func bigEndianShort(s string) uint64 {
+	var x uint64
+	for i := 0; i < len(s); i++ {
+		x |= uint64(s[i]) << (56 - 8*i)
+	}
+	return x
 }
 
 // byteAt returns the token's byte i (i < 16).
