@@ -117,6 +117,12 @@ func sortTrieKeys(keys []trieKey, toks func(id uint32) string) {
 	}
 }
 
+// trieBucket is the top 12 bits of byteTrie.hash's product: slots in increasing order
+// have these in increasing order, for a table of any size.
+func trieBucket(key uint64) uint64 { return (key * trieHashMul) >> (64 - trieBucketBits) }
+
+const trieBucketBits = 12
+
 // buildSorted adds the tokens of keys, sorted by sortTrieKeys, to an empty trie; a repeated
 // token keeps its later id, as with insert. A token shares the nodes of the one before as
 // far as their common prefix, and every byte after that is a new node; the edges are then
@@ -129,6 +135,9 @@ func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
 	path := make([]int32, 1, 64)            // path[d]: the node after the previous token's first d bytes
 	var prev trieKey
 	prevTok := ""
+	// The edges are put in the table sorted by their slot's top bits (whatever the table's
+	// size, those are the hash product's top bits): counted here, placed by a counting sort.
+	var start [1<<trieBucketBits + 1]int32
 	for ki := range keys {
 		k := &keys[ki]
 		if k.n == 0 {
@@ -162,7 +171,9 @@ func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
 			}
 			child := int32(len(t.leaf))
 			t.leaf = append(t.leaf, -1)
-			edges = append(edges, (uint64(node)<<8|uint64(c))<<32|uint64(child))
+			key := uint64(node)<<8 | uint64(c)
+			edges = append(edges, key<<32|uint64(child))
+			start[trieBucket(key)+1]++
 			node = child
 			path = append(path, node)
 		}
@@ -176,22 +187,12 @@ func (t *byteTrie) buildSorted(keys []trieKey, toks func(id uint32) string) {
 	if len(t.slots) != size {
 		t.slots, t.mask, t.shift = make([]uint64, size), uint64(size-1), 64-bits
 	}
-	// A counting sort of the edges by their slot's top bits.
-	const bucketBits = 12
-	shift := uint(0)
-	if b := 64 - t.shift; b > bucketBits {
-		shift = b - bucketBits
-	}
-	var start [1<<bucketBits + 1]int32
-	for _, e := range edges {
-		start[t.hash(e>>32)>>shift+1]++
-	}
 	for b := 1; b < len(start); b++ {
 		start[b] += start[b-1]
 	}
 	sorted := make([]uint64, len(edges))
 	for _, e := range edges {
-		b := t.hash(e>>32) >> shift
+		b := trieBucket(e >> 32)
 		sorted[start[b]] = e
 		start[b]++
 	}

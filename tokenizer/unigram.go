@@ -47,7 +47,9 @@ type byteTrie struct {
 }
 
 // hash is Fibonacci hashing: the product's top bits.
-func (t *byteTrie) hash(k uint64) uint64 { return ((k * 0x9E3779B97F4A7C15) >> t.shift) & t.mask }
+func (t *byteTrie) hash(k uint64) uint64 { return ((k * trieHashMul) >> t.shift) & t.mask }
+
+const trieHashMul = 0x9E3779B97F4A7C15
 
 func (t *byteTrie) child(node int32, c byte) int32 {
 	k := uint64(node)<<8 | uint64(c)
@@ -406,7 +408,7 @@ func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts in
 			keys := make([]trieKey, 0, len(pieces)/parts+16)
 			for i, pc := range pieces {
 				tok := pool.get(pc.tok)
-				if tok != "" && (tok == metaspace || m.partOf(tok) == p) {
+				if tok != "" && (parts == 1 || tok == metaspace || m.partOf(tok) == p) {
 					keys = append(keys, newTrieKey(tok, uint32(i)))
 				}
 			}
