@@ -366,37 +366,44 @@ func (m *unigramModel) partOf(s string) int {
 
 func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts int) {
 	m.partPlain, m.partMeta = [256]uint8{}, [256]uint8{}
-	// Balance the parts by the tokens' bytes per key, largest keys first.
-	var load [2][256]int
-	for _, p := range pieces {
-		tok := pool.get(p.tok)
-		if len(tok) > 3 && strings.HasPrefix(tok, metaspace) {
-			load[1][tok[3]] += len(tok)
-		} else if len(tok) > 0 {
-			load[0][tok[0]] += len(tok)
+	sizes := []int{0}
+	if parts == 1 {
+		for _, p := range pieces {
+			sizes[0] += pool.length(p.tok)
 		}
-	}
-	type key struct{ class, b, n int }
-	keys := make([]key, 0, 512)
-	for c := range 2 {
-		for b := range 256 {
-			keys = append(keys, key{c, b, load[c][b]})
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].n > keys[j].n })
-	sizes := make([]int, parts)
-	for _, k := range keys {
-		best := 0
-		for p := range sizes {
-			if sizes[p] < sizes[best] {
-				best = p
+	} else {
+		// Balance the parts by the tokens' bytes per key, largest keys first.
+		var load [2][256]int
+		for _, p := range pieces {
+			tok := pool.get(p.tok)
+			if len(tok) > 3 && strings.HasPrefix(tok, metaspace) {
+				load[1][tok[3]] += len(tok)
+			} else if len(tok) > 0 {
+				load[0][tok[0]] += len(tok)
 			}
 		}
-		sizes[best] += k.n
-		if k.class == 0 {
-			m.partPlain[k.b] = uint8(best)
-		} else {
-			m.partMeta[k.b] = uint8(best)
+		type key struct{ class, b, n int }
+		keys := make([]key, 0, 512)
+		for c := range 2 {
+			for b := range 256 {
+				keys = append(keys, key{c, b, load[c][b]})
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].n > keys[j].n })
+		sizes = make([]int, parts)
+		for _, k := range keys {
+			best := 0
+			for p := range sizes {
+				if sizes[p] < sizes[best] {
+					best = p
+				}
+			}
+			sizes[best] += k.n
+			if k.class == 0 {
+				m.partPlain[k.b] = uint8(best)
+			} else {
+				m.partMeta[k.b] = uint8(best)
+			}
 		}
 	}
 	m.tries = make([]byteTrie, parts)
@@ -405,14 +412,21 @@ func (m *unigramModel) buildTries(pieces []unigramPiece, pool *strPool, parts in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Tokens are read from the vocabulary's text (2 MB for XLM-RoBERTa's) where it has
+			// them, rather than from the file's (17 MB): fewer cache misses.
+			toks := func(id uint32) string {
+				if tok, ok := m.vocab.token(int32(id)); ok {
+					return tok
+				}
+				return pool.get(pieces[id].tok)
+			}
 			keys := make([]trieKey, 0, len(pieces)/parts+16)
-			for i, pc := range pieces {
-				tok := pool.get(pc.tok)
+			for i := range pieces {
+				tok := toks(uint32(i))
 				if tok != "" && (parts == 1 || tok == metaspace || m.partOf(tok) == p) {
 					keys = append(keys, newTrieKey(tok, uint32(i)))
 				}
 			}
-			toks := func(id uint32) string { return pool.get(pieces[id].tok) }
 			sortTrieKeys(keys, toks)
 			t := byteTrie{leaf: append(make([]int32, 0, sizes[p]/3+16), -1)} // buildSorted makes the table
 			t.buildSorted(keys, toks)
