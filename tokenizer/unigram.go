@@ -265,15 +265,11 @@ func (j *jsonScanner) unigramEntryPlain() (unigramPiece, bool) {
 		return unigramPiece{}, false
 	}
 	i = skipSpace(s, i+1)
-	num := i
-	for i < len(s) && isNumberByte[s[i]] {
-		i++
-	}
-	score, err := parseJSONFloat(s[num:i])
-	if err != nil {
+	score, n, err := readJSONFloat(s[i:])
+	if err != nil || i+n < len(s) && isNumberByte[s[i+n]] { // "1.5.3" and the like: the slow reader's error
 		return unigramPiece{}, false
 	}
-	i = skipSpace(s, i)
+	i = skipSpace(s, i+n)
 	if i >= len(s) || s[i] != ']' {
 		return unigramPiece{}, false
 	}
@@ -575,6 +571,16 @@ func (m *unigramModel) viterbi(word string, dst []token) ([]token, error) {
 // multiplication or division by a power of ten. That can differ from the correctly rounded
 // value in the last bit, and Viterbi's ties depend on the exact bits.
 func parseJSONFloat(s string) (float64, error) {
+	f, n, err := readJSONFloat(s)
+	if n >= 0 && n != len(s) {
+		return 0, fmt.Errorf("trailing characters")
+	}
+	return f, err
+}
+
+// readJSONFloat is parseJSONFloat of the number at the start of s; it also returns where
+// the number ends, or -1 with an error found before its end.
+func readJSONFloat(s string) (float64, int, error) {
 	i := 0
 	neg := false
 	if i < len(s) && s[i] == '-' {
@@ -582,7 +588,7 @@ func parseJSONFloat(s string) (float64, error) {
 		i++
 	}
 	if i >= len(s) || s[i] < '0' || s[i] > '9' {
-		return 0, fmt.Errorf("not a number")
+		return 0, -1, fmt.Errorf("not a number")
 	}
 	var sig uint64
 	exp := 0
@@ -601,7 +607,7 @@ func parseJSONFloat(s string) (float64, error) {
 	if s[i] == '0' {
 		i++
 		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			return 0, fmt.Errorf("leading zero")
+			return 0, -1, fmt.Errorf("leading zero")
 		}
 	} else {
 		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
@@ -648,7 +654,7 @@ func parseJSONFloat(s string) (float64, error) {
 			}
 		}
 		if i == n {
-			return 0, fmt.Errorf("no digit after the decimal point")
+			return 0, -1, fmt.Errorf("no digit after the decimal point")
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
@@ -659,24 +665,21 @@ func parseJSONFloat(s string) (float64, error) {
 			i++
 		}
 		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("no digit in the exponent")
+			return 0, -1, fmt.Errorf("no digit in the exponent")
 		}
 		e := 0
 		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
 			if e > (math.MaxInt32-int(s[i]-'0'))/10 {
 				if sig != 0 && !expNeg {
-					return 0, fmt.Errorf("number out of range")
+					return 0, -1, fmt.Errorf("number out of range")
 				}
 				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 					i++
 				}
-				if i != len(s) {
-					return 0, fmt.Errorf("trailing characters")
-				}
 				if neg {
-					return math.Copysign(0, -1), nil
+					return math.Copysign(0, -1), i, nil
 				}
-				return 0, nil
+				return 0, i, nil
 			}
 			e = e*10 + int(s[i]-'0')
 		}
@@ -685,9 +688,6 @@ func parseJSONFloat(s string) (float64, error) {
 		} else {
 			exp += e
 		}
-	}
-	if i != len(s) {
-		return 0, fmt.Errorf("trailing characters")
 	}
 	f := float64(sig)
 	for {
@@ -699,7 +699,7 @@ func parseJSONFloat(s string) (float64, error) {
 			if exp >= 0 {
 				f *= pow10[a]
 				if math.IsInf(f, 0) {
-					return 0, fmt.Errorf("number out of range")
+					return 0, i, fmt.Errorf("number out of range")
 				}
 			} else {
 				f /= pow10[a]
@@ -710,7 +710,7 @@ func parseJSONFloat(s string) (float64, error) {
 			break
 		}
 		if exp >= 0 {
-			return 0, fmt.Errorf("number out of range")
+			return 0, i, fmt.Errorf("number out of range")
 		}
 		f /= 1e308
 		exp += 308
@@ -718,7 +718,7 @@ func parseJSONFloat(s string) (float64, error) {
 	if neg {
 		f = -f
 	}
-	return f, nil
+	return f, i, nil
 }
 
 // eightDigits reads s[:8] as a decimal number if those are eight digits (scores have about
