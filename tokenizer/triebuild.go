@@ -65,12 +65,17 @@ func sortTrieKeys(keys []trieKey, toks func(id uint32) string) {
 		return
 	}
 	src, dst := keys, make([]trieKey, len(keys))
-	start := make([]int32, 1<<16)
+	// The four digits' counts, in one pass.
+	counts := make([]int32, 4<<16)
+	for i := range keys {
+		h := keys[i].hi
+		counts[uint16(h)]++
+		counts[1<<16+int(uint16(h>>16))]++
+		counts[2<<16+int(uint16(h>>32))]++
+		counts[3<<16+int(uint16(h>>48))]++
+	}
 	for shift := uint(0); shift < 64; shift += 16 {
-		clear(start)
-		for i := range src {
-			start[uint16(src[i].hi>>shift)]++
-		}
+		start := counts[shift/16<<16:][:1<<16]
 		if int(start[uint16(src[0].hi>>shift)]) == len(src) {
 			continue // every token has these bytes
 		}
