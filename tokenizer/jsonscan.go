@@ -1,9 +1,12 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -19,24 +22,34 @@ type jsonScanner struct {
 
 var errJSONEnd = errors.New("unexpected end of JSON")
 
-func (j *jsonScanner) ws() {
-	s, i := j.s, j.pos
+func (j *jsonScanner) ws() { j.pos = skipSpace(j.s, j.pos) }
+
+// skipSpace returns the position of the first byte at or after i that is not JSON
+// whitespace. Pretty-printed files (Gemma 3's is 57% indentation) have runs of spaces after
+// each newline: those are counted eight bytes at a time.
+func skipSpace(s string, i int) int {
 	for i < len(s) {
 		c := s[i]
 		if c > ' ' { // every byte that can follow whitespace in JSON
-			break
+			return i
 		}
 		if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
-			break
+			return i
 		}
 		i++
-		// Pretty-printed files (Gemma 3's is 57% indentation) have long runs of spaces: skip
-		// them eight at a time (one 64-bit compare).
-		for i+8 <= len(s) && s[i:i+8] == "        " {
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			x ^= 0x2020202020202020 // spaces become zero bytes
+			if x != 0 {
+				i += bits.TrailingZeros64(x) / 8
+				break
+			}
 			i += 8
 		}
 	}
-	j.pos = i
+	return i
 }
 
 func (j *jsonScanner) errorf(format string, a ...any) error {
@@ -347,4 +360,93 @@ func isJSONNumber(s string) bool {
 		}
 	}
 	return i == len(s)
+}
+
+// fieldValues returns the raw values of the fields of the JSON object raw named key as
+// encoding/json matches a struct field to a name (ignoring case), in the file's order, or
+// none for null. A component's builder reads its few small fields with encoding/json from
+// these instead of from the whole object: a Precompiled normalizer carries a charsmap of
+// some 300 KB, which encoding/json would check and decode several times over.
+func fieldValues(raw, key string) ([]string, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	j := &jsonScanner{s: raw}
+	var vals []string
+	err := j.object(func(k string) error {
+		v, err := j.raw()
+		if err == nil && strings.EqualFold(k, key) {
+			vals = append(vals, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if j.ws(); j.pos != len(raw) {
+		return nil, j.errorf("unexpected text after the object")
+	}
+	return vals, nil
+}
+
+// unmarshalField is json.Unmarshal of the field key of the object raw into v: each value
+// of the field in turn, the first error returned (as encoding/json does with a whole object).
+func unmarshalField(raw, key string, v any) error {
+	vals, err := fieldValues(raw, key)
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, val := range vals {
+		if err := json.Unmarshal([]byte(val), v); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// arrayField is unmarshalField into a []json.RawMessage, with the elements' text not copied.
+func arrayField(raw, key string) ([]string, error) {
+	vals, err := fieldValues(raw, key)
+	if err != nil {
+		return nil, err
+	}
+	var elems []string
+	for _, val := range vals {
+		elems = nil // a later field replaces an earlier, as with encoding/json
+		if isNull(val) {
+			continue
+		}
+		j := &jsonScanner{s: val}
+		if err := j.array(func() error {
+			e, err := j.raw()
+			elems = append(elems, e)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return elems, nil
+}
+
+// stringField is unmarshalField into a *string, with a string that has no escapes not copied.
+func stringField(raw, key string) (*string, error) {
+	vals, err := fieldValues(raw, key)
+	if err != nil {
+		return nil, err
+	}
+	var s *string
+	for _, val := range vals {
+		s = nil
+		if isNull(val) {
+			continue
+		}
+		j := &jsonScanner{s: val}
+		v, err := j.str()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		s = &v
+	}
+	return s, nil
 }

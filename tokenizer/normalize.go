@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -556,15 +555,13 @@ func unicodeForm(f norm.Form) componentBuilder[normalizer] {
 }
 
 func buildSequenceNormalizer(t *Tokenizer, raw string) (normalizer, error) {
-	var c struct {
-		Normalizers []rawJSON `json:"normalizers"`
-	}
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+	subs, err := arrayField(raw, "normalizers")
+	if err != nil {
 		return nil, err
 	}
 	var seq sequenceNormalizer
-	for i, sub := range c.Normalizers {
-		n, err := t.buildNormalizer(string(sub))
+	for i, sub := range subs {
+		n, err := t.buildNormalizer(sub)
 		if err != nil {
 			return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
 		}

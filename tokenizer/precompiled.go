@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -55,16 +54,14 @@ func newPrecompiled(charsmap []byte) (*precompiledNormalizer, error) {
 
 // buildPrecompiled reads {"type": "Precompiled", "precompiled_charsmap": base64}.
 func buildPrecompiled(raw string) (normalizer, error) {
-	var c struct {
-		Charsmap *string `json:"precompiled_charsmap"`
-	}
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+	charsmap, err := stringField(raw, "precompiled_charsmap")
+	if err != nil {
 		return nil, err
 	}
-	if c.Charsmap == nil {
+	if charsmap == nil {
 		return nil, fmt.Errorf("precompiled_charsmap: missing")
 	}
-	data, err := base64.StdEncoding.DecodeString(*c.Charsmap)
+	data, err := base64.StdEncoding.DecodeString(*charsmap)
 	if err != nil {
 		return nil, fmt.Errorf("precompiled_charsmap: %w", err)
 	}

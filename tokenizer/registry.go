@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -58,13 +57,11 @@ func registerDecoder(typ string, b componentBuilder[decoder]) { decoders[typ] = 
 
 // componentType reads the "type" of a component object.
 func componentType(raw string) (string, error) {
-	var c struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+	var typ string
+	if err := unmarshalField(raw, "type", &typ); err != nil {
 		return "", err
 	}
-	return c.Type, nil
+	return typ, nil
 }
 
 // buildComponent dispatches raw to the builder of its type; null gives the zero T.

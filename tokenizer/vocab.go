@@ -81,10 +81,12 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 		size, bits = size<<1, bits+1
 	}
 	v.slots, v.mask = make([]vocabSlot, size), uint64(size-1)
+	// Each entry carries what its slot will hold, computed in file order, so that filling
+	// the slots in their order reads neither spans nor text.
 	type hashed struct {
-		h  uint64
-		fp uint32
-		id int32
+		h, data uint64
+		fp      uint32
+		id      int32
 	}
 	const bucketBits = 12
 	shift := max(bits-bucketBits, 0)
@@ -92,8 +94,14 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 	hs := make([]hashed, len(entries))
 	for k, e := range entries {
 		id := e.id
-		fp, h := vocabHash(v.seed, v.text[v.spans[2*id]:v.spans[2*id+1]])
-		hs[k] = hashed{h, fp, id}
+		begin, end := v.spans[2*id], v.spans[2*id+1]
+		tok := v.text[begin:end]
+		fp, h := vocabHash(v.seed, tok)
+		data, short := packShort(tok)
+		if !short {
+			data = uint64(begin)<<32 | uint64(end)
+		}
+		hs[k] = hashed{h, data, fp, id}
 		start[(h&v.mask)>>shift+1]++
 	}
 	for b := 1; b < len(start); b++ {
@@ -106,12 +114,8 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 		start[b]++
 	}
 	for _, x := range sorted {
-		begin, end := v.spans[2*x.id], v.spans[2*x.id+1]
-		tok := v.text[begin:end]
-		data, short := packShort(tok)
-		if !short {
-			data = uint64(begin)<<32 | uint64(end)
-		}
+		data := x.data
+		short := data>>63 == 1
 		for i := x.h & v.mask; ; i = (i + 1) & v.mask {
 			s := &v.slots[i]
 			if s.key == 0 {
@@ -122,7 +126,7 @@ func buildVocab(entries []vocabEntry, pool *strPool, maxID int) *vocabTable {
 			if uint32(s.key>>32) != x.fp {
 				continue
 			}
-			if same := s.data == data || (!short && s.data>>63 == 0 && v.text[uint32(s.data>>32):uint32(s.data)] == tok); same {
+			if same := s.data == data || (!short && s.data>>63 == 0 && v.text[uint32(s.data>>32):uint32(s.data)] == v.text[uint32(data>>32):uint32(data)]); same {
 				old := int32(uint32(s.key)) - 1
 				v.spans[2*old], v.spans[2*old+1] = absentSpan, absentSpan
 				*s = vocabSlot{uint64(x.fp)<<32 | uint64(x.id+1), data}
