@@ -103,13 +103,15 @@ async function child(name, gguf, threads) {
     load_seconds: loadSeconds,
   };
   if (sc.kind === "batch") {
-    const texts = Array.from({ length: sc.texts }, (_, i) => makeIds(sc.tokens, 1000 + i));
+    // --texts N: the first N of the same texts (one decode per text, so the cost per token does not depend on N)
+    const n = Number(opt("--texts", String(sc.texts)));
+    const texts = Array.from({ length: n }, (_, i) => makeIds(sc.tokens, 1000 + i));
     await embedIds(ec, texts[0]); // warm-up
     const c0 = cpuSeconds();
     t0 = performance.now();
     for (const ids of texts) await embedIds(ec, ids);
     const s = (performance.now() - t0) / 1000;
-    Object.assign(res, { seconds: s, cpu_seconds: cpuSeconds() - c0, tokens: sc.texts * sc.tokens, tokens_per_second: (sc.texts * sc.tokens) / s });
+    Object.assign(res, { seconds: s, cpu_seconds: cpuSeconds() - c0, texts: n, tokens: n * sc.tokens, tokens_per_second: (n * sc.tokens) / s });
   } else if (sc.kind === "single") {
     const ids = makeIds(sc.tokens, 7);
     t0 = performance.now();
@@ -151,9 +153,9 @@ function median(xs) {
 
 function loadavg() { return os.loadavg().map((x) => Number(x.toFixed(2))); }
 
-function runChild(name, gguf, threads) {
+function runChild(name, gguf, threads, extra = []) {
   const la = loadavg();
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", name, "--gguf", gguf, "--threads", String(threads)],
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", name, "--gguf", gguf, "--threads", String(threads), ...extra],
     { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`scenario ${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const res = JSON.parse(r.stdout.trim().split("\n").at(-1));
@@ -263,6 +265,9 @@ async function compareDriver() {
   const modelDir = opt("--gembed-model");
   const dtypes = opt("--gembed-dtypes", "float32,bfloat16").split(",");
   const scenarios = opt("--only", "batch64,single32").split(",");
+  // --llamacpp-texts N: llama.cpp's batch64 embeds only the first N of the 64 texts (a loaded machine's time budget);
+  // it decodes one text at a time, so its tokens/s and CPU-s per token are those of the whole batch
+  const llamaTexts = opt("--llamacpp-texts");
   const out = opt("--out", path.join(repo, "testdata/golden/llamacpp/bench-dtypes.json"));
   for (const [, f] of ggufs) if (!fs.existsSync(f)) throw new Error(`${f}: not found`);
   if (!bin || !fs.existsSync(bin)) throw new Error(`--gembed-test: ${bin}: not found (go test -c -o BIN ./graph)`);
@@ -281,7 +286,7 @@ async function compareDriver() {
         console.error(`round ${r + 1}, ${e.name}, ${sc}, load ${loadavg()}`);
         let res;
         if (e.gguf) {
-          res = runChild(sc, e.gguf, threads);
+          res = runChild(sc, e.gguf, threads, llamaTexts ? ["--texts", llamaTexts] : []);
           res.engine = e.name;
         } else {
           res = runGembed(sc, bin, modelDir, e.dtype, threads);
@@ -301,10 +306,15 @@ async function writeCompare(runs, rounds, { ggufs, threads, out }) {
     const s = { runs: rs.length };
     s.wall_seconds_median = median(rs.map((x) => x.seconds));
     s.cpu_seconds_median = median(rs.map((x) => x.cpu_seconds));
-    if (rs[0].tokens_per_second !== undefined) s.tokens_per_second_median = median(rs.map((x) => x.tokens_per_second));
+    if (rs[0].tokens_per_second !== undefined) {
+      s.tokens_per_second_median = median(rs.map((x) => x.tokens_per_second));
+      // tokens per CPU-second: comparable across batch sizes and engines on a loaded machine
+      s.tokens_per_cpu_second_median = median(rs.map((x) => x.tokens_per_second * x.seconds / x.cpu_seconds));
+      if (rs[0].texts !== undefined) s.texts = rs[0].texts;
+    }
     if (rs[0].vm_hwm_mb !== undefined) s.peak_rss_mb_median = median(rs.map((x) => x.vm_hwm_mb));
     if (rs[0].ggml_cpu_variant !== undefined) s.ggml_cpu_variant = rs[0].ggml_cpu_variant;
-    s.all = rs.map((x) => ({ round: x.round, seconds: x.seconds, cpu_seconds: x.cpu_seconds, tokens_per_second: x.tokens_per_second,
+    s.all = rs.map((x) => ({ round: x.round, seconds: x.seconds, cpu_seconds: x.cpu_seconds, tokens_per_second: x.tokens_per_second, texts: x.texts,
       peak_rss_mb: x.vm_hwm_mb, loadavg_before: x.loadavg_before, at: x.at }));
     summary[k] = s;
   }
