@@ -295,11 +295,11 @@ async function compareDriver() {
         (runs[`${e.name} / ${sc}`] ??= []).push(res);
       }
     }
-    await writeCompare(runs, r + 1, { ggufs, threads, out }); // after every round, so a cut-short sitting keeps its rounds
+    await writeCompare(runs, r + 1, { ggufs, threads, out, llamaTexts }); // after every round, so a cut-short sitting keeps its rounds
   }
 }
 
-async function writeCompare(runs, rounds, { ggufs, threads, out }) {
+async function writeCompare(runs, rounds, { ggufs, threads, out, llamaTexts }) {
   const nlc = await loadNodeLlamaCpp();
   const summary = {};
   for (const [k, rs] of Object.entries(runs)) {
@@ -328,7 +328,7 @@ async function writeCompare(runs, rounds, { ggufs, threads, out }) {
     cpu: `${os.cpus()[0]?.model} (${os.cpus().length} logical cpus visible)`,
     notes: [
       "engines alternate within every round; medians over rounds",
-      "llama.cpp batch64: 64 texts x 64 tokens, one sequence per llama_decode, flash attention off, F32 K/V, context 512; single32: median of 5 calls of one 32-token text (cpu: mean per call)",
+      `llama.cpp batch64: ${llamaTexts ?? 64} of the 64 texts x 64 tokens, one sequence per llama_decode, flash attention off, F32 K/V, context 512; single32: median of 5 calls of one 32-token text (cpu: mean per call)`,
       "gembed batch64: BenchmarkForward64x64/workers=threads, 64 texts of 60-68 tokens in one Forward (one forward timed after a warm-up one); single32: BenchmarkForward32Tokens, mean of 5 forwards",
       "cpu_seconds = getrusage(RUSAGE_SELF) of the measuring process over the timed part; llama.cpp's ggml worker threads spin-wait between graph nodes, so its CPU time includes spinning",
       "llama.cpp in embedding mode still computes the tied lm_head (151669 x 1024) for every token (~0.31 GFLOP/token extra)",
