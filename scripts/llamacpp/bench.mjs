@@ -6,6 +6,13 @@
 //   node scripts/llamacpp/gguf-writer.mjs /work/models/qwen3-0.6b /work/scratch/llamacpp/gguf/qwen3-0.6b.gguf
 //   node scripts/llamacpp/bench.mjs [--gguf that.gguf] [--threads 2] [--repeats 3] [--long-repeats 1]
 //            [--only batch64,single32,long8192,...] [--out testdata/golden/llamacpp/bench.json]
+//   node scripts/llamacpp/bench.mjs --compare --llamacpp f32=F32.gguf,bf16=BF16.gguf,q8_0=Q8_0.gguf
+//            --gembed-test GRAPH.test --gembed-model MODEL_DIR [--gembed-dtypes float32,bfloat16] [--rounds 3]
+//            [--only batch64,single32] [--out testdata/golden/llamacpp/bench-dtypes.json]
+//
+// --compare runs llama.cpp on several GGUFs of the same weights and gembed's own graph benchmarks
+// (GRAPH.test from `go test -c ./graph`) in both dtypes in one sitting, engines alternating within
+// every round, and records wall and CPU seconds (getrusage) with the load average before each run.
 //
 // Every measurement runs in its own child process (so peak RSS, VmHWM from
 // /proc/self/status, belongs to that scenario alone); scenarios are interleaved
@@ -43,6 +50,19 @@ function makeIds(n, seed) {
   }
   out.push(EOT);
   return out;
+}
+
+// which of ggml's CPU backend variants (libggml-cpu-<cpu>.so) llama.cpp picked at run time
+function ggmlCpuVariant() {
+  const m = /libggml-cpu-([\w-]+)\.so/.exec(fs.readFileSync("/proc/self/maps", "utf8"));
+  return m ? m[1] : null;
+}
+
+// CPU seconds of this whole process (getrusage RUSAGE_SELF through process.cpuUsage: every
+// thread, including llama.cpp's worker threads, which spin-wait between graph nodes)
+function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function procStatus() {
@@ -83,23 +103,28 @@ async function child(name, gguf, threads) {
     load_seconds: loadSeconds,
   };
   if (sc.kind === "batch") {
-    const texts = Array.from({ length: sc.texts }, (_, i) => makeIds(sc.tokens, 1000 + i));
+    // --texts N: the first N of the same texts (one decode per text, so the cost per token does not depend on N)
+    const n = Number(opt("--texts", String(sc.texts)));
+    const texts = Array.from({ length: n }, (_, i) => makeIds(sc.tokens, 1000 + i));
     await embedIds(ec, texts[0]); // warm-up
+    const c0 = cpuSeconds();
     t0 = performance.now();
     for (const ids of texts) await embedIds(ec, ids);
     const s = (performance.now() - t0) / 1000;
-    Object.assign(res, { seconds: s, tokens: sc.texts * sc.tokens, tokens_per_second: (sc.texts * sc.tokens) / s });
+    Object.assign(res, { seconds: s, cpu_seconds: cpuSeconds() - c0, texts: n, tokens: n * sc.tokens, tokens_per_second: (n * sc.tokens) / s });
   } else if (sc.kind === "single") {
     const ids = makeIds(sc.tokens, 7);
     t0 = performance.now();
     await embedIds(ec, ids);
     res.first_call_seconds = (performance.now() - t0) / 1000;
     const times = [];
+    const c0 = cpuSeconds();
     for (let r = 0; r < sc.reps; r++) {
       t0 = performance.now();
       await embedIds(ec, ids);
       times.push((performance.now() - t0) / 1000);
     }
+    res.cpu_seconds = (cpuSeconds() - c0) / sc.reps;
     res.seconds = median(times);
     res.all_seconds = times;
   } else {
@@ -111,7 +136,7 @@ async function child(name, gguf, threads) {
     res.finite = v.every(Number.isFinite);
     res.first_values = Array.from(v.slice(0, 4));
   }
-  Object.assign(res, procStatus());
+  Object.assign(res, procStatus(), { ggml_cpu_variant: ggmlCpuVariant() });
   await ec.dispose();
   await model.dispose();
   await llama.dispose();
@@ -128,9 +153,9 @@ function median(xs) {
 
 function loadavg() { return os.loadavg().map((x) => Number(x.toFixed(2))); }
 
-function runChild(name, gguf, threads) {
+function runChild(name, gguf, threads, extra = []) {
   const la = loadavg();
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", name, "--gguf", gguf, "--threads", String(threads)],
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", name, "--gguf", gguf, "--threads", String(threads), ...extra],
     { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`scenario ${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const res = JSON.parse(r.stdout.trim().split("\n").at(-1));
@@ -210,8 +235,115 @@ function describe(n) {
   }[n];
 }
 
+// ------------------------------------------------------------ compare: llama.cpp GGUFs against gembed, one sitting
+
+// One gembed measurement: the graph package's benchmark binary (go test -c ./graph), 2 threads,
+// BenchmarkForward64x64 (workers = threads) or BenchmarkForward32Tokens. Its cpu-s/forward is
+// getrusage(RUSAGE_SELF) of the benchmark process around the timed forwards.
+function runGembed(scenario, bin, modelDir, dtype, threads) {
+  const la = loadavg();
+  const [bench, times] = { batch64: [`^BenchmarkForward64x64$/^workers=${threads}$`, 1], single32: ["^BenchmarkForward32Tokens$", 5] }[scenario];
+  const r = spawnSync(bin, ["-test.run", "^$", "-test.bench", bench, "-test.benchtime", `${times}x`, "-test.count", "1"],
+    { cwd: path.join(repo, "graph"), encoding: "utf8", maxBuffer: 1 << 26,
+      env: { ...process.env, GEMBED_BENCH_MODEL: modelDir, GEMBED_BENCH_DTYPE: dtype, GEMBED_BENCH_THREADS: String(threads) } });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("BenchmarkForward"));
+  if (r.status !== 0 || !line) throw new Error(`gembed ${dtype} ${scenario} failed (${r.status}): ${(r.stdout + r.stderr).slice(-2000)}`);
+  const f = line.trim().split(/\s+/);
+  const m = {};
+  for (let i = 2; i + 1 < f.length; i += 2) m[f[i + 1]] = Number(f[i]);
+  const res = { scenario, engine: `gembed ${dtype}`, forwards: times, seconds: m["s/forward"], cpu_seconds: m["cpu-s/forward"],
+    tokens_per_second: scenario === "batch64" ? m["tokens/s"] : undefined, bench_line: line.trim(), loadavg_before: la, at: new Date().toISOString() };
+  console.error(`  ${JSON.stringify(res)}`);
+  return res;
+}
+
+async function compareDriver() {
+  const threads = Number(opt("--threads", "2"));
+  const rounds = Number(opt("--rounds", "3"));
+  const ggufs = opt("--llamacpp", "").split(",").filter(Boolean).map((x) => x.split("="));
+  const bin = opt("--gembed-test");
+  const modelDir = opt("--gembed-model");
+  const dtypes = opt("--gembed-dtypes", "float32,bfloat16").split(",");
+  const scenarios = opt("--only", "batch64,single32").split(",");
+  // --llamacpp-texts N: llama.cpp's batch64 embeds only the first N of the 64 texts (a loaded machine's time budget);
+  // it decodes one text at a time, so its tokens/s and CPU-s per token are those of the whole batch
+  const llamaTexts = opt("--llamacpp-texts");
+  const out = opt("--out", path.join(repo, "testdata/golden/llamacpp/bench-dtypes.json"));
+  for (const [, f] of ggufs) if (!fs.existsSync(f)) throw new Error(`${f}: not found`);
+  if (!bin || !fs.existsSync(bin)) throw new Error(`--gembed-test: ${bin}: not found (go test -c -o BIN ./graph)`);
+  if (!modelDir || !fs.existsSync(path.join(modelDir, "config.json"))) throw new Error(`--gembed-model: ${modelDir}: no config.json`);
+
+  // engines alternate: llama.cpp F32, gembed float32, llama.cpp BF16, gembed bfloat16, llama.cpp Q8_0, ...
+  const engines = [];
+  for (let i = 0; i < Math.max(ggufs.length, dtypes.length); i++) {
+    if (ggufs[i]) engines.push({ name: `llama.cpp ${ggufs[i][0]}`, gguf: ggufs[i][1] });
+    if (dtypes[i]) engines.push({ name: `gembed ${dtypes[i]}`, dtype: dtypes[i] });
+  }
+  const runs = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const e of engines) {
+      for (const sc of scenarios) {
+        console.error(`round ${r + 1}, ${e.name}, ${sc}, load ${loadavg()}`);
+        let res;
+        if (e.gguf) {
+          res = runChild(sc, e.gguf, threads, llamaTexts ? ["--texts", llamaTexts] : []);
+          res.engine = e.name;
+        } else {
+          res = runGembed(sc, bin, modelDir, e.dtype, threads);
+        }
+        res.round = r + 1;
+        (runs[`${e.name} / ${sc}`] ??= []).push(res);
+      }
+    }
+    await writeCompare(runs, r + 1, { ggufs, threads, out, llamaTexts }); // after every round, so a cut-short sitting keeps its rounds
+  }
+}
+
+async function writeCompare(runs, rounds, { ggufs, threads, out, llamaTexts }) {
+  const nlc = await loadNodeLlamaCpp();
+  const summary = {};
+  for (const [k, rs] of Object.entries(runs)) {
+    const s = { runs: rs.length };
+    s.wall_seconds_median = median(rs.map((x) => x.seconds));
+    s.cpu_seconds_median = median(rs.map((x) => x.cpu_seconds));
+    if (rs[0].tokens_per_second !== undefined) {
+      s.tokens_per_second_median = median(rs.map((x) => x.tokens_per_second));
+      // tokens per CPU-second: comparable across batch sizes and engines on a loaded machine
+      s.tokens_per_cpu_second_median = median(rs.map((x) => x.tokens_per_second * x.seconds / x.cpu_seconds));
+      if (rs[0].texts !== undefined) s.texts = rs[0].texts;
+    }
+    if (rs[0].vm_hwm_mb !== undefined) s.peak_rss_mb_median = median(rs.map((x) => x.vm_hwm_mb));
+    if (rs[0].ggml_cpu_variant !== undefined) s.ggml_cpu_variant = rs[0].ggml_cpu_variant;
+    s.all = rs.map((x) => ({ round: x.round, seconds: x.seconds, cpu_seconds: x.cpu_seconds, tokens_per_second: x.tokens_per_second, texts: x.texts,
+      peak_rss_mb: x.vm_hwm_mb, loadavg_before: x.loadavg_before, at: x.at }));
+    summary[k] = s;
+  }
+  const result = {
+    what: "llama.cpp F32/BF16/Q8_0 GGUFs against gembed float32/bfloat16 on the random full-size Qwen3-Embedding-0.6B-shaped model, interleaved in one sitting",
+    generator: `node-llama-cpp@${nlc.version} (prebuilt CPU binaries), gembed graph benchmarks (go test -c ./graph), scripts/llamacpp/bench.mjs --compare`,
+    date: new Date().toISOString(),
+    model: "go run ./testdata/genmodel -full (BF16 safetensors); GGUFs by scripts/llamacpp/gguf-writer.mjs (--type f32, --type bf16) and scripts/llamacpp/gguf_requant.py (Q8_0 from the F32 GGUF)",
+    gguf_bytes: Object.fromEntries(ggufs.map(([n, f]) => [n, fs.statSync(f).size])),
+    threads, rounds,
+    cpu: `${os.cpus()[0]?.model} (${os.cpus().length} logical cpus visible)`,
+    notes: [
+      "engines alternate within every round; medians over rounds",
+      `llama.cpp batch64: ${llamaTexts ?? 64} of the 64 texts x 64 tokens, one sequence per llama_decode, flash attention off, F32 K/V, context 512; single32: median of 5 calls of one 32-token text (cpu: mean per call)`,
+      "gembed batch64: BenchmarkForward64x64/workers=threads, 64 texts of 60-68 tokens in one Forward (one forward timed after a warm-up one); single32: BenchmarkForward32Tokens, mean of 5 forwards",
+      "cpu_seconds = getrusage(RUSAGE_SELF) of the measuring process over the timed part; llama.cpp's ggml worker threads spin-wait between graph nodes, so its CPU time includes spinning",
+      "llama.cpp in embedding mode still computes the tied lm_head (151669 x 1024) for every token (~0.31 GFLOP/token extra)",
+      "the machine is shared with other jobs: see loadavg_before (1/5/15-minute load averages at the start of each run)",
+    ],
+    scenarios: summary,
+  };
+  fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
+  console.error(`wrote ${out}`);
+}
+
 if (args[0] === "--child") {
   child(args[1], opt("--gguf"), Number(opt("--threads", "2"))).catch((e) => { console.error(e.stack ?? e); process.exit(1); });
+} else if (args.includes("--compare")) {
+  compareDriver().catch((e) => { console.error(`bench: ${e.stack ?? e}`); process.exit(1); });
 } else {
   driver().catch((e) => { console.error(`bench: ${e.stack ?? e}`); process.exit(1); });
 }
