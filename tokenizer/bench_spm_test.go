@@ -46,18 +46,7 @@ func BenchmarkSentencePiece(b *testing.B) {
 			b.Run("corpus", func(b *testing.B) { encode(b, tok, texts, corpusBytes) })
 			b.Run("long20k", func(b *testing.B) { encode(b, tok, []string{long}, int64(len(long))) })
 			b.Run("prose", func(b *testing.B) { encode(b, tok, []string{proseText}, int64(len(proseText))) })
-			b.Run("load", func(b *testing.B) {
-				data := readTokenizerJSON(b, name)
-				b.SetBytes(int64(len(data)))
-				b.ResetTimer()
-				cpu0 := processCPU()
-				for range b.N {
-					if _, err := parse(data); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
-			})
+			b.Run("load", func(b *testing.B) { benchLoad(b, readTokenizerJSON(b, name)) })
 		})
 	}
 }
@@ -92,17 +81,6 @@ func BenchmarkUnigramLoadLarge(b *testing.B) {
 		name string
 		data []byte
 	}{{"compact", compact}, {"indented", indented}} {
-		b.Run(f.name, func(b *testing.B) {
-			data := string(f.data)
-			b.SetBytes(int64(len(data)))
-			b.ResetTimer()
-			cpu0 := processCPU()
-			for range b.N {
-				if _, err := parse(data); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
-		})
+		b.Run(f.name, func(b *testing.B) { benchLoad(b, string(f.data)) })
 	}
 }
