@@ -117,7 +117,7 @@ func (o *linearOp) Do(inputs ...G.Value) (G.Value, error) {
 		t := o.out.get(o.rt)
 		y, result = t.Float32s(), t
 	}
-	threads, release := o.rt.borrow(o.rt.Threads, n*in*out)
+	threads, release := o.rt.borrow(n * in * out)
 	defer release()
 	if o.bf16 {
 		matmulNTBF16(threads, n, out, in, x, wb, bias, beta, y)

@@ -134,12 +134,13 @@ type CorePool interface {
 	Release(n int)
 }
 
-// borrow returns how many goroutines an op that would use threads of them
-// may use, counting idle cores it takes from rt.Idle for its duration;
-// release gives them back. Only ops with at least minBorrowWork
-// multiply-adds borrow: waking a goroutine costs more than a small op.
-func (rt *Runtime) borrow(threads, work int) (n int, release func()) {
-	if rt.Idle == nil || work < minBorrowWork || threads < rt.Threads || threads >= rt.MaxThreads {
+// borrow returns how many goroutines an op of work multiply-adds may use:
+// rt.Threads plus the idle cores it takes from rt.Idle for its duration;
+// release gives them back. Only ops of at least minBorrowWork borrow: waking
+// a goroutine costs more than a small op.
+func (rt *Runtime) borrow(work int) (threads int, release func()) {
+	threads = rt.Threads
+	if rt.Idle == nil || work < minBorrowWork || threads >= rt.MaxThreads {
 		return threads, func() {}
 	}
 	extra := rt.Idle.TryAcquire(rt.MaxThreads - threads)

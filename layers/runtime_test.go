@@ -38,26 +38,24 @@ func TestBorrow(t *testing.T) {
 	for _, tc := range []struct {
 		name                      string
 		pool                      bool
-		free, threads, rtThreads  int
-		max, work                 int
+		free, threads, max, work  int
 		want, wantTaken, acquires int
 	}{
-		{name: "no pool", threads: 1, rtThreads: 1, max: 2, work: minBorrowWork, want: 1},
-		{name: "takes the idle core", pool: true, free: 1, threads: 1, rtThreads: 1, max: 2, work: minBorrowWork, want: 2, wantTaken: 1, acquires: 1},
-		{name: "takes only up to max", pool: true, free: 3, threads: 1, rtThreads: 1, max: 2, work: minBorrowWork, want: 2, wantTaken: 1, acquires: 1},
-		{name: "none idle", pool: true, free: 0, threads: 1, rtThreads: 1, max: 2, work: minBorrowWork, want: 1, acquires: 1},
-		{name: "small op", pool: true, free: 1, threads: 1, rtThreads: 1, max: 2, work: minBorrowWork - 1, want: 1},
-		{name: "op below its share", pool: true, free: 1, threads: 1, rtThreads: 2, max: 4, work: minBorrowWork, want: 1},
-		{name: "already at max", pool: true, free: 1, threads: 2, rtThreads: 2, max: 2, work: minBorrowWork, want: 2},
+		{name: "no pool", threads: 1, max: 2, work: minBorrowWork, want: 1},
+		{name: "takes the idle core", pool: true, free: 1, threads: 1, max: 2, work: minBorrowWork, want: 2, wantTaken: 1, acquires: 1},
+		{name: "takes only up to max", pool: true, free: 3, threads: 1, max: 2, work: minBorrowWork, want: 2, wantTaken: 1, acquires: 1},
+		{name: "none idle", pool: true, free: 0, threads: 1, max: 2, work: minBorrowWork, want: 1, acquires: 1},
+		{name: "small op", pool: true, free: 1, threads: 1, max: 2, work: minBorrowWork - 1, want: 1},
+		{name: "already at max", pool: true, free: 1, threads: 2, max: 2, work: minBorrowWork, want: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rt := NewRuntime(tc.rtThreads)
+			rt := NewRuntime(tc.threads)
 			rt.MaxThreads = tc.max
 			p := &countingPool{free: tc.free}
 			if tc.pool {
 				rt.Idle = p
 			}
-			got, release := rt.borrow(tc.threads, tc.work)
+			got, release := rt.borrow(tc.work)
 			if got != tc.want || p.taken != tc.wantTaken || p.acquires != tc.acquires {
 				t.Fatalf("borrow = %d threads, %d cores taken, %d acquires; want %d, %d, %d",
 					got, p.taken, p.acquires, tc.want, tc.wantTaken, tc.acquires)
