@@ -236,3 +236,34 @@ func BenchmarkFewRowsCold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPackB packs every kc×nc panel of a 3072×1024 weight ([n,k], 12
+// MiB: from memory, as in a forward pass), with the scalar loop and with
+// AVX-512 gathers.
+func BenchmarkPackB(b *testing.B) {
+	const n, k = 3072, 1024
+	w := fill(n * k)
+	panel := make([]float32, blockK*(blockN+32))
+	variants := []struct {
+		name   string
+		gather gatherFunc
+	}{{"scalar", nil}}
+	if kr, err := For(AVX512); err == nil {
+		variants = append(variants, struct {
+			name   string
+			gather gatherFunc
+		}{"gather", kr.gather16})
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			for b.Loop() {
+				for jc := 0; jc < n; jc += blockN {
+					for pc := 0; pc < k; pc += blockK {
+						packB(true, w, k, pc, blockK, jc, blockN, 32, panel, v.gather)
+					}
+				}
+			}
+			b.ReportMetric(float64(n*k*4*b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

@@ -27,6 +27,7 @@ func newKernels(isa ISA) *Kernels {
 		k.micro, k.mr, k.nr = gemm6x16AVX2, 6, 16
 		k.few = []microVariant{{gemm12x8AVX2Stream, 12, 8}, {gemm6x16AVX2Stream, 6, 16}}
 		k.smallRows = 256
+		k.prefetchRows = prefetchRowsAMD64
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
 	case AVX512:
@@ -36,6 +37,7 @@ func newKernels(isa ISA) *Kernels {
 		// AVX2 kernel serves the fewest rows here too.
 		k.few = []microVariant{{gemm12x8AVX2Stream, 12, 8}, {gemm12x16AVX512Stream, 12, 16}, {gemm12x32AVX512Stream, 12, 32}}
 		k.gather16 = gather16AVX512
+		k.prefetchRows = prefetchRowsAMD64
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
@@ -80,6 +82,9 @@ func gemm12x8AVX2Stream(kc int, a *float32, lda int, b *float32, c *float32, ldc
 
 //go:noescape
 func gather16AVX512(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
+
+//go:noescape
+func prefetchRowsAMD64(a *float32, ld, rows, n int)
 
 //go:noescape
 func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)

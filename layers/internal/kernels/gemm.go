@@ -194,7 +194,7 @@ func stride16(idx *[16]int32, stride int) {
 // gatherRows is packRows by gathers of up to 16 lanes (nr a multiple of
 // min(16, nr); idx holds multiples of k): each step of a group of
 // min(16, nr) rows is one gather.
-func gatherRows(gather func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int), x []float32, m, k, nr, mp int, xp []float32, idx *[16]int32) {
+func gatherRows(gather gatherFunc, x []float32, m, k, nr, mp int, xp []float32, idx *[16]int32) {
 	g := min(16, nr)
 	for pc := 0; pc < k; pc += blockK {
 		kc := min(blockK, k-pc)
@@ -274,11 +274,15 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 	// in the same L1 sets; the copy also zero-pads the last strip.
 	const ldA = blockK + 16
 	aStrip := sc.strip[:mr*ldA]
+	gather := kr.gather16
+	if gather == nil || !transB || nr%16 != 0 || 16*ldb > math.MaxInt32 {
+		gather = nil
+	}
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
 			kc := min(blockK, k-pc)
-			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel, gather)
 			bet := beta
 			if pc > 0 {
 				bet = 1
@@ -293,7 +297,19 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 					}
 				}
 				rows := min(mr, m-ir)
+				// The next strip's rows of A come from memory (A is
+				// larger than the caches): while this strip is multiplied,
+				// half a row of it is prefetched before each tile, so that
+				// the copy above does not wait on memory. (A whole strip at
+				// once stalls on the line-fill buffers.)
+				next := min(mr, m-ir-mr)
 				for jr := 0; jr < nc; jr += nr {
+					if t := jr / nr; t < 2*next && kr.prefetchRows != nil {
+						half := (kc + 1) / 2
+						if lo := t % 2 * half; lo < kc {
+							kr.prefetchRows(&a[(ir+mr+t/2)*lda+pc+lo], lda, 1, min(half, kc-lo))
+						}
+					}
 					bp := &panel[jr*kc]
 					cols := min(nr, nc-jr)
 					if rows == mr && cols == nr {
@@ -321,12 +337,26 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into panel as strips of nr
 // columns: strip s holds, for each of the kc steps, nr consecutive floats
 // (zeros past column nc).
-func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32) {
+//
+// With gather (transB only, nr a multiple of 16) each step of 16 columns is
+// one gather of 16 rows of B.
+func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32, gather gatherFunc) {
+	var idx [16]int32
+	if gather != nil {
+		stride16(&idx, ldb)
+	}
 	for s := 0; s < nc; s += nr {
 		dst := panel[s*kc : (s+nr)*kc]
 		cols := min(nr, nc-s)
 		if cols < nr {
 			clear(dst)
+		}
+		if gather != nil {
+			for g := 0; g < cols; g += 16 {
+				src := b[(jc+s+g)*ldb+pc:]
+				gather(&src[0], &idx[0], lanes(min(16, cols-g)), lanes(16), kc, &dst[g], nr)
+			}
+			continue
 		}
 		if transB {
 			// B is [n,k]: column j of op(B) is row j of B, contiguous in k.

@@ -38,6 +38,7 @@ func main() {
 	gemm("AVX2", 6, 2, "Y", 32, streamAhead)
 	gemm("AVX2", 12, 1, "Y", 32, streamAhead)
 	gather16()
+	prefetchRows()
 	dotBF16x4x4()
 	amxBF16(2, 2)
 	amxBF16(3, 1)
@@ -226,6 +227,39 @@ func gather16() {
 	p("\tJNZ %s_loop", name)
 	p("%s_done:", name)
 	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// prefetchRows asks for rows rows of n floats (stride ld floats) to be
+// brought into the caches, one PREFETCHT0 per 64-byte line: the next strip
+// of A, so that copying it reads from cache rather than waiting on memory.
+// No loads or stores: addresses past a slice are harmless.
+func prefetchRows() {
+	name := "prefetchRowsAMD64"
+	p("// func %s(a *float32, ld, rows, n int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	p("\tMOVQ a+0(FP), SI")
+	p("\tMOVQ ld+8(FP), BX")
+	p("\tSHLQ $2, BX")
+	p("\tMOVQ rows+16(FP), CX")
+	p("\tMOVQ n+24(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_done", name)
+	p("\tTESTQ DX, DX")
+	p("\tJZ %s_done", name)
+	p("%s_row:", name)
+	p("\tXORQ AX, AX")
+	p("%s_line:", name)
+	p("\tPREFETCHT0 (SI)(AX*1)")
+	p("\tADDQ $64, AX")
+	p("\tCMPQ AX, DX")
+	p("\tJLT %s_line", name)
+	p("\tADDQ BX, SI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_row", name)
+	p("%s_done:", name)
 	p("\tRET")
 	p("")
 }

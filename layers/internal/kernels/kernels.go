@@ -43,7 +43,10 @@ type Kernels struct {
 	few []microVariant
 	// gather16 copies 16 strided lanes per step (AVX-512), for the few-row
 	// product's transpositions; nil: plain loops. See gather16 in gen.go.
-	gather16 func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
+	gather16 gatherFunc
+	// prefetchRows asks for rows×n floats (row stride ld) to be cached
+	// ahead of use; nil: nothing to do. See prefetchRows in gen.go.
+	prefetchRows func(a *float32, ld, rows, n int)
 	// dotBF16 is the bfloat16 4×4 tile (k a multiple of 32), nil without
 	// AVX512_BF16.
 	dotBF16 bf16DotKernel
@@ -59,6 +62,11 @@ type Kernels struct {
 	expSubSum func(x []float32, mx float32) float32
 	gelu      func(x []float32)
 }
+
+// gatherFunc sets dst[s·dstStep + l] = src[s + idx[l]] for each of steps
+// steps s and the 16 lanes l, zero for the lanes not in gmask (whose
+// elements are not read), storing the lanes in smask only.
+type gatherFunc func(src *float32, idx *int32, gmask, smask, steps int, dst *float32, dstStep int)
 
 // Best is the fastest implementation this CPU supports.
 var Best = mustFor(supported()[len(supported())-1])

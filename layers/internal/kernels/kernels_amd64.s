@@ -2917,6 +2917,31 @@ gather16AVX512_done:
 	VZEROUPPER
 	RET
 
+// func prefetchRowsAMD64(a *float32, ld, rows, n int)
+TEXT ·prefetchRowsAMD64(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ ld+8(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+16(FP), CX
+	MOVQ n+24(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ prefetchRowsAMD64_done
+	TESTQ DX, DX
+	JZ prefetchRowsAMD64_done
+prefetchRowsAMD64_row:
+	XORQ AX, AX
+prefetchRowsAMD64_line:
+	PREFETCHT0 (SI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, DX
+	JLT prefetchRowsAMD64_line
+	ADDQ BX, SI
+	DECQ CX
+	JNZ prefetchRowsAMD64_row
+prefetchRowsAMD64_done:
+	RET
+
 // func dotBF16x4x4AVX512(k int, x *uint16, ldx int, w *uint16, ldw int, y *float32, ldy int, beta float32)
 TEXT ·dotBF16x4x4AVX512(SB), NOSPLIT, $0-60
 	MOVQ k+0(FP), CX
