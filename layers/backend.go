@@ -48,6 +48,14 @@ func sgemm(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	kern.Sgemm(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// rmsNormRow writes x / sqrt(mean(x²) + eps) · w into dst (eps inside the
+// square root, as Hugging Face and llama.cpp do); dst may be x.
+func rmsNormRow(dst, x, w []float32, eps float64) { kern.RMSNorm(dst, x, w, eps) }
+
+// ropeRow applies rotate-half rotary embedding in place to one head vector
+// x of length 2·len(cos), with the cos/sin tables of its position.
+func ropeRow(x, cos, sin []float32) { kern.RoPE(x, cos, sin) }
+
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { kern.SwiGLU(g, u) }
 

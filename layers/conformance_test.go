@@ -29,6 +29,8 @@ func TestKernelConformance(t *testing.T) {
 				SgemmNTBF16:  sgemmNTBF16,
 				NoInvariance: !v.production,
 				SwiGLU:       swiglu,
+				RMSNorm:      rmsNormRow,
+				RoPE:         ropeRow,
 				CausalSoftmax: func(s []float32, m, nk, first int, mask float32) {
 					if mask != MaskValue {
 						t.Fatalf("mask value %v, the backend uses %v", mask, MaskValue)

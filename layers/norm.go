@@ -201,7 +201,7 @@ func sum4(x []float32, c float64, sq bool) float64 {
 // normRow normalizes one group of values; dst may alias x.
 func normRow(dst, x, w, b []float32, spec NormSpec) {
 	if spec.Kind == KindRMS && !spec.UnitOffset {
-		rmsNormRow(dst, x, w, spec.Eps) // the decoder path: its kernel, unchanged numerics
+		rmsNormRow(dst, x, w, spec.Eps) // the decoder path: its vector kernel
 		return
 	}
 	var mean float64

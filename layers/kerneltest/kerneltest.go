@@ -33,6 +33,11 @@ type Kernels struct {
 	NoInvariance bool
 	// SwiGLU sets g[i] = SiLU(g[i])·u[i].
 	SwiGLU func(g, u []float32)
+	// RMSNorm writes x / sqrt(mean(x²) + eps) · w into dst; dst may be x.
+	RMSNorm func(dst, x, w []float32, eps float64)
+	// RoPE rotates the pairs (x[i], x[i+h]), h = len(cos), in place by the
+	// angles with cosines cos[i] and sines sin[i].
+	RoPE func(x, cos, sin []float32)
 	// CausalSoftmax adds maskValue to the scores of keys j > first+r of each
 	// of m rows of nk scores, then applies a softmax per row.
 	CausalSoftmax func(s []float32, m, nk, first int, maskValue float32)
@@ -73,6 +78,12 @@ func Run(t *testing.T, k Kernels) {
 	}
 	if k.SwiGLU != nil {
 		t.Run("SwiGLU", func(t *testing.T) { testSwiGLU(t, k.SwiGLU) })
+	}
+	if k.RMSNorm != nil {
+		t.Run("RMSNorm", func(t *testing.T) { testRMSNorm(t, k.RMSNorm) })
+	}
+	if k.RoPE != nil {
+		t.Run("RoPE", func(t *testing.T) { testRoPE(t, k.RoPE) })
 	}
 	if k.CausalSoftmax != nil {
 		t.Run("CausalSoftmax", func(t *testing.T) { testSoftmax(t, k.CausalSoftmax) })
@@ -199,6 +210,67 @@ func testSwiGLU(t *testing.T, swiglu func(g, u []float32)) {
 			want := x / (1 + math.Exp(-x)) * float64(u[i])
 			if !near(g[i], want, 1e-6*(1+math.Abs(want))) {
 				t.Fatalf("n=%d: swiglu[%d] = %v, want %v", n, i, g[i], want)
+			}
+		}
+	}
+}
+
+func testRMSNorm(t *testing.T, rmsNorm func(dst, x, w []float32, eps float64)) {
+	r := rand.New(rand.NewSource(7))
+	for _, n := range []int{1, 7, 31, 32, 33, 128, 1000, 1024} {
+		for _, inPlace := range []bool{false, true} {
+			x, w := make([]float32, n), make([]float32, n)
+			fill(r, x, 3)
+			fill(r, w, 1)
+			x0, w0 := slices.Clone(x), slices.Clone(w)
+			dst := make([]float32, n)
+			if inPlace {
+				dst = x
+			}
+			const eps = 1e-6
+			rmsNorm(dst, x, w, eps)
+			if !slices.Equal(w, w0) || (!inPlace && !slices.Equal(x, x0)) {
+				t.Fatalf("n=%d: an input was modified", n)
+			}
+			ss := 0.0
+			for _, v := range x0 {
+				ss += float64(v) * float64(v)
+			}
+			scale := 1 / math.Sqrt(ss/float64(n)+eps)
+			for i, v := range x0 {
+				want := float64(v) * scale * float64(w0[i])
+				if !near(dst[i], want, 1e-6*(1+math.Abs(want))) {
+					t.Fatalf("n=%d in place=%v: rmsnorm[%d] = %v, want %v", n, inPlace, i, dst[i], want)
+				}
+			}
+		}
+	}
+}
+
+func testRoPE(t *testing.T, rope func(x, cos, sin []float32)) {
+	r := rand.New(rand.NewSource(8))
+	for _, h := range []int{1, 4, 8, 13, 32, 64} {
+		x := make([]float32, 2*h+3) // past 2h: not touched
+		fill(r, x, 2)
+		cos, sin := make([]float32, h), make([]float32, h)
+		for i := range cos {
+			a := r.Float64() * 2 * math.Pi
+			cos[i], sin[i] = float32(math.Cos(a)), float32(math.Sin(a))
+		}
+		x0, cos0, sin0 := slices.Clone(x), slices.Clone(cos), slices.Clone(sin)
+		rope(x, cos, sin)
+		if !slices.Equal(cos, cos0) || !slices.Equal(sin, sin0) || !slices.Equal(x[2*h:], x0[2*h:]) {
+			t.Fatalf("h=%d: the tables or the elements past 2h were modified", h)
+		}
+		for i := range h {
+			a, b, c, s := float64(x0[i]), float64(x0[i+h]), float64(cos[i]), float64(sin[i])
+			for _, e := range []struct {
+				got  float32
+				want float64
+			}{{x[i], a*c - b*s}, {x[i+h], b*c + a*s}} {
+				if !near(e.got, e.want, 1e-6*(1+math.Abs(e.want))) {
+					t.Fatalf("h=%d: rope pair %d = %v, want %v", h, i, e.got, e.want)
+				}
 			}
 		}
 	}

@@ -267,3 +267,22 @@ func BenchmarkPackB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRMSNorm normalizes one 1024-wide row (Qwen3-0.6B's hidden size)
+// and rotates one 128-wide head.
+func BenchmarkRMSNorm(b *testing.B) {
+	for _, isa := range Supported() {
+		kr, _ := For(isa)
+		x, w, dst := fill(1024), fill(1024), make([]float32, 1024)
+		b.Run("rmsnorm/"+isa.String(), func(b *testing.B) {
+			for b.Loop() {
+				kr.RMSNorm(dst, x, w, 1e-6)
+			}
+		})
+		b.Run("rope/"+isa.String(), func(b *testing.B) {
+			for b.Loop() {
+				kr.RoPE(dst[:128], x[:64], w[:64])
+			}
+		})
+	}
+}

@@ -30,6 +30,7 @@ func newKernels(isa ISA) *Kernels {
 		k.prefetchRows = prefetchRowsAMD64
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
+		k.sumSquares, k.mulScaled, k.rope = sumSquaresVec, mulScaledVec, ropeVec
 	case AVX512:
 		k.isa = AVX512
 		k.micro, k.mr, k.nr = gemm12x32AVX512, 12, 32
@@ -41,6 +42,7 @@ func newKernels(isa ISA) *Kernels {
 		k.smallRows = 256
 		k.swiglu, k.expSubSum, k.gelu = swigluVec, expSubSumVec, geluVec
 		k.add, k.scale = addVec, scaleVec
+		k.sumSquares, k.mulScaled, k.rope = sumSquaresVec, mulScaledVec, ropeVec
 		if cpu.X86.HasAVX512BF16 {
 			k.dotBF16 = dotBF16x4x4AVX512
 		}
@@ -118,6 +120,42 @@ func scaleAVX2(x *float32, n int, s float32)
 
 //go:noescape
 func expSubSumAVX2(x *float32, n int, mx float32) float32
+
+//go:noescape
+func sumSquaresAVX2(x *float32, n int, acc *float64)
+
+//go:noescape
+func mulScaledAVX2(dst, x, w *float32, n int, s float32)
+
+//go:noescape
+func ropeAVX2(x1, x2, cos, sin *float32, n int)
+
+func sumSquaresVec(x []float32, acc *[32]float64) {
+	if n := len(x) &^ 31; n > 0 {
+		sumSquaresAVX2(&x[0], n, &acc[0])
+	}
+}
+
+// mulScaledVec runs the 8-lane kernel, the tail in Go (the same two
+// roundings per element either way).
+func mulScaledVec(dst, x, w []float32, s float32) {
+	x, w = x[:len(dst)], w[:len(dst)]
+	n8 := len(dst) &^ 7
+	if n8 > 0 {
+		mulScaledAVX2(&dst[0], &x[0], &w[0], n8, s)
+	}
+	mulScaledGo(dst[n8:], x[n8:], w[n8:], s)
+}
+
+// ropeVec runs the 8-lane kernel, the tail in Go.
+func ropeVec(x1, x2, cos, sin []float32) {
+	x1, x2, sin = x1[:len(cos)], x2[:len(cos)], sin[:len(cos)]
+	n8 := len(cos) &^ 7
+	if n8 > 0 {
+		ropeAVX2(&x1[0], &x2[0], &cos[0], &sin[0], n8)
+	}
+	ropeGo(x1[n8:], x2[n8:], cos[n8:], sin[n8:])
+}
 
 // swigluVec runs the 8-lane kernel over g, the last partial group through a
 // padded copy so every element gets the same arithmetic.

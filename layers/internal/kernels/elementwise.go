@@ -18,6 +18,70 @@ func (kr *Kernels) Add(dst, src []float32) {
 	kr.add(dst, src)
 }
 
+// RMSNorm writes x / sqrt(mean(x²) + eps) · w into dst (eps inside the
+// square root, as Hugging Face and llama.cpp do); dst may be x. The sum of
+// squares is kept in float64 over 32 running lane sums (i mod 32) added in
+// a fixed tree, so every implementation gives the same bits; the products
+// x·scale·w round as float32, twice, left to right.
+func (kr *Kernels) RMSNorm(dst, x, w []float32, eps float64) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	x, w = x[:n], w[:n]
+	var acc [32]float64
+	n32 := n &^ 31
+	kr.sumSquares(x[:n32], &acc)
+	for i, v := range x[n32:] {
+		// A float32 square is exact in float64: fused or not, the same.
+		acc[i] += float64(v) * float64(v)
+	}
+	for half := 16; half > 0; half /= 2 {
+		for j := range half {
+			acc[j] += acc[j+half]
+		}
+	}
+	scale := float32(1 / math.Sqrt(acc[0]/float64(n)+eps))
+	kr.mulScaled(dst, x, w, scale)
+}
+
+// RoPE rotates one head vector x in place, rotate-half style: the pairs
+// (x[i], x[i+h]) for i < h = len(cos), by the angles whose cosines and sines
+// are cos[i], sin[i] (the tables for its position).
+func (kr *Kernels) RoPE(x, cos, sin []float32) {
+	h := len(cos)
+	if len(x) < 2*h || len(sin) < h {
+		panic("kernels: RoPE: x shorter than 2·len(cos) or sin shorter than cos")
+	}
+	kr.rope(x[:h], x[h:2*h], cos, sin[:h])
+}
+
+func sumSquaresGo(x []float32, acc *[32]float64) {
+	for i := 0; i+32 <= len(x); i += 32 {
+		for j, v := range x[i : i+32] {
+			acc[j] += float64(v) * float64(v)
+		}
+	}
+}
+
+// mulScaledGo: the conversions keep the compiler from fusing (arm64 would),
+// so each product rounds as in the vector kernels.
+func mulScaledGo(dst, x, w []float32, s float32) {
+	x, w = x[:len(dst)], w[:len(dst)]
+	for i := range dst {
+		dst[i] = float32(x[i]*s) * w[i]
+	}
+}
+
+func ropeGo(x1, x2, cos, sin []float32) {
+	x1, x2, sin = x1[:len(cos)], x2[:len(cos)], sin[:len(cos)]
+	for i, c := range cos {
+		a, b, s := x1[i], x2[i], sin[i]
+		x1[i] = float32(a*c) - float32(b*s)
+		x2[i] = float32(b*c) + float32(a*s)
+	}
+}
+
 func addGo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i := range dst {

@@ -428,14 +428,17 @@ func gemm4x4Go(kc int, a *float32, lda int, b *float32, c *float32, ldc int, alp
 
 func genericKernels() *Kernels {
 	return &Kernels{
-		isa:       Generic,
-		micro:     gemm4x4Go,
-		mr:        4,
-		nr:        4,
-		swiglu:    swigluGo,
-		add:       addGo,
-		scale:     scaleGo,
-		expSubSum: expSubSumGo,
-		gelu:      geluGo,
+		isa:        Generic,
+		micro:      gemm4x4Go,
+		mr:         4,
+		nr:         4,
+		swiglu:     swigluGo,
+		add:        addGo,
+		scale:      scaleGo,
+		expSubSum:  expSubSumGo,
+		sumSquares: sumSquaresGo,
+		mulScaled:  mulScaledGo,
+		rope:       ropeGo,
+		gelu:       geluGo,
 	}
 }

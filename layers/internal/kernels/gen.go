@@ -49,6 +49,9 @@ func main() {
 	swiglu()
 	addVec()
 	scaleVec()
+	sumSquares()
+	mulScaled()
+	rope()
 	expSubSum()
 	gelu()
 	if err := os.WriteFile("kernels_amd64.s", out.Bytes(), 0o644); err != nil {
@@ -471,6 +474,107 @@ func scaleVec() {
 	p("\tVMULPS (DI), Y1, Y0")
 	p("\tVMOVUPS Y0, (DI)")
 	p("\tADDQ $32, DI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// sumSquares: acc[j] += x[i]² for every i ≡ j (mod 32), in order of i, for
+// n a multiple of 32, in float64 (a float32 square is exact there, so the
+// sums are those of the portable loop bit for bit). The 32 chains keep the
+// adds from being one dependency chain.
+func sumSquares() {
+	name := "sumSquaresAVX2"
+	p("// func %s(x *float32, n int, acc *float64)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-24", name)
+	p("\tMOVQ x+0(FP), SI")
+	p("\tMOVQ n+8(FP), CX")
+	p("\tMOVQ acc+16(FP), DI")
+	for q := range 8 {
+		p("\tVMOVUPD %d(DI), Y%d", 32*q, q)
+	}
+	p("\tSHRQ $5, CX")
+	p("\tJZ %s_store", name)
+	p("%s_loop:", name)
+	for q := range 8 {
+		p("\tVCVTPS2PD %d(SI), Y%d", 16*q, 8+q)
+		p("\tVMULPD Y%d, Y%d, Y%d", 8+q, 8+q, 8+q)
+		p("\tVADDPD Y%d, Y%d, Y%d", 8+q, q, q)
+	}
+	p("\tADDQ $128, SI")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_store:", name)
+	for q := range 8 {
+		p("\tVMOVUPD Y%d, %d(DI)", q, 32*q)
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// mulScaled: dst[i] = (x[i]·s)·w[i] for n a multiple of 8, two roundings
+// per element as the scalar loop; dst may be x.
+func mulScaled() {
+	name := "mulScaledAVX2"
+	p("// func %s(dst, x, w *float32, n int, s float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ x+8(FP), SI")
+	p("\tMOVQ w+16(FP), DX")
+	p("\tMOVQ n+24(FP), CX")
+	p("\tVBROADCASTSS s+32(FP), Y1")
+	p("\tSHRQ $3, CX")
+	p("\tJZ %s_done", name)
+	p("%s_loop:", name)
+	p("\tVMULPS (SI), Y1, Y0")
+	p("\tVMULPS (DX), Y0, Y0")
+	p("\tVMOVUPS Y0, (DI)")
+	p("\tADDQ $32, DI")
+	p("\tADDQ $32, SI")
+	p("\tADDQ $32, DX")
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// rope: the rotate-half rotation of n pairs (x1[i], x2[i]) by the angles
+// of cos[i], sin[i], for n a multiple of 8: x1 = a·c − b·s, x2 = b·c + a·s,
+// each product rounded before the sum as the scalar loop.
+func rope() {
+	name := "ropeAVX2"
+	p("// func %s(x1, x2, cos, sin *float32, n int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	p("\tMOVQ x1+0(FP), DI")
+	p("\tMOVQ x2+8(FP), SI")
+	p("\tMOVQ cos+16(FP), DX")
+	p("\tMOVQ sin+24(FP), BX")
+	p("\tMOVQ n+32(FP), CX")
+	p("\tSHRQ $3, CX")
+	p("\tJZ %s_done", name)
+	p("%s_loop:", name)
+	p("\tVMOVUPS (DI), Y0") // a
+	p("\tVMOVUPS (SI), Y1") // b
+	p("\tVMOVUPS (DX), Y2") // c
+	p("\tVMOVUPS (BX), Y3") // s
+	p("\tVMULPS Y2, Y0, Y4")
+	p("\tVMULPS Y3, Y1, Y5")
+	p("\tVSUBPS Y5, Y4, Y4")
+	p("\tVMULPS Y2, Y1, Y6")
+	p("\tVMULPS Y3, Y0, Y7")
+	p("\tVADDPS Y7, Y6, Y6")
+	p("\tVMOVUPS Y4, (DI)")
+	p("\tVMOVUPS Y6, (SI)")
+	p("\tADDQ $32, DI")
+	p("\tADDQ $32, SI")
+	p("\tADDQ $32, DX")
+	p("\tADDQ $32, BX")
 	p("\tDECQ CX")
 	p("\tJNZ %s_loop", name)
 	p("%s_done:", name)

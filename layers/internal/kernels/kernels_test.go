@@ -382,3 +382,46 @@ func TestAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestNormAndRoPESameBitsEverywhere: RMSNorm and RoPE give the portable
+// loops' bits on every implementation (the sum of squares has one order
+// for all of them), so a vector does not depend on the CPU it ran on.
+func TestNormAndRoPESameBitsEverywhere(t *testing.T) {
+	gen := genericKernels()
+	r := rand.New(rand.NewSource(11))
+	for _, isa := range Supported() {
+		kr := mustFor(isa)
+		for _, n := range []int{1, 5, 31, 32, 33, 64, 100, 1024, 1031} {
+			x, w := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i], w[i] = float32(r.NormFloat64()*4), float32(r.NormFloat64())
+			}
+			got, want := make([]float32, n), make([]float32, n)
+			kr.RMSNorm(got, x, w, 1e-6)
+			gen.RMSNorm(want, x, w, 1e-6)
+			if !bitsEqual(got, want) {
+				t.Fatalf("%v: RMSNorm n=%d differs from the portable loop", isa, n)
+			}
+			h := n / 2
+			cos, sin := slices.Clone(w[:h]), slices.Clone(x[n-h:])
+			gotR, wantR := slices.Clone(x), slices.Clone(x)
+			kr.RoPE(gotR, cos, sin)
+			gen.RoPE(wantR, cos, sin)
+			if !bitsEqual(gotR, wantR) {
+				t.Fatalf("%v: RoPE h=%d differs from the portable loop", isa, h)
+			}
+		}
+	}
+}
+
+func bitsEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
