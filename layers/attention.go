@@ -17,6 +17,11 @@ const MaskValue float32 = -1e30
 // scratch is queryBlock × T per thread, so memory grows linearly in T.
 const queryBlock = 64
 
+// causalQueryBlock is the query block of causal attention, smaller: a block
+// sees only the keys up to its last query, so smaller blocks skip more of
+// the masked scores (and of the products with their zero weights).
+const causalQueryBlock = 32
+
 // ScoreBias returns an additive term for the score of query position q
 // against key position k in head h (positions count real tokens from 0):
 // relative-position buckets, ALiBi. It must be safe for concurrent calls.
@@ -74,6 +79,12 @@ func Attention(rt *Runtime, q, k, v *G.Node, spec AttentionSpec, slot Slot) (*G.
 	return apply(op, "Attention", q, k, v)
 }
 
+// attnTask is one attention task: query rows i0..i0+m-1 of a sequence
+// whose first real row is base, head head, against keys k0..k0+nk-1.
+type attnTask struct {
+	head, base, i0, k0, m, nk int
+}
+
 func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	n, qw := o.shape[0], o.shape[1]
 	sp := o.spec
@@ -96,7 +107,11 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	T := bt.Length
 	threads := o.rt.Threads
-	qb := min(queryBlock, T)
+	qb := queryBlock
+	if sp.Causal {
+		qb = causalQueryBlock
+	}
+	qb = min(qb, T)
 	scratch := o.rt.Buffer(SlotScores, threads*qb*T)
 	outT := o.out.get(o.rt)
 	out := outT.Float32s()
@@ -123,6 +138,27 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	plainCausal := sp.Causal && sp.Window == 0 && sp.Bias == nil
 	// Attention over a long input is the longest step of a layer, so a
 	// cancelled context stops it between query blocks, not only between layers.
+	locate := func(task int) attnTask {
+		b := 0
+		for blocks[b+1] <= task {
+			b++
+		}
+		t := task - blocks[b]
+		nb := (bt.Len[b] + qb - 1) / qb
+		w := attnTask{head: t / nb, base: b*T + bt.Start[b], i0: t % nb * qb}
+		i1 := min(w.i0+qb, bt.Len[b])
+		// Keys k0..k1-1 are the ones any query of the block can see.
+		k1 := bt.Len[b]
+		if sp.Causal {
+			k1 = i1
+		}
+		if sp.Window > 0 {
+			w.k0 = max(0, w.i0-sp.Window)
+			k1 = min(k1, i1-1+sp.Window+1)
+		}
+		w.m, w.nk = i1-w.i0, k1-w.k0
+		return w
+	}
 	var cancelled atomic.Bool
 	parallel(threads, blocks[bt.Size], func(worker, task int) {
 		if cancelled.Load() {
@@ -132,27 +168,18 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 			cancelled.Store(true)
 			return
 		}
-		b := 0
-		for blocks[b+1] <= task {
-			b++
+		w := locate(task)
+		h, kvh, base, i0, k0, m, nk := w.head, w.head/group, w.base, w.i0, w.k0, w.m, w.nk
+		// The next task's rows of Q, K and V are cache misses (each head
+		// reads a short piece of every row): ask for them while this one
+		// computes, Q and K now and V after the scores. With one thread the
+		// next task is known; with several it is the likely one.
+		next, hasNext := attnTask{}, task+threads < blocks[bt.Size]
+		if hasNext {
+			next = locate(task + threads)
+			prefetchRows(q[(next.base+next.i0)*qw+next.head*D:], qw, next.m, D)
+			prefetchRows(k[(next.base+next.k0)*kw+next.head/group*D:], kw, next.nk, D)
 		}
-		t := task - blocks[b]
-		nb := (bt.Len[b] + qb - 1) / qb
-		h, blk := t/nb, t%nb
-		kvh := h / group
-		base := b*T + bt.Start[b] // first real row of the sequence
-		i0 := blk * qb
-		i1 := min(i0+qb, bt.Len[b])
-		// Keys k0..k1-1 are the ones any query of the block can see.
-		k0, k1 := 0, bt.Len[b]
-		if sp.Causal {
-			k1 = i1
-		}
-		if sp.Window > 0 {
-			k0 = max(0, i0-sp.Window)
-			k1 = min(k1, i1-1+sp.Window+1)
-		}
-		m, nk := i1-i0, k1-k0
 		s := scratch[worker*qb*T : worker*qb*T+m*nk]
 		// S = scale · Q_blk · K_seqᵀ, reading heads in place through the leading dimension.
 		sgemm(true, m, nk, D, scale, q[(base+i0)*qw+h*D:], qw, k[(base+k0)*kw+kvh*D:], kw, 0, s, nk)
@@ -175,6 +202,9 @@ func (o *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 				}
 			}
 			causalSoftmax(s, m, nk, nk) // first = nk: no key is after the last query
+		}
+		if hasNext {
+			prefetchRows(v[(next.base+next.k0)*kw+next.head/group*D:], kw, next.nk, D)
 		}
 		// O_blk = P · V_seq, written straight into the head's columns.
 		sgemm(false, m, D, nk, 1, s, nk, v[(base+k0)*kw+kvh*D:], kw, 0, out[(base+i0)*qw+h*D:], qw)

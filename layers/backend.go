@@ -56,6 +56,9 @@ func rmsNormRow(dst, x, w []float32, eps float64) { kern.RMSNorm(dst, x, w, eps)
 // x of length 2·len(cos), with the cos/sin tables of its position.
 func ropeRow(x, cos, sin []float32) { kern.RoPE(x, cos, sin) }
 
+// prefetchRows hints that rows×n floats of x (row stride ld) are used soon.
+func prefetchRows(x []float32, ld, rows, n int) { kern.PrefetchRows(x, ld, rows, n) }
+
 // swiglu sets g[i] = SiLU(g[i])·u[i].
 func swiglu(g, u []float32) { kern.SwiGLU(g, u) }
 

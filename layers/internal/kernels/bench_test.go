@@ -259,7 +259,7 @@ func BenchmarkPackB(b *testing.B) {
 			for b.Loop() {
 				for jc := 0; jc < n; jc += blockN {
 					for pc := 0; pc < k; pc += blockK {
-						packB(true, w, k, pc, blockK, jc, blockN, 32, panel, v.gather)
+						packB(true, w, k, pc, blockK, jc, blockN, 32, panel, v.gather, new([16]int32))
 					}
 				}
 			}

@@ -56,6 +56,16 @@ func (kr *Kernels) RoPE(x, cos, sin []float32) {
 	kr.rope(x[:h], x[h:2*h], cos, sin[:h])
 }
 
+// PrefetchRows asks for rows rows of n floats of x (row stride ld) to be
+// brought into the caches ahead of their use; a hint, no effect on results.
+func (kr *Kernels) PrefetchRows(x []float32, ld, rows, n int) {
+	if kr.prefetchRows == nil || rows <= 0 || n <= 0 {
+		return
+	}
+	checkLen("x", x, rows, n, ld)
+	kr.prefetchRows(&x[0], ld, rows, n)
+}
+
 func sumSquaresGo(x []float32, acc *[32]float64) {
 	for i := 0; i+32 <= len(x); i += 32 {
 		for j, v := range x[i : i+32] {

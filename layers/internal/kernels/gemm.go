@@ -42,6 +42,9 @@ type scratch struct {
 	tile  [12 * 32]float32 // an edge tile (≥ mr·nr of every kernel)
 	// The few-row product's packed x, strip of w and transposed output.
 	xPacked, wStrip, yT []float32
+	// Gather indexes: here rather than on the stack, where passing them to
+	// a function value would move them to the heap on every call.
+	xIdx, yIdx, tIdx, bIdx [16]int32
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -125,12 +128,12 @@ func (kr *Kernels) gemmTransposed(m, n, k int, x, w []float32, beta float32, y [
 	if gather == nil || nr%min(16, nr) != 0 || mr > 16 || 16*max(k, ldy, mp) > math.MaxInt32 {
 		gather = nil
 	}
-	var xIdx, yIdx, tIdx [16]int32
+	xIdx, yIdx, tIdx := &sc.xIdx, &sc.yIdx, &sc.tIdx
 	if gather != nil {
-		stride16(&xIdx, k)
-		stride16(&yIdx, ldy)
-		stride16(&tIdx, mp)
-		gatherRows(gather, x, m, k, nr, mp, xp, &xIdx)
+		stride16(xIdx, k)
+		stride16(yIdx, ldy)
+		stride16(tIdx, mp)
+		gatherRows(gather, x, m, k, nr, mp, xp, xIdx)
 	} else {
 		packRows(x, m, k, nr, mp, xp)
 	}
@@ -282,7 +285,7 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
 			kc := min(blockK, k-pc)
-			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel, gather)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, panel, gather, &sc.bIdx)
 			bet := beta
 			if pc > 0 {
 				bet = 1
@@ -338,19 +341,31 @@ func (kr *Kernels) gemm(transB bool, m, n, k int, alpha float32, a []float32, ld
 // columns: strip s holds, for each of the kc steps, nr consecutive floats
 // (zeros past column nc).
 //
-// With gather (transB only, nr a multiple of 16) each step of 16 columns is
-// one gather of 16 rows of B.
-func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32, gather gatherFunc) {
-	var idx [16]int32
+// With gather (transB only, nr a multiple of 16; idx is its scratch) each
+// step of 16 columns is one gather of 16 rows of B.
+func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float32, gather gatherFunc, idx *[16]int32) {
+	if nc%nr != 0 {
+		last := nc / nr * nr
+		clear(panel[last*kc : (last+nr)*kc])
+	}
+	if !transB {
+		// B is [k,n]: each row of B is read once, in order, and dealt out
+		// to the strips (the rows of a strided B are cache misses: one
+		// pass keeps them to one per line).
+		for p := range kc {
+			row := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]
+			for s := 0; s < nc; s += nr {
+				copy(panel[s*kc+p*nr:s*kc+p*nr+min(nr, nc-s)], row[s:])
+			}
+		}
+		return
+	}
 	if gather != nil {
-		stride16(&idx, ldb)
+		stride16(idx, ldb)
 	}
 	for s := 0; s < nc; s += nr {
 		dst := panel[s*kc : (s+nr)*kc]
 		cols := min(nr, nc-s)
-		if cols < nr {
-			clear(dst)
-		}
 		if gather != nil {
 			for g := 0; g < cols; g += 16 {
 				src := b[(jc+s+g)*ldb+pc:]
@@ -358,24 +373,17 @@ func packB(transB bool, b []float32, ldb, pc, kc, jc, nc, nr int, panel []float3
 			}
 			continue
 		}
-		if transB {
-			// B is [n,k]: column j of op(B) is row j of B, contiguous in k.
-			// Stores in order, loads from the nr rows (which stay in L1).
-			var rows [32][]float32
-			for j := range cols {
-				rows[j] = b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
-			}
-			for p := range kc {
-				d := dst[p*nr : p*nr+cols]
-				for j := range d {
-					d[j] = rows[j][p]
-				}
-			}
-			continue
+		// B is [n,k]: column j of op(B) is row j of B, contiguous in k.
+		// Stores in order, loads from the nr rows (which stay in L1).
+		var rows [32][]float32
+		for j := range cols {
+			rows[j] = b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kc]
 		}
 		for p := range kc {
-			row := b[(pc+p)*ldb+jc+s : (pc+p)*ldb+jc+s+cols]
-			copy(dst[p*nr:p*nr+cols], row)
+			d := dst[p*nr : p*nr+cols]
+			for j := range d {
+				d[j] = rows[j][p]
+			}
 		}
 	}
 }
