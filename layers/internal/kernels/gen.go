@@ -30,13 +30,15 @@ func main() {
 	p("")
 	p(`#include "textflag.h"`)
 	p("")
-	gemm("AVX512", 12, 2, "Z", 64, 0)
-	gemm("AVX2", 6, 2, "Y", 32, 0)
+	// The packed product's kernel: 8 steps per loop iteration, its B
+	// stream prefetched 1 KiB ahead and its C tile before the loop.
+	gemm("AVX512", 12, 2, "Z", 64, gemmOpts{unroll: 8, prefetchB: 1024, prefetchC: true})
+	gemm("AVX2", 6, 2, "Y", 32, gemmOpts{})
 	// The few-row product's kernels prefetch the weights (see gemm).
-	gemm("AVX512", 12, 2, "Z", 64, streamAhead)
-	gemm("AVX512", 12, 1, "Z", 64, streamAhead)
-	gemm("AVX2", 6, 2, "Y", 32, streamAhead)
-	gemm("AVX2", 12, 1, "Y", 32, streamAhead)
+	gemm("AVX512", 12, 2, "Z", 64, gemmOpts{stream: streamAhead})
+	gemm("AVX512", 12, 1, "Z", 64, gemmOpts{stream: streamAhead})
+	gemm("AVX2", 6, 2, "Y", 32, gemmOpts{stream: streamAhead})
+	gemm("AVX2", 12, 1, "Y", 32, gemmOpts{stream: streamAhead})
 	gather16()
 	prefetchRows()
 	dotBF16x4x4()
@@ -60,6 +62,15 @@ func main() {
 	}
 }
 
+// gemmOpts shapes a microkernel's loop; none of the options changes
+// arithmetic.
+type gemmOpts struct {
+	stream    int  // prefetch distance (bytes) of A's rows, see gemm; 0: none
+	unroll    int  // k steps per loop iteration, then single steps (stream: 16)
+	prefetchB int  // prefetch distance (bytes) of packed B; 0: none
+	prefetchC bool // prefetch C's tile before the k loop
+}
+
 // gemm writes an mr × (nv·lanes) microkernel: C[mr, nr] = alpha·A·B + beta·C
 // with A read in place (mr rows of stride lda, broadcast one element at a
 // time) and B packed (kc steps of nr contiguous floats). Accumulators are
@@ -70,9 +81,13 @@ func main() {
 // place from memory) the loop runs 16 steps at a time and prefetches each
 // row's cache line stream bytes ahead, one row per step: the mr rows are
 // mr interleaved streams too short for the hardware prefetcher to ramp up
-// on. Prefetching and unrolling change no arithmetic: every element still
-// gets the same fused multiply-adds in the same order.
-func gemm(isa string, mr, nv int, reg string, vbytes, stream int) {
+// on. The packed product's kernel unrolls too (fewer pointer updates,
+// which otherwise take issue slots from the FMA ports) and prefetches its B
+// stream (fresh from L2 on every call) and its C tile. Prefetching and
+// unrolling change no arithmetic: every element still gets the same fused
+// multiply-adds in the same order.
+func gemm(isa string, mr, nv int, reg string, vbytes int, o gemmOpts) {
+	stream := o.stream
 	nr := nv * vbytes / 4
 	name := fmt.Sprintf("gemm%dx%d%s", mr, nr, isa)
 	if stream > 0 {
@@ -132,15 +147,41 @@ func gemm(isa string, mr, nv int, reg string, vbytes, stream int) {
 			}
 		}
 	}
+	unroll, pfC, pfB := max(o.unroll, 1), o.prefetchC, o.prefetchB
 	if stream > 0 {
-		const unroll = 16 // one cache line of each row
+		unroll = 16 // one cache line of each row
+	}
+	if pfC {
+		// C's tile lies in rows ldc apart, cold by the time the store
+		// reads and writes it; touching its lines now overlaps the misses
+		// with the k loop. The last byte of each row too: an unaligned
+		// row spans one more line.
+		p("\tMOVQ c+32(FP), DI")
+		p("\tMOVQ ldc+40(FP), SI")
+		p("\tSHLQ $2, SI")
+		for r := range mr {
+			for off := 0; off < nv*vbytes; off += 64 {
+				p("\tPREFETCHT0 %d(DI)", off)
+			}
+			p("\tPREFETCHT0 %d(DI)", nv*vbytes-1)
+			if r < mr-1 {
+				p("\tADDQ SI, DI")
+			}
+		}
+	}
+	if unroll > 1 {
 		p("\tCMPQ CX, $%d", unroll)
 		p("\tJLT %s_tail", name)
 		p("%s_loop%d:", name, unroll)
 		for s := range unroll {
 			step(4*s, s*nv*vbytes, s*mr)
-			if s < mr {
+			if stream > 0 && s < mr {
 				p("\tPREFETCHT0 %s", rowAddr(s, stream+4*s))
+			}
+			if pfB > 0 && (s*nv*vbytes)%64 == 0 {
+				for off := 0; off < nv*vbytes; off += 64 {
+					p("\tPREFETCHT0 %d(BX)", pfB+s*nv*vbytes+off)
+				}
 			}
 		}
 		for _, b := range bases {
