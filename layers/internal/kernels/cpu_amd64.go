@@ -130,10 +130,11 @@ func mulScaledAVX2(dst, x, w *float32, n int, s float32)
 //go:noescape
 func ropeAVX2(x1, x2, cos, sin *float32, n int)
 
-func sumSquaresVec(x []float32, acc *[32]float64) {
+func sumSquaresVec(x []float32) (acc [32]float64) {
 	if n := len(x) &^ 31; n > 0 {
 		sumSquaresAVX2(&x[0], n, &acc[0])
 	}
+	return acc
 }
 
 // mulScaledVec runs the 8-lane kernel, the tail in Go (the same two

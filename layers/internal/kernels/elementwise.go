@@ -29,9 +29,8 @@ func (kr *Kernels) RMSNorm(dst, x, w []float32, eps float64) {
 		return
 	}
 	x, w = x[:n], w[:n]
-	var acc [32]float64
 	n32 := n &^ 31
-	kr.sumSquares(x[:n32], &acc)
+	acc := kr.sumSquares(x[:n32]) // by value: a pointer passed to a func value would put acc on the heap
 	for i, v := range x[n32:] {
 		// A float32 square is exact in float64: fused or not, the same.
 		acc[i] += float64(v) * float64(v)
@@ -66,12 +65,13 @@ func (kr *Kernels) PrefetchRows(x []float32, ld, rows, n int) {
 	kr.prefetchRows(&x[0], ld, rows, n)
 }
 
-func sumSquaresGo(x []float32, acc *[32]float64) {
+func sumSquaresGo(x []float32) (acc [32]float64) {
 	for i := 0; i+32 <= len(x); i += 32 {
 		for j, v := range x[i : i+32] {
 			acc[j] += float64(v) * float64(v)
 		}
 	}
+	return acc
 }
 
 // mulScaledGo: the conversions keep the compiler from fusing (arm64 would),

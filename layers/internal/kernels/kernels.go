@@ -60,10 +60,10 @@ type Kernels struct {
 	add       func(dst, src []float32)
 	scale     func(x []float32, s float32)
 	expSubSum func(x []float32, mx float32) float32
-	// sumSquares adds x[i]² to acc[i mod 32] in float64, len(x) a multiple
-	// of 32; mulScaled sets dst[i] = (x[i]·s)·w[i]; rope rotates the pairs
+	// sumSquares returns the sums of x[i]² over each i mod 32 in float64,
+	// len(x) a multiple of 32; mulScaled sets dst[i] = (x[i]·s)·w[i]; rope rotates the pairs
 	// (x1[i], x2[i]). Every implementation gives the same bits.
-	sumSquares func(x []float32, acc *[32]float64)
+	sumSquares func(x []float32) [32]float64
 	mulScaled  func(dst, x, w []float32, s float32)
 	rope       func(x1, x2, cos, sin []float32)
 	gelu       func(x []float32)
