@@ -6,6 +6,8 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
+
+	"github.com/gembed-dev/gembed/internal/numtest"
 )
 
 // every returns the kernels of every instruction set this machine runs, so
@@ -399,29 +401,17 @@ func TestNormAndRoPESameBitsEverywhere(t *testing.T) {
 			got, want := make([]float32, n), make([]float32, n)
 			kr.RMSNorm(got, x, w, 1e-6)
 			gen.RMSNorm(want, x, w, 1e-6)
-			if !bitsEqual(got, want) {
-				t.Fatalf("%v: RMSNorm n=%d differs from the portable loop", isa, n)
+			if err := numtest.SameBits(got, want); err != nil {
+				t.Fatalf("%v: RMSNorm n=%d against the portable loop: %v", isa, n, err)
 			}
 			h := n / 2
 			cos, sin := slices.Clone(w[:h]), slices.Clone(x[n-h:])
 			gotR, wantR := slices.Clone(x), slices.Clone(x)
 			kr.RoPE(gotR, cos, sin)
 			gen.RoPE(wantR, cos, sin)
-			if !bitsEqual(gotR, wantR) {
-				t.Fatalf("%v: RoPE h=%d differs from the portable loop", isa, h)
+			if err := numtest.SameBits(gotR, wantR); err != nil {
+				t.Fatalf("%v: RoPE h=%d against the portable loop: %v", isa, h, err)
 			}
 		}
 	}
-}
-
-func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
