@@ -3,7 +3,7 @@
 # commit e1db733) with the current default build (Go assembly, no cgo) on
 # the Qwen3-0.6B shape: ROUNDS single forwards of 64 texts × ~64 tokens
 # each, then ROUNDS32 runs of 10 forwards of one 32-token text, and prints
-# every run and the medians. Runs of one binary spread by ±15 % on a shared
+# every run, then benchstat's medians of the two. Runs of one binary spread by ±15 % on a shared
 # VM, so only alternated medians say anything.
 #
 # Needs libopenblas-dev for the round-1 build. The random-weight model is
@@ -23,28 +23,24 @@ git -C "$repo" worktree add --detach "$work/r1" e1db733 >/dev/null
 (cd "$work/r1" && go test -c -o "$work/openblas.test" ./graph)
 (cd "$repo" && go test -c -o "$work/go.test" ./graph)
 
-run() { # build benchmark benchtime
+# run build benchmark benchtime: one run, its raw lines kept per build for
+# benchstat, a summary line printed.
+run() {
 	if [ "$1" = openblas ]; then
 		env OPENBLAS_CORETYPE=SKYLAKEX "$work/openblas.test" -test.run '^$' -test.bench "$2" -test.benchtime "$3"
 	else
 		"$work/go.test" -test.run '^$' -test.bench "$2" -test.benchtime "$3"
-	fi | awk -v b="$1" -v t="$(date -u +%H:%M:%S)" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-		'/^Benchmark/ { for (i = 3; i < NF; i++) { if ($(i+1) == "cpu-s/forward") c = $i; if ($(i+1) == "s/forward") w = $i }
-		print t, b, $1, "load=" l, "cpu-s=" c, "wall-s=" w }'
+	fi | grep '^Benchmark' | tee -a "$work/$1.txt" |
+		awk -v b="$1" -v t="$(date -u +%H:%M:%S)" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+			'{ for (i = 3; i < NF; i++) { if ($(i+1) == "cpu-s/forward") c = $i; if ($(i+1) == "s/forward") w = $i }
+			print t, b, $1, "load=" l, "cpu-s=" c, "wall-s=" w }'
 }
 
 for i in $(seq "$ROUNDS"); do
 	for b in openblas go; do run "$b" 'Forward64x64/workers=2' 1x; done
-done | tee "$work/batch.txt"
+done
 for i in $(seq "$ROUNDS32"); do
 	for b in openblas go; do run "$b" 'Forward32Tokens' 10x; done
-done | tee "$work/short.txt"
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'; }
-for f in batch short; do
-	for b in openblas go; do
-		c=$(awk -v b="$b" '$2 == b { sub("cpu-s=", "", $5); print $5 }' "$work/$f.txt" | median)
-		w=$(awk -v b="$b" '$2 == b { sub("wall-s=", "", $6); print $6 }' "$work/$f.txt" | median)
-		echo "$f $b: median cpu-s $c, wall s $w"
-	done
 done
+# Medians and their confidence intervals, Go against OpenBLAS.
+(cd "$repo" && go run golang.org/x/perf/cmd/benchstat@latest "$work/openblas.txt" "$work/go.txt")
