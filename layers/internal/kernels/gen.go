@@ -448,6 +448,25 @@ func exp8(src, dst int) {
 	p("\tVANDNPS %s, Y13, %s", d, d)
 }
 
+// loopEnd8 closes an 8-lane element-wise loop: each pointer register steps
+// over its 8 floats, CX counts the groups down, and the name_done label
+// follows (where a zero count jumps).
+func loopEnd8(name string, ptrs ...string) {
+	for _, r := range ptrs {
+		p("\tADDQ $32, %s", r)
+	}
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+	p("%s_done:", name)
+}
+
+// ret leaves a kernel that used the upper halves of the vector registers.
+func ret() {
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 // swiglu: g[i] = g[i]/(1+exp(−g[i]))·u[i] for n a multiple of 8.
 func swiglu() {
 	name := "swigluAVX2"
@@ -466,14 +485,8 @@ func swiglu() {
 	p("\tVDIVPS Y2, Y0, Y0")
 	p("\tVMULPS (SI), Y0, Y0")
 	p("\tVMOVUPS Y0, (DI)")
-	p("\tADDQ $32, DI")
-	p("\tADDQ $32, SI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI", "SI")
+	ret()
 }
 
 // addVec: dst[i] += src[i] for n a multiple of 8 (one rounding per
@@ -491,14 +504,8 @@ func addVec() {
 	p("\tVMOVUPS (DI), Y0")
 	p("\tVADDPS (SI), Y0, Y0")
 	p("\tVMOVUPS Y0, (DI)")
-	p("\tADDQ $32, DI")
-	p("\tADDQ $32, SI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI", "SI")
+	ret()
 }
 
 // scaleVec: x[i] *= s for n a multiple of 8.
@@ -514,13 +521,8 @@ func scaleVec() {
 	p("%s_loop:", name)
 	p("\tVMULPS (DI), Y1, Y0")
 	p("\tVMOVUPS Y0, (DI)")
-	p("\tADDQ $32, DI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI")
+	ret()
 }
 
 // sumSquares: acc[j] += x[i]² for every i ≡ j (mod 32), in order of i, for
@@ -552,9 +554,7 @@ func sumSquares() {
 	for q := range 8 {
 		p("\tVMOVUPD Y%d, %d(DI)", q, 32*q)
 	}
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	ret()
 }
 
 // mulScaled: dst[i] = (x[i]·s)·w[i] for n a multiple of 8, two roundings
@@ -574,15 +574,8 @@ func mulScaled() {
 	p("\tVMULPS (SI), Y1, Y0")
 	p("\tVMULPS (DX), Y0, Y0")
 	p("\tVMOVUPS Y0, (DI)")
-	p("\tADDQ $32, DI")
-	p("\tADDQ $32, SI")
-	p("\tADDQ $32, DX")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI", "SI", "DX")
+	ret()
 }
 
 // rope: the rotate-half rotation of n pairs (x1[i], x2[i]) by the angles
@@ -612,16 +605,8 @@ func rope() {
 	p("\tVADDPS Y7, Y6, Y6")
 	p("\tVMOVUPS Y4, (DI)")
 	p("\tVMOVUPS Y6, (SI)")
-	p("\tADDQ $32, DI")
-	p("\tADDQ $32, SI")
-	p("\tADDQ $32, DX")
-	p("\tADDQ $32, BX")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI", "SI", "DX", "BX")
+	ret()
 }
 
 // expSubSum: x[i] = exp(x[i]−mx) for n a multiple of 8; returns Σ x[i]
@@ -642,18 +627,13 @@ func expSubSum() {
 	exp8(0, 1)
 	p("\tVMOVUPS Y1, (DI)")
 	p("\tVADDPS Y1, Y4, Y4")
-	p("\tADDQ $32, DI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
+	loopEnd8(name, "DI")
 	p("\tVEXTRACTF128 $1, Y4, X5")
 	p("\tVADDPS X5, X4, X4")
 	p("\tVHADDPS X4, X4, X4")
 	p("\tVHADDPS X4, X4, X4")
 	p("\tMOVSS X4, ret+24(FP)")
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	ret()
 }
 
 // gelu: x[i] = ½x·erfc(−x/√2) for n a multiple of 8, the arithmetic of
@@ -690,13 +670,8 @@ func gelu() {
 	p("\tVMULPS %s, Y0, Y0", expConst("half"))
 	p("\tVMULPS Y7, Y0, Y0")
 	p("\tVMOVUPS Y0, (DI)")
-	p("\tADDQ $32, DI")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
+	loopEnd8(name, "DI")
+	ret()
 }
 
 // vdpbf16ps encodes VDPBF16PS zmm[dst], zmm[src1], zmm[src2] (dst.fp32[i]
