@@ -254,12 +254,13 @@ func BenchmarkPackB(b *testing.B) {
 			gather gatherFunc
 		}{"gather", kr.gather16})
 	}
+	var idx [16]int32
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
 			for b.Loop() {
 				for jc := 0; jc < n; jc += blockN {
 					for pc := 0; pc < k; pc += blockK {
-						packB(true, w, k, pc, blockK, jc, blockN, 32, panel, v.gather, new([16]int32))
+						packB(true, w, k, pc, blockK, jc, blockN, 32, panel, v.gather, &idx)
 					}
 				}
 			}
@@ -268,9 +269,9 @@ func BenchmarkPackB(b *testing.B) {
 	}
 }
 
-// BenchmarkRMSNorm normalizes one 1024-wide row (Qwen3-0.6B's hidden size)
-// and rotates one 128-wide head.
-func BenchmarkRMSNorm(b *testing.B) {
+// BenchmarkNormRoPE normalizes one 1024-wide row (Qwen3-0.6B's hidden
+// size) and rotates one 128-wide head.
+func BenchmarkNormRoPE(b *testing.B) {
 	for _, isa := range Supported() {
 		kr, _ := For(isa)
 		x, w, dst := fill(1024), fill(1024), make([]float32, 1024)
